@@ -1,0 +1,29 @@
+/* Reference interpreter: evaluates a graph op by op with each op's registered semantics. */
+#ifndef QCC_IR_INTERP_H
+#define QCC_IR_INTERP_H
+
+#include "ir/graph.h"
+#include "ir/op_registry.h"
+#include "ir/tensor.h"
+
+struct qcc_eval_ctx {
+  qcc_diag *diag;
+  const qcc_op *op;
+};
+
+/* Reports an error at the op being evaluated; returns QCC_ERR_INPUT. */
+qcc_status qcc_eval_error(qcc_eval_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Allocates an output tensor, reporting a located error on overflow/limit/OOM. */
+qcc_tensor *qcc_eval_alloc(qcc_eval_ctx *ctx, qcc_elem elem, int32_t rank, const int64_t *dims);
+
+/* Runs the graph. `inputs` are in graph-input order and only read. On success `outputs`
+ * (num_outputs entries) receive owned tensors the caller frees with qcc_tensor_free. */
+qcc_status qcc_interp_run(const qcc_graph *g, qcc_diag *diag, const qcc_tensor *const *inputs,
+                          qcc_tensor **outputs);
+
+/* Evaluates one op on given tensors (used by constant folding). */
+qcc_status qcc_interp_eval_op(const qcc_op *op, qcc_diag *diag, const qcc_tensor *const *in,
+                              qcc_tensor **out);
+
+#endif

@@ -1,0 +1,62 @@
+/* The op registry: one entry per op kind holding its operand/result/attribute signature,
+ * its shape rule (which also verifies operands and attributes) and its reference semantics.
+ * Later issues add lowering hooks here. Entries are immutable, so the registry is shared. */
+#ifndef QCC_IR_OP_REGISTRY_H
+#define QCC_IR_OP_REGISTRY_H
+
+#include "ir/graph.h"
+#include "ir/tensor.h"
+
+#define QCC_VARIADIC 0xffffu
+
+typedef struct qcc_attr_spec {
+  const char *name;
+  qcc_attr_kind kind;
+  bool required;
+} qcc_attr_spec;
+
+/* Shape-rule context: result types are written to `results`; errors go through
+ * qcc_infer_error so they carry the op's location. */
+typedef struct qcc_infer_ctx {
+  qcc_arena *arena;
+  qcc_diag *diag;
+  const qcc_op *op;
+  qcc_type *results;
+} qcc_infer_ctx;
+
+typedef struct qcc_eval_ctx qcc_eval_ctx;
+
+/* Shape rule: checks operand types/attributes and writes every result type. */
+typedef qcc_status (*qcc_infer_fn)(qcc_infer_ctx *ctx);
+/* Reference semantics: reads `in` (NULL entries for omitted optional operands) and sets
+ * every `out[i]` to a fresh tensor from qcc_eval_alloc. Runtime shapes may be more specific
+ * than the static types (symbolic dims), so evals validate the shapes they are given. */
+typedef qcc_status (*qcc_eval_fn)(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                  qcc_tensor **out);
+
+struct qcc_op_def {
+  const char *name;   /* "Conv", "QLinearAdd"; unique across domains */
+  const char *domain; /* "" for the ONNX default domain, "com.microsoft", or "qcc" */
+  uint16_t min_operands, max_operands; /* max may be QCC_VARIADIC */
+  uint16_t min_results, max_results;
+  const qcc_attr_spec *attrs; /* terminated by an entry with name == NULL */
+  qcc_infer_fn infer;
+  qcc_eval_fn eval;
+};
+
+const qcc_op_def *qcc_op_lookup(const char *name);
+const qcc_op_def *qcc_op_lookup_n(const char *name, size_t len);
+/* The Constant op that holds qcc_const payloads. */
+const qcc_op_def *qcc_op_constant(void);
+/* Iteration over all registered ops, e.g. for documentation and tests. */
+size_t qcc_op_count(void);
+const qcc_op_def *qcc_op_at(size_t i);
+
+/* Reports an error at the op under inference and returns QCC_ERR_INPUT. */
+qcc_status qcc_infer_error(qcc_infer_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Runs the op's shape rule after checking operand counts and attribute names/kinds.
+ * On success result types are in `results` (num_results entries). */
+qcc_status qcc_op_infer(const qcc_op *op, qcc_arena *arena, qcc_diag *diag, qcc_type *results);
+
+#endif

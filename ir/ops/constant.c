@@ -1,0 +1,54 @@
+/* Constant (payload-carrying source op) and Identity. */
+#include "ir/ops/op_util.h"
+
+#include <string.h>
+
+static qcc_status constant_infer(qcc_infer_ctx *ctx) {
+  const qcc_const *k = ctx->op->konst;
+  if (!k)
+    return qcc_infer_error(ctx, "constant has no payload");
+  ctx->results[0] = k->type;
+  return QCC_OK;
+}
+
+static const qcc_op_def constant_def = {
+    .name = "Constant",
+    .domain = "",
+    .min_operands = 0,
+    .max_operands = 0,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_NO_ATTRS,
+    .infer = constant_infer,
+    .eval = NULL, /* the interpreter copies the payload itself */
+};
+
+static qcc_status identity_infer(qcc_infer_ctx *ctx) {
+  ctx->results[0] = qcc_operand_type(ctx, 0);
+  return QCC_OK;
+}
+
+static qcc_status identity_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                qcc_tensor **out) {
+  (void)op;
+  out[0] = qcc_eval_alloc(ctx, in[0]->elem, in[0]->rank, in[0]->dims);
+  if (!out[0])
+    return QCC_ERR_INPUT;
+  memcpy(out[0]->data, in[0]->data, (size_t)in[0]->numel * qcc_elem_size(in[0]->elem));
+  return QCC_OK;
+}
+
+static const qcc_op_def identity_def = {
+    .name = "Identity",
+    .domain = "",
+    .min_operands = 1,
+    .max_operands = 1,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_NO_ATTRS,
+    .infer = identity_infer,
+    .eval = identity_eval,
+};
+
+/* Constant must stay first: qcc_op_constant() returns entry 0. */
+const qcc_op_def *const qcc_ops_constant[] = {&constant_def, &identity_def, NULL};

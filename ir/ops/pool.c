@@ -1,0 +1,612 @@
+/* Pooling: MaxPool, AveragePool (1-D to 3-D spatial windows), GlobalAveragePool,
+ * GlobalMaxPool, and ReduceMean. MaxPool also runs on i8/u8 tensors because quantized models
+ * pool their stored values directly. */
+#include "ir/ops/op_util.h"
+
+#include <float.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_SPATIAL = 3 };
+/* Upper bound on kernel/stride/dilation/pad values so window arithmetic stays far from int64
+ * overflow whatever the input dims are. */
+#define WINDOW_ATTR_MAX ((int64_t)1 << 31)
+#define WINDOW_DIM_MAX ((int64_t)1 << 60)
+/* Bound on output elements x window taps so hostile attributes cannot make an eval run for
+ * hours; real models stay orders of magnitude below it. */
+#define WINDOW_WORK_MAX ((int64_t)1 << 40)
+
+typedef enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } auto_pad_mode;
+
+/* Sliding-window geometry shared by the shape rule and the evaluator. kernel[d] < 0 when the
+ * kernel size is not known statically. pads holds all begins, then all ends. */
+typedef struct window {
+  int32_t nsp;
+  auto_pad_mode auto_pad;
+  int64_t kernel[MAX_SPATIAL], stride[MAX_SPATIAL], dilation[MAX_SPATIAL];
+  int64_t pads[2 * MAX_SPATIAL];
+} window;
+
+/* Reads auto_pad/strides/dilations/pads/kernel_shape for `nsp` spatial dims. `kernel` gives
+ * the sizes implied by the weights (entries < 0 unknown); kernel_shape must agree with it.
+ * On error writes a message to `err` and returns false. */
+static bool window_read(const qcc_op *op, int32_t nsp, const int64_t *kernel, window *w, char *err,
+                        size_t errlen) {
+  memset(w, 0, sizeof *w);
+  w->nsp = nsp;
+  const char *ap = qcc_op_attr_string(op, "auto_pad", "NOTSET");
+  if (strcmp(ap, "NOTSET") == 0)
+    w->auto_pad = PAD_NOTSET;
+  else if (strcmp(ap, "SAME_UPPER") == 0)
+    w->auto_pad = PAD_SAME_UPPER;
+  else if (strcmp(ap, "SAME_LOWER") == 0)
+    w->auto_pad = PAD_SAME_LOWER;
+  else if (strcmp(ap, "VALID") == 0)
+    w->auto_pad = PAD_VALID;
+  else {
+    snprintf(err, errlen, "unknown auto_pad '%s'", ap);
+    return false;
+  }
+  const int64_t *ks, *st, *dl, *pd;
+  uint32_t nk = qcc_op_attr_ints(op, "kernel_shape", &ks);
+  uint32_t ns = qcc_op_attr_ints(op, "strides", &st);
+  uint32_t nd = qcc_op_attr_ints(op, "dilations", &dl);
+  uint32_t np = qcc_op_attr_ints(op, "pads", &pd);
+  if ((nk && nk != (uint32_t)nsp) || (ns && ns != (uint32_t)nsp) || (nd && nd != (uint32_t)nsp) ||
+      (np && np != 2 * (uint32_t)nsp)) {
+    snprintf(err, errlen,
+             "kernel_shape/strides/dilations need %d values and pads %d for %d spatial dims",
+             (int)nsp, 2 * (int)nsp, (int)nsp);
+    return false;
+  }
+  for (int32_t d = 0; d < nsp; ++d) {
+    w->kernel[d] = kernel ? kernel[d] : -1;
+    if (nk) {
+      if (w->kernel[d] >= 0 && w->kernel[d] != ks[d]) {
+        snprintf(err, errlen, "kernel_shape[%d] = %lld disagrees with the weights (%lld)", (int)d,
+                 (long long)ks[d], (long long)w->kernel[d]);
+        return false;
+      }
+      w->kernel[d] = ks[d];
+    }
+    w->stride[d] = ns ? st[d] : 1;
+    w->dilation[d] = nd ? dl[d] : 1;
+    w->pads[d] = np ? pd[d] : 0;
+    w->pads[nsp + d] = np ? pd[nsp + d] : 0;
+    if ((w->kernel[d] >= 0 && (w->kernel[d] < 1 || w->kernel[d] > WINDOW_ATTR_MAX)) ||
+        (nk && (ks[d] < 1 || ks[d] > WINDOW_ATTR_MAX)) || w->stride[d] < 1 ||
+        w->stride[d] > WINDOW_ATTR_MAX || w->dilation[d] < 1 || w->dilation[d] > WINDOW_ATTR_MAX) {
+      snprintf(err, errlen, "kernel_shape, strides and dilations must be in [1, 2^31]");
+      return false;
+    }
+    if (w->pads[d] < 0 || w->pads[d] > WINDOW_ATTR_MAX || w->pads[nsp + d] < 0 ||
+        w->pads[nsp + d] > WINDOW_ATTR_MAX) {
+      snprintf(err, errlen, "pads must be in [0, 2^31]");
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Output size and effective pads of spatial dim d for input size `in` (all known). Returns
+ * false when the window does not fit. */
+static bool window_out(const window *w, int32_t d, int64_t in, bool ceil_mode, int64_t *out,
+                       int64_t *pad_begin, int64_t *pad_end) {
+  if (in < 0 || in > WINDOW_DIM_MAX)
+    return false;
+  int64_t ek = (w->kernel[d] - 1) * w->dilation[d] + 1;
+  int64_t s = w->stride[d];
+  int64_t pb = 0, pe = 0;
+  if (w->auto_pad == PAD_SAME_UPPER || w->auto_pad == PAD_SAME_LOWER) {
+    int64_t o = (in + s - 1) / s;
+    int64_t total = o > 0 ? (o - 1) * s + ek - in : 0;
+    if (total < 0)
+      total = 0;
+    /* SAME_UPPER puts the odd pad at the end, SAME_LOWER at the beginning. */
+    pb = w->auto_pad == PAD_SAME_UPPER ? total / 2 : total - total / 2;
+    *out = o;
+    *pad_begin = pb;
+    *pad_end = total - pb;
+    return true;
+  }
+  if (w->auto_pad == PAD_NOTSET) {
+    pb = w->pads[d];
+    pe = w->pads[w->nsp + d];
+  }
+  int64_t span = in + pb + pe - ek;
+  if (span < 0)
+    return false;
+  int64_t o = ceil_mode ? (span + s - 1) / s + 1 : span / s + 1;
+  /* In ceil mode the last window must still start inside the input or the leading pad. */
+  if (ceil_mode && (o - 1) * s >= in + pb)
+    --o;
+  *out = o;
+  *pad_begin = pb;
+  *pad_end = pe;
+  return true;
+}
+
+/* Product of `n` non-negative sizes; false on overflow or when it exceeds `limit`. */
+static bool product_within(const int64_t *v, int32_t n, int64_t limit, int64_t *out) {
+  int64_t p = 1;
+  for (int32_t i = 0; i < n; ++i) {
+    if (v[i] < 0 || (v[i] != 0 && p > limit / v[i]))
+      return false;
+    p *= v[i];
+  }
+  *out = p;
+  return true;
+}
+
+/* ---- MaxPool / AveragePool ---- */
+
+static bool is_max_pool(const qcc_op *op) { return strcmp(op->def->name, "MaxPool") == 0; }
+
+static bool pool_elem_supported(const qcc_op *op, qcc_elem e) {
+  return e == QCC_F32 || (is_max_pool(op) && (e == QCC_I8 || e == QCC_U8));
+}
+
+static qcc_status pool_infer(qcc_infer_ctx *ctx) {
+  const qcc_op *op = ctx->op;
+  qcc_type x = qcc_operand_type(ctx, 0);
+  if (!pool_elem_supported(op, x.elem))
+    return qcc_infer_error(ctx, "element type %s is not supported", qcc_elem_name(x.elem));
+  if (is_max_pool(op)) {
+    if ((uint64_t)qcc_op_attr_int(op, "storage_order", 0) > 1)
+      return qcc_infer_error(ctx, "storage_order must be 0 (row major) or 1 (column major)");
+  } else if ((uint64_t)qcc_op_attr_int(op, "count_include_pad", 0) > 1) {
+    return qcc_infer_error(ctx, "count_include_pad must be 0 or 1");
+  }
+  int64_t ceil_mode = qcc_op_attr_int(op, "ceil_mode", 0);
+  if (ceil_mode != 0 && ceil_mode != 1)
+    return qcc_infer_error(ctx, "ceil_mode must be 0 or 1");
+  const int64_t *ks;
+  uint32_t nk = qcc_op_attr_ints(op, "kernel_shape", &ks);
+  if (nk < 1 || nk > MAX_SPATIAL)
+    return qcc_infer_error(ctx,
+                           "only 1-D to 3-D pooling is supported (kernel_shape has %u "
+                           "values)",
+                           nk);
+  int32_t rank = (int32_t)nk + 2;
+  if (x.rank >= 0 && x.rank != rank)
+    return qcc_infer_error(ctx, "input rank %d does not match the %u-D kernel", (int)x.rank, nk);
+  window w;
+  char err[200];
+  if (!window_read(op, (int32_t)nk, NULL, &w, err, sizeof err))
+    return qcc_infer_error(ctx, "%s", err);
+  qcc_dim dims[MAX_SPATIAL + 2];
+  qcc_dim unknown = {.size = -1};
+  for (int32_t d = 0; d < rank; ++d)
+    dims[d] = x.rank >= 0 ? x.dims[d] : unknown;
+  for (int32_t d = 0; d < (int32_t)nk; ++d) {
+    int64_t in = dims[2 + d].size;
+    dims[2 + d] = unknown;
+    if (in < 0)
+      continue;
+    int64_t o, pb, pe;
+    if (!window_out(&w, d, in, ceil_mode != 0, &o, &pb, &pe))
+      return qcc_infer_error(ctx, "kernel does not fit spatial dimension %d (size %lld)", (int)d,
+                             (long long)in);
+    dims[2 + d] = (qcc_dim){.size = o};
+  }
+  qcc_status st = qcc_infer_set(ctx, 0, x.elem, rank, dims);
+  if (st == QCC_OK && op->num_results > 1) /* MaxPool's Indices: flat offsets into X */
+    st = qcc_infer_set(ctx, 1, QCC_I64, rank, dims);
+  return st;
+}
+
+static float load_f(const void *p, qcc_elem e, int64_t i) {
+  switch (e) {
+  case QCC_I8: return (float)((const int8_t *)p)[i];
+  case QCC_U8: return (float)((const uint8_t *)p)[i];
+  default: return ((const float *)p)[i];
+  }
+}
+
+static void store_f(void *p, qcc_elem e, int64_t i, float v) {
+  switch (e) {
+  case QCC_I8: ((int8_t *)p)[i] = (int8_t)v; break; /* exact: v is one of the inputs */
+  case QCC_U8: ((uint8_t *)p)[i] = (uint8_t)v; break;
+  default: ((float *)p)[i] = v; break;
+  }
+}
+
+static qcc_status pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                            qcc_tensor **out) {
+  const qcc_tensor *x = in[0];
+  bool is_max = is_max_pool(op);
+  if (!pool_elem_supported(op, x->elem))
+    return qcc_eval_error(ctx, "element type %s is not supported", qcc_elem_name(x->elem));
+  const int64_t *ks;
+  uint32_t nk = qcc_op_attr_ints(op, "kernel_shape", &ks);
+  if (nk < 1 || nk > MAX_SPATIAL || x->rank != (int32_t)nk + 2)
+    return qcc_eval_error(ctx, "input rank %d does not match the %u-D kernel", (int)x->rank, nk);
+  int32_t nsp = (int32_t)nk;
+  window w;
+  char err[200];
+  if (!window_read(op, nsp, NULL, &w, err, sizeof err))
+    return qcc_eval_error(ctx, "%s", err);
+  bool ceil_mode = qcc_op_attr_int(op, "ceil_mode", 0) != 0;
+  bool include_pad = qcc_op_attr_int(op, "count_include_pad", 0) != 0;
+
+  /* Normalize to 3 spatial dims (leading ones of size 1). */
+  int64_t ind[MAX_SPATIAL], kd[MAX_SPATIAL], outd[MAX_SPATIAL], st[MAX_SPATIAL], dl[MAX_SPATIAL],
+      pb[MAX_SPATIAL], pe[MAX_SPATIAL];
+  int64_t ydims[MAX_SPATIAL + 2] = {x->dims[0], x->dims[1]};
+  int32_t shift = MAX_SPATIAL - nsp;
+  for (int32_t d = 0; d < MAX_SPATIAL; ++d) {
+    ind[d] = kd[d] = outd[d] = st[d] = dl[d] = 1;
+    pb[d] = pe[d] = 0;
+  }
+  for (int32_t d = 0; d < nsp; ++d) {
+    int32_t e = d + shift;
+    ind[e] = x->dims[2 + d];
+    kd[e] = w.kernel[d];
+    st[e] = w.stride[d];
+    dl[e] = w.dilation[d];
+    if (!window_out(&w, d, ind[e], ceil_mode, &outd[e], &pb[e], &pe[e]))
+      return qcc_eval_error(ctx, "kernel does not fit spatial dimension %d (size %lld)", (int)d,
+                            (long long)ind[e]);
+    ydims[2 + d] = outd[e];
+  }
+  qcc_tensor *y = qcc_eval_alloc(ctx, x->elem, x->rank, ydims);
+  if (!y)
+    return QCC_ERR_INPUT;
+  out[0] = y;
+  int64_t *indices = NULL;
+  bool col_major = qcc_op_attr_int(op, "storage_order", 0) == 1;
+  if (op->num_results > 1) {
+    if (!(out[1] = qcc_eval_alloc(ctx, QCC_I64, y->rank, y->dims)))
+      return QCC_ERR_INPUT;
+    indices = out[1]->data;
+  }
+  if (y->numel == 0)
+    return QCC_OK;
+
+  /* Sizes of empty inputs are unconstrained, so even their products may overflow. */
+  int64_t in_plane, out_plane, taps, work, planes = x->dims[0] * x->dims[1];
+  if (!product_within(ind, MAX_SPATIAL, INT64_MAX, &in_plane) ||
+      !product_within(outd, MAX_SPATIAL, INT64_MAX, &out_plane) ||
+      !product_within(kd, MAX_SPATIAL, WINDOW_WORK_MAX, &taps) ||
+      !product_within((const int64_t[]){taps, y->numel}, 2, WINDOW_WORK_MAX, &work))
+    return qcc_eval_error(ctx, "pooling window is too large for the reference interpreter");
+  float lowest = x->elem == QCC_I8 ? -128.0f : x->elem == QCC_U8 ? 0.0f : -FLT_MAX;
+  for (int64_t p = 0; p < planes; ++p) {
+    int64_t xb = p * in_plane, yb = p * out_plane;
+    int64_t o[MAX_SPATIAL] = {0};
+    for (int64_t oi = 0; oi < out_plane; ++oi) {
+      float best = lowest;
+      int64_t best_at = -1;
+      double sum = 0.0;
+      int64_t count = 0, padded_count = 1;
+      int64_t start[MAX_SPATIAL];
+      for (int32_t d = 0; d < MAX_SPATIAL; ++d) {
+        start[d] = o[d] * st[d] - pb[d];
+        /* Taps inside the padded extent [-pb, in + pe) count when count_include_pad = 1. */
+        int64_t c = 0;
+        for (int64_t k = 0; k < kd[d]; ++k) {
+          int64_t i = start[d] + k * dl[d];
+          c += i >= -pb[d] && i < ind[d] + pe[d];
+        }
+        padded_count *= c;
+      }
+      for (int64_t k0 = 0; k0 < kd[0]; ++k0) {
+        int64_t i0 = start[0] + k0 * dl[0];
+        if (i0 < 0 || i0 >= ind[0])
+          continue;
+        for (int64_t k1 = 0; k1 < kd[1]; ++k1) {
+          int64_t i1 = start[1] + k1 * dl[1];
+          if (i1 < 0 || i1 >= ind[1])
+            continue;
+          int64_t row = xb + (i0 * ind[1] + i1) * ind[2];
+          for (int64_t k2 = 0; k2 < kd[2]; ++k2) {
+            int64_t i2 = start[2] + k2 * dl[2];
+            if (i2 < 0 || i2 >= ind[2])
+              continue;
+            float v = load_f(x->data, x->elem, row + i2);
+            if (v > best || best_at < 0) {
+              best = v;
+              /* Indices are flat offsets into X in the requested storage order. */
+              best_at = col_major ? xb + i0 + ind[0] * (i1 + ind[1] * i2) : row + i2;
+            }
+            sum += (double)v;
+            ++count;
+          }
+        }
+      }
+      if (indices)
+        indices[yb + oi] = best_at;
+      if (is_max)
+        store_f(y->data, y->elem, yb + oi, best);
+      else
+        ((float *)y->data)[yb + oi] = (float)(sum / (double)(include_pad ? padded_count : count));
+      qcc_index_next(o, outd, MAX_SPATIAL);
+    }
+  }
+  return QCC_OK;
+}
+
+static const qcc_op_def max_pool_def = {
+    .name = "MaxPool",
+    .domain = "",
+    .min_operands = 1,
+    .max_operands = 1,
+    .min_results = 1,
+    .max_results = 2, /* Y and the optional Indices */
+    .attrs = QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"ceil_mode", QCC_ATTR_INT, false},
+                       {"dilations", QCC_ATTR_INTS, false}, {"kernel_shape", QCC_ATTR_INTS, true},
+                       {"pads", QCC_ATTR_INTS, false}, {"storage_order", QCC_ATTR_INT, false},
+                       {"strides", QCC_ATTR_INTS, false}),
+    .infer = pool_infer,
+    .eval = pool_eval,
+};
+
+static const qcc_op_def average_pool_def = {
+    .name = "AveragePool",
+    .domain = "",
+    .min_operands = 1,
+    .max_operands = 1,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"ceil_mode", QCC_ATTR_INT, false},
+                       {"count_include_pad", QCC_ATTR_INT, false},
+                       {"dilations", QCC_ATTR_INTS, false}, {"kernel_shape", QCC_ATTR_INTS, true},
+                       {"pads", QCC_ATTR_INTS, false}, {"strides", QCC_ATTR_INTS, false}),
+    .infer = pool_infer,
+    .eval = pool_eval,
+};
+
+/* ---- GlobalAveragePool / GlobalMaxPool: reduce every spatial dim to 1 ---- */
+
+static bool is_global_max(const qcc_op *op) { return strcmp(op->def->name, "GlobalMaxPool") == 0; }
+
+static qcc_status global_pool_infer(qcc_infer_ctx *ctx) {
+  qcc_type x = qcc_operand_type(ctx, 0);
+  bool ints_ok = is_global_max(ctx->op);
+  if (x.elem != QCC_F32 && !(ints_ok && (x.elem == QCC_I8 || x.elem == QCC_U8)))
+    return qcc_infer_error(ctx, "element type %s is not supported", qcc_elem_name(x.elem));
+  if (x.rank < 0)
+    return qcc_infer_set(ctx, 0, x.elem, QCC_RANK_UNKNOWN, NULL);
+  if (x.rank < 2)
+    return qcc_infer_error(ctx, "input must have rank >= 2 (N x C x ...)");
+  qcc_dim dims[QCC_MAX_RANK];
+  for (int32_t d = 0; d < x.rank; ++d)
+    dims[d] = d < 2 ? x.dims[d] : (qcc_dim){.size = 1};
+  return qcc_infer_set(ctx, 0, x.elem, x.rank, dims);
+}
+
+static qcc_status global_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                   qcc_tensor **out) {
+  const qcc_tensor *x = in[0];
+  bool is_max = is_global_max(op);
+  if (x->elem != QCC_F32 && !(is_max && (x->elem == QCC_I8 || x->elem == QCC_U8)))
+    return qcc_eval_error(ctx, "element type %s is not supported", qcc_elem_name(x->elem));
+  if (x->rank < 2)
+    return qcc_eval_error(ctx, "input must have rank >= 2 (N x C x ...)");
+  int64_t dims[QCC_MAX_RANK];
+  for (int32_t d = 0; d < x->rank; ++d)
+    dims[d] = d < 2 ? x->dims[d] : 1;
+  qcc_tensor *y = qcc_eval_alloc(ctx, x->elem, x->rank, dims);
+  if (!y)
+    return QCC_ERR_INPUT;
+  out[0] = y;
+  if (y->numel == 0)
+    return QCC_OK;
+  int64_t plane = x->numel / y->numel;
+  for (int64_t p = 0; p < y->numel; ++p) {
+    if (is_max) {
+      float best = x->elem == QCC_I8 ? -128.0f : x->elem == QCC_U8 ? 0.0f : -FLT_MAX;
+      for (int64_t i = 0; i < plane; ++i) {
+        float v = load_f(x->data, x->elem, p * plane + i);
+        if (v > best)
+          best = v;
+      }
+      store_f(y->data, y->elem, p, best);
+    } else {
+      const float *xs = (const float *)x->data + p * plane;
+      double sum = 0.0;
+      for (int64_t i = 0; i < plane; ++i)
+        sum += (double)xs[i];
+      ((float *)y->data)[p] = (float)(sum / (double)plane);
+    }
+  }
+  return QCC_OK;
+}
+
+static const qcc_op_def global_average_pool_def = {
+    .name = "GlobalAveragePool",
+    .domain = "",
+    .min_operands = 1,
+    .max_operands = 1,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_NO_ATTRS,
+    .infer = global_pool_infer,
+    .eval = global_pool_eval,
+};
+
+static const qcc_op_def global_max_pool_def = {
+    .name = "GlobalMaxPool",
+    .domain = "",
+    .min_operands = 1,
+    .max_operands = 1,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_NO_ATTRS,
+    .infer = global_pool_infer,
+    .eval = global_pool_eval,
+};
+
+/* ---- ReduceMean ----
+ * Axes come from the `axes` attribute (opset < 18) or the optional second operand (opset 18).
+ * Empty axes reduce everything unless noop_with_empty_axes = 1, which makes it an identity. */
+
+/* Marks the reduced dims in `mask`; false (with `err`) on a bad or repeated axis. */
+static bool reduce_mask(const int64_t *axes, int64_t n, int32_t rank, bool *mask, char *err,
+                        size_t errlen) {
+  for (int32_t d = 0; d < rank; ++d)
+    mask[d] = false;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t a = axes[i];
+    if (a < -(int64_t)rank || a >= rank) {
+      snprintf(err, errlen, "axis %lld is out of range for rank %d", (long long)a, (int)rank);
+      return false;
+    }
+    if (a < 0)
+      a += rank;
+    if (mask[a]) {
+      snprintf(err, errlen, "axis %lld is repeated", (long long)axes[i]);
+      return false;
+    }
+    mask[a] = true;
+  }
+  return true;
+}
+
+static qcc_status reduce_mean_infer(qcc_infer_ctx *ctx) {
+  const qcc_op *op = ctx->op;
+  qcc_status st = qcc_infer_expect_elem(ctx, 0, QCC_F32);
+  if (st != QCC_OK)
+    return st;
+  qcc_type x = qcc_operand_type(ctx, 0);
+  bool keepdims = qcc_op_attr_int(op, "keepdims", 1) != 0;
+  bool noop = qcc_op_attr_int(op, "noop_with_empty_axes", 0) != 0;
+  const int64_t *axes = NULL;
+  int64_t n_axes = 0;
+  if (qcc_has_operand(op, 1)) {
+    qcc_type at = qcc_operand_type(ctx, 1);
+    if (at.elem != QCC_I64)
+      return qcc_infer_error(ctx, "axes operand must be i64");
+    if (at.rank >= 0 && at.rank != 1)
+      return qcc_infer_error(ctx, "axes operand must be 1-D");
+    if (qcc_op_attr(op, "axes"))
+      return qcc_infer_error(ctx, "axes given both as attribute and operand");
+    if (!qcc_infer_const_ints(ctx, 1, &axes, &n_axes)) {
+      /* Axes only known at run time: keepdims keeps the rank, dims unknown. */
+      if (!keepdims || x.rank < 0)
+        return qcc_infer_set(ctx, 0, QCC_F32, QCC_RANK_UNKNOWN, NULL);
+      qcc_dim dims[QCC_MAX_RANK];
+      for (int32_t d = 0; d < x.rank; ++d)
+        dims[d] = (qcc_dim){.size = -1};
+      return qcc_infer_set(ctx, 0, QCC_F32, x.rank, dims);
+    }
+  } else {
+    uint32_t n = qcc_op_attr_ints(op, "axes", &axes);
+    n_axes = n;
+  }
+  if (n_axes == 0 && noop)
+    return qcc_infer_same_as_operand0(ctx);
+  if (x.rank < 0)
+    return qcc_infer_set(ctx, 0, QCC_F32, QCC_RANK_UNKNOWN, NULL);
+  bool mask[QCC_MAX_RANK];
+  char err[160];
+  if (!reduce_mask(axes, n_axes, x.rank, mask, err, sizeof err))
+    return qcc_infer_error(ctx, "%s", err);
+  qcc_dim dims[QCC_MAX_RANK];
+  int32_t rank = 0;
+  for (int32_t d = 0; d < x.rank; ++d) {
+    bool reduced = n_axes == 0 || mask[d];
+    if (!reduced)
+      dims[rank++] = x.dims[d];
+    else if (keepdims)
+      dims[rank++] = (qcc_dim){.size = 1};
+  }
+  return qcc_infer_set(ctx, 0, QCC_F32, rank, dims);
+}
+
+static qcc_status reduce_mean_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                   qcc_tensor **out) {
+  const qcc_tensor *x = in[0];
+  const qcc_tensor *at = op->num_operands > 1 ? in[1] : NULL;
+  if (x->elem != QCC_F32)
+    return qcc_eval_error(ctx, "element type %s is not supported", qcc_elem_name(x->elem));
+  bool keepdims = qcc_op_attr_int(op, "keepdims", 1) != 0;
+  bool noop = qcc_op_attr_int(op, "noop_with_empty_axes", 0) != 0;
+  int64_t axes_buf[QCC_MAX_RANK];
+  const int64_t *axes;
+  int64_t n_axes;
+  if (at) {
+    if (at->elem != QCC_I64 || at->rank > 1)
+      return qcc_eval_error(ctx, "axes operand must be a 1-D i64 tensor");
+    if (at->numel > x->rank)
+      return qcc_eval_error(ctx, "%lld axes for rank %d", (long long)at->numel, (int)x->rank);
+    n_axes = at->numel;
+    memcpy(axes_buf, at->data, (size_t)n_axes * sizeof(int64_t));
+    axes = axes_buf;
+  } else {
+    n_axes = qcc_op_attr_ints(op, "axes", &axes);
+  }
+  if (n_axes == 0 && noop) {
+    qcc_tensor *y = qcc_eval_alloc(ctx, x->elem, x->rank, x->dims);
+    if (!y)
+      return QCC_ERR_INPUT;
+    out[0] = y;
+    memcpy(y->data, x->data, (size_t)x->numel * sizeof(float));
+    return QCC_OK;
+  }
+  bool mask[QCC_MAX_RANK];
+  char err[160];
+  if (!reduce_mask(axes, n_axes, x->rank, mask, err, sizeof err))
+    return qcc_eval_error(ctx, "%s", err);
+  int64_t ydims[QCC_MAX_RANK], kept[QCC_MAX_RANK];
+  int32_t yrank = 0;
+  for (int32_t d = 0; d < x->rank; ++d) {
+    bool reduced = n_axes == 0 || mask[d];
+    mask[d] = reduced;
+    kept[d] = reduced ? 1 : x->dims[d];
+    if (!reduced || keepdims)
+      ydims[yrank++] = kept[d];
+  }
+  qcc_tensor *y = qcc_eval_alloc(ctx, QCC_F32, yrank, ydims);
+  if (!y)
+    return QCC_ERR_INPUT;
+  out[0] = y;
+  if (y->numel == 0)
+    return QCC_OK;
+  /* Elements averaged per output; 0 (so NaN results, like numpy) when a reduced dim is 0. */
+  int64_t count = x->numel / y->numel;
+  double *acc = calloc((size_t)y->numel, sizeof(double));
+  if (!acc)
+    return qcc_eval_error(ctx, "out of memory");
+  /* Output strides over the input's dims; reduced dims contribute nothing. */
+  int64_t ost[QCC_MAX_RANK], s = 1;
+  for (int32_t d = x->rank - 1; d >= 0; --d) {
+    ost[d] = mask[d] ? 0 : s;
+    s *= kept[d];
+  }
+  if (x->numel > 0) {
+    const float *xs = x->data;
+    int64_t idx[QCC_MAX_RANK] = {0};
+    for (int64_t i = 0; i < x->numel; ++i) {
+      int64_t o = 0;
+      for (int32_t d = 0; d < x->rank; ++d)
+        o += idx[d] * ost[d];
+      acc[o] += (double)xs[i];
+      qcc_index_next(idx, x->dims, x->rank);
+    }
+  }
+  float *ys = y->data;
+  for (int64_t i = 0; i < y->numel; ++i)
+    ys[i] = (float)(acc[i] / (double)count); /* 0 / 0 is NaN, like numpy's mean of nothing */
+  free(acc);
+  return QCC_OK;
+}
+
+static const qcc_op_def reduce_mean_def = {
+    .name = "ReduceMean",
+    .domain = "",
+    .min_operands = 1,
+    .max_operands = 2,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_ATTRS({"axes", QCC_ATTR_INTS, false}, {"keepdims", QCC_ATTR_INT, false},
+                       {"noop_with_empty_axes", QCC_ATTR_INT, false}),
+    .infer = reduce_mean_infer,
+    .eval = reduce_mean_eval,
+};
+
+const qcc_op_def *const qcc_ops_pool[] = {
+    &max_pool_def,        &average_pool_def, &global_average_pool_def,
+    &global_max_pool_def, &reduce_mean_def,  NULL,
+};

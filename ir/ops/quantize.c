@@ -1,0 +1,172 @@
+/* QuantizeLinear and DequantizeLinear (opset 10-19): per tensor or per axis. */
+#include "ir/ops/op_util.h"
+#include "ir/ops/requant.h"
+
+#include <string.h>
+
+static qcc_qrange elem_qrange(qcc_elem e) {
+  return e == QCC_I8 ? qcc_qrange_i8() : qcc_qrange_u8();
+}
+
+/* Checks scale/zero-point operands (indices 1 and 2) against the data operand 0 and the
+ * axis attribute: a scale is a scalar or 1-D; more than one element means per axis. */
+static qcc_status infer_qparams(qcc_infer_ctx *ctx, qcc_type x) {
+  qcc_type s = qcc_operand_type(ctx, 1);
+  if (!qcc_elem_is_float(s.elem))
+    return qcc_infer_error(ctx, "scale must be f32, not %s", qcc_elem_name(s.elem));
+  if (s.rank > 1)
+    return qcc_infer_error(ctx, "scale must be a scalar or 1-D tensor, not rank %d", (int)s.rank);
+  if (qcc_has_operand(ctx->op, 2)) {
+    qcc_type z = qcc_operand_type(ctx, 2);
+    if (z.rank > 1)
+      return qcc_infer_error(ctx, "zero point must be a scalar or 1-D tensor, not rank %d",
+                             (int)z.rank);
+    if (s.rank >= 0 && z.rank >= 0 && s.rank != z.rank)
+      return qcc_infer_error(ctx, "scale and zero point must have the same shape");
+    if (s.rank == 1 && z.rank == 1 && s.dims[0].size >= 0 && z.dims[0].size >= 0 &&
+        s.dims[0].size != z.dims[0].size)
+      return qcc_infer_error(ctx, "scale has %lld elements but zero point has %lld",
+                             (long long)s.dims[0].size, (long long)z.dims[0].size);
+  }
+  if (s.rank == 1 && s.dims[0].size != 1 && x.rank >= 0) {
+    int32_t axis;
+    qcc_status st = qcc_infer_axis(ctx, qcc_op_attr_int(ctx->op, "axis", 1), x.rank, &axis);
+    if (st != QCC_OK)
+      return st;
+    if (s.dims[0].size >= 0 && x.dims[axis].size >= 0 && s.dims[0].size != x.dims[axis].size)
+      return qcc_infer_error(ctx, "per-axis scale has %lld elements but axis %d has %lld",
+                             (long long)s.dims[0].size, (int)axis,
+                             (long long)x.dims[axis].size);
+  }
+  return QCC_OK;
+}
+
+static qcc_status quantize_infer(qcc_infer_ctx *ctx) {
+  qcc_type x = qcc_operand_type(ctx, 0);
+  if (!qcc_elem_is_float(x.elem))
+    return qcc_infer_error(ctx, "input must be f32, not %s", qcc_elem_name(x.elem));
+  qcc_elem out = QCC_U8;
+  if (qcc_has_operand(ctx->op, 2)) {
+    out = qcc_operand_type(ctx, 2).elem;
+    if (out != QCC_U8 && out != QCC_I8)
+      return qcc_infer_error(ctx, "zero point must be u8 or i8, not %s", qcc_elem_name(out));
+  }
+  qcc_status st = infer_qparams(ctx, x);
+  if (st != QCC_OK)
+    return st;
+  return qcc_infer_set(ctx, 0, out, x.rank, x.dims);
+}
+
+/* Reads a float tensor element, whatever its float storage. */
+static inline float load_f32(const qcc_tensor *t, int64_t i) {
+  return t->elem == QCC_F32 ? ((const float *)t->data)[i] : (float)qcc_tensor_get_f64(t, i);
+}
+
+static qcc_status check_scale_zp(qcc_eval_ctx *ctx, const qcc_tensor *s, const qcc_tensor *z) {
+  if (!qcc_elem_is_float(s->elem))
+    return qcc_eval_error(ctx, "scale must be a float tensor");
+  if (z && !qcc_elem_is_int(z->elem))
+    return qcc_eval_error(ctx, "zero point must be an integer tensor");
+  return QCC_OK;
+}
+
+static qcc_status quantize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                qcc_tensor **out) {
+  const qcc_tensor *x = in[0], *zp = qcc_has_operand(op, 2) ? in[2] : NULL;
+  if (!qcc_elem_is_float(x->elem))
+    return qcc_eval_error(ctx, "input must be a float tensor");
+  qcc_status st = check_scale_zp(ctx, in[1], zp);
+  if (st != QCC_OK)
+    return st;
+  qcc_elem oe = zp ? zp->elem : QCC_U8;
+  if (oe != QCC_U8 && oe != QCC_I8)
+    return qcc_eval_error(ctx, "zero point must be u8 or i8");
+  qcc_qparams q;
+  st = qcc_qparams_read(ctx, x, in[1], zp, qcc_op_attr_int(op, "axis", 1), &q);
+  if (st != QCC_OK)
+    return st;
+  out[0] = qcc_eval_alloc(ctx, oe, x->rank, x->dims);
+  if (!out[0])
+    return QCC_ERR_INPUT;
+  qcc_qrange r = elem_qrange(oe);
+  int64_t inner = 1;
+  for (int32_t d = q.axis + 1; q.axis >= 0 && d < x->rank; ++d)
+    inner *= x->dims[d];
+  for (int64_t i = 0; i < x->numel; ++i) {
+    int64_t c = q.axis < 0 ? 0 : (i / inner) % q.channels;
+    int32_t v = qcc_quantize_value(load_f32(x, i), qcc_qparams_scale(&q, c),
+                                   qcc_qparams_zero_point(&q, c), r);
+    if (oe == QCC_U8)
+      ((uint8_t *)out[0]->data)[i] = (uint8_t)v;
+    else
+      ((int8_t *)out[0]->data)[i] = (int8_t)v;
+  }
+  return QCC_OK;
+}
+
+static qcc_status dequantize_infer(qcc_infer_ctx *ctx) {
+  qcc_type x = qcc_operand_type(ctx, 0);
+  if (x.elem != QCC_U8 && x.elem != QCC_I8 && x.elem != QCC_I32)
+    return qcc_infer_error(ctx, "input must be u8, i8 or i32, not %s", qcc_elem_name(x.elem));
+  if (qcc_has_operand(ctx->op, 2) && qcc_operand_type(ctx, 2).elem != x.elem)
+    return qcc_infer_error(ctx, "zero point must be %s like the input, not %s",
+                           qcc_elem_name(x.elem), qcc_elem_name(qcc_operand_type(ctx, 2).elem));
+  qcc_status st = infer_qparams(ctx, x);
+  if (st != QCC_OK)
+    return st;
+  return qcc_infer_set(ctx, 0, QCC_F32, x.rank, x.dims);
+}
+
+static qcc_status dequantize_eval(qcc_eval_ctx *ctx, const qcc_op *op,
+                                  const qcc_tensor *const *in, qcc_tensor **out) {
+  const qcc_tensor *x = in[0], *zp = qcc_has_operand(op, 2) ? in[2] : NULL;
+  if (x->elem != QCC_U8 && x->elem != QCC_I8 && x->elem != QCC_I32)
+    return qcc_eval_error(ctx, "input must be u8, i8 or i32");
+  qcc_status st = check_scale_zp(ctx, in[1], zp);
+  if (st != QCC_OK)
+    return st;
+  qcc_qparams q;
+  st = qcc_qparams_read(ctx, x, in[1], zp, qcc_op_attr_int(op, "axis", 1), &q);
+  if (st != QCC_OK)
+    return st;
+  out[0] = qcc_eval_alloc(ctx, QCC_F32, x->rank, x->dims);
+  if (!out[0])
+    return QCC_ERR_INPUT;
+  float *y = out[0]->data;
+  int64_t inner = 1;
+  for (int32_t d = q.axis + 1; q.axis >= 0 && d < x->rank; ++d)
+    inner *= x->dims[d];
+  for (int64_t i = 0; i < x->numel; ++i) {
+    int64_t c = q.axis < 0 ? 0 : (i / inner) % q.channels;
+    y[i] = qcc_dequantize_value((int32_t)qcc_tensor_get_i64(x, i), qcc_qparams_zero_point(&q, c),
+                                qcc_qparams_scale(&q, c));
+  }
+  return QCC_OK;
+}
+
+/* `saturate` (opset 19) only affects float8 outputs, which qcc does not have. */
+static const qcc_op_def quantize_linear_def = {
+    .name = "QuantizeLinear",
+    .domain = "",
+    .min_operands = 2,
+    .max_operands = 3,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}, {"saturate", QCC_ATTR_INT, false}),
+    .infer = quantize_infer,
+    .eval = quantize_eval,
+};
+
+static const qcc_op_def dequantize_linear_def = {
+    .name = "DequantizeLinear",
+    .domain = "",
+    .min_operands = 2,
+    .max_operands = 3,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}),
+    .infer = dequantize_infer,
+    .eval = dequantize_eval,
+};
+
+const qcc_op_def *const qcc_ops_quantize[] = {&quantize_linear_def, &dequantize_linear_def, NULL};

@@ -1,0 +1,304 @@
+#include "passes/qdq_fusion.h"
+
+#include <float.h>
+#include <string.h>
+
+#include "ir/op_registry.h"
+#include "ir/verifier.h"
+#include "passes/qdq_match.h"
+
+/* A zero-point constant for a Q/DQ that omitted it (the ONNX default is 0). */
+static qcc_value *zero_point_of(qcc_graph *g, const qcc_op *qdq, qcc_op *before) {
+  qcc_value *z = qcc_op_operand(qdq, 2);
+  if (z)
+    return z;
+  qcc_elem e = qcc_qdq_int_elem(qdq);
+  qcc_const k = {.type = qcc_type_make(e, 0, NULL),
+                 .data = qcc_arena_alloc(g->arena, sizeof(int64_t)),
+                 .nbytes = qcc_elem_size(e)};
+  if (!k.data)
+    return NULL;
+  qcc_op *c = qcc_const_create(g, NULL, &k, qdq->loc, before);
+  return c ? c->results[0] : NULL;
+}
+
+/* Creates `def_name` at `q`'s position, re-homes q's result name and uses onto it, and erases q
+ * and `center`. Returns the new op, or NULL (graph unchanged) when the op is unknown or its shape
+ * rule rejects the operands. */
+static qcc_op *replace_with(qcc_graph *g, qcc_op *center, qcc_op *q, const char *def_name,
+                            qcc_value *const *operands, uint32_t n, const qcc_attr *attrs,
+                            uint32_t n_attrs) {
+  const qcc_op_def *def = qcc_op_lookup(def_name);
+  qcc_op *anchor = q ? q : center;
+  if (!def)
+    return NULL;
+  for (uint32_t i = 0; i < n; ++i)
+    if (!operands[i] && i < def->min_operands)
+      return NULL;
+  qcc_op_spec spec = {.def = def,
+                      .node_name = center->name,
+                      .loc = center->loc,
+                      .num_operands = n,
+                      .operands = operands,
+                      .num_results = 1,
+                      .num_attrs = n_attrs,
+                      .attrs = attrs};
+  qcc_op *fused = qcc_op_create(g, &spec, anchor);
+  if (!fused)
+    return NULL;
+  /* A rejected candidate is not an error of the model: stay silent and leave it unfused. */
+  qcc_diag *quiet = qcc_diag_create(NULL);
+  qcc_status st = quiet ? qcc_infer_op_types(fused, quiet) : QCC_ERR_NOMEM;
+  qcc_diag_destroy(quiet);
+  if (st != QCC_OK) {
+    qcc_op_erase(fused);
+    return NULL;
+  }
+  qcc_value *old = anchor->results[0];
+  const char *name = old->name;
+  qcc_value_replace_all_uses(old, fused->results[0]);
+  qcc_op_erase(anchor);
+  if (q && !qcc_value_has_uses(center->results[0]))
+    qcc_op_erase(center);
+  qcc_value_rename(fused->results[0], name);
+  return fused;
+}
+
+static bool is_8bit(qcc_elem e) { return e == QCC_U8 || e == QCC_I8; }
+
+/* ONNX Runtime's x86 selectors take u8 activations only for Conv/MatMul (int8 needs a prior
+ * s8->u8 rewrite that qcc does not do yet). */
+static bool activation_ok(qcc_elem e) { return e == QCC_U8; }
+
+static qcc_op *fuse_conv_like(qcc_graph *g, qcc_op *op, const char *qop) {
+  qcc_op *dx = qcc_match_dq_operand(op, 0), *dw = qcc_match_dq_operand(op, 1);
+  qcc_op *q = qcc_match_single_q_consumer(op);
+  if (!dx || !dw || !q)
+    return NULL;
+  qcc_elem ex = qcc_qdq_int_elem(dx), ew = qcc_qdq_int_elem(dw);
+  if (!activation_ok(ex) || qcc_qdq_int_elem(q) != ex || !is_8bit(ew))
+    return NULL;
+  qcc_value *bias = NULL;
+  if (qcc_op_operand(op, 2)) {
+    qcc_op *db = qcc_match_dq_operand(op, 2);
+    if (!db || qcc_qdq_int_elem(db) != QCC_I32)
+      return NULL;
+    bias = qcc_op_operand(db, 0);
+  }
+  qcc_value *xz = zero_point_of(g, dx, q), *wz = zero_point_of(g, dw, q),
+            *yz = zero_point_of(g, q, q);
+  if (!xz || !wz || !yz)
+    return NULL;
+  qcc_value *ops[9] = {qcc_op_operand(dx, 0), qcc_op_operand(dx, 1), xz,
+                       qcc_op_operand(dw, 0), qcc_op_operand(dw, 1), wz,
+                       qcc_op_operand(q, 1),  yz,                    bias};
+  uint32_t n = strcmp(qop, "QLinearConv") == 0 && bias ? 9 : 8;
+  return replace_with(g, op, q, qop, ops, n, op->attrs, op->num_attrs);
+}
+
+static qcc_op *fuse_gemm(qcc_graph *g, qcc_op *op) {
+  qcc_op *da = qcc_match_dq_operand(op, 0), *db = qcc_match_dq_operand(op, 1);
+  if (!da || !db)
+    return NULL;
+  qcc_elem ea = qcc_qdq_int_elem(da), eb = qcc_qdq_int_elem(db);
+  if (!activation_ok(ea) || !is_8bit(eb))
+    return NULL;
+  qcc_value *bias = NULL;
+  if (qcc_op_operand(op, 2)) {
+    qcc_op *dc = qcc_match_dq_operand(op, 2);
+    if (!dc || qcc_qdq_int_elem(dc) != QCC_I32 || qcc_op_attr_float(op, "beta", 1.0f) != 1.0f)
+      return NULL;
+    bias = qcc_op_operand(dc, 0);
+  }
+  qcc_op *q = qcc_match_single_q_consumer(op);
+  if (q && qcc_qdq_int_elem(q) != ea)
+    return NULL;
+  qcc_op *anchor = q ? q : op;
+  qcc_value *az = zero_point_of(g, da, anchor), *bz = zero_point_of(g, db, anchor);
+  qcc_value *yz = q ? zero_point_of(g, q, anchor) : NULL;
+  if (!az || !bz || (q && !yz))
+    return NULL;
+  qcc_value *ops[9] = {qcc_op_operand(da, 0), qcc_op_operand(da, 1), az,
+                       qcc_op_operand(db, 0), qcc_op_operand(db, 1), bz,
+                       bias,                  q ? qcc_op_operand(q, 1) : NULL, yz};
+  qcc_attr attrs[3];
+  uint32_t n_attrs = 0;
+  static const char *const kept[] = {"alpha", "transA", "transB"};
+  for (size_t i = 0; i < 3; ++i) {
+    const qcc_attr *a = qcc_op_attr(op, kept[i]);
+    if (a)
+      attrs[n_attrs++] = *a;
+  }
+  return replace_with(g, op, q, "QGemm", ops, q ? 9 : 7, attrs, n_attrs);
+}
+
+static qcc_op *fuse_binary(qcc_graph *g, qcc_op *op, const char *qop) {
+  qcc_op *da = qcc_match_dq_operand(op, 0), *db = qcc_match_dq_operand(op, 1);
+  qcc_op *q = qcc_match_single_q_consumer(op);
+  if (!da || !db || !q)
+    return NULL;
+  qcc_elem e = qcc_qdq_int_elem(q);
+  if (!is_8bit(e) || qcc_qdq_int_elem(da) != e || qcc_qdq_int_elem(db) != e)
+    return NULL;
+  qcc_value *az = zero_point_of(g, da, q), *bz = zero_point_of(g, db, q),
+            *yz = zero_point_of(g, q, q);
+  if (!az || !bz || !yz)
+    return NULL;
+  qcc_value *ops[8] = {qcc_op_operand(da, 0), qcc_op_operand(da, 1), az,
+                       qcc_op_operand(db, 0), qcc_op_operand(db, 1), bz,
+                       qcc_op_operand(q, 1),  yz};
+  return replace_with(g, op, q, qop, ops, 8, NULL, 0);
+}
+
+/* DQ -> op -> Q with one input, mapped to a com.microsoft QLinear op taking
+ * (X, x_scale, x_zp, y_scale, y_zp) and the op's own attributes. */
+static qcc_op *fuse_unary(qcc_graph *g, qcc_op *op, const char *qop, bool add_channels_last) {
+  qcc_op *dx = qcc_match_dq_operand(op, 0);
+  qcc_op *q = qcc_match_single_q_consumer(op);
+  if (!dx || !q || op->num_operands != 1)
+    return NULL;
+  qcc_elem e = qcc_qdq_int_elem(q);
+  if (!is_8bit(e) || qcc_qdq_int_elem(dx) != e)
+    return NULL;
+  qcc_value *xz = zero_point_of(g, dx, q), *yz = zero_point_of(g, q, q);
+  if (!xz || !yz)
+    return NULL;
+  qcc_value *ops[5] = {qcc_op_operand(dx, 0), qcc_op_operand(dx, 1), xz, qcc_op_operand(q, 1),
+                       yz};
+  qcc_attr attrs[16];
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < op->num_attrs && n < 15; ++i)
+    attrs[n++] = op->attrs[i];
+  if (add_channels_last)
+    attrs[n++] = (qcc_attr){.name = "channels_last", .kind = QCC_ATTR_INT, .i = 0};
+  return replace_with(g, op, q, qop, ops, 5, attrs, n);
+}
+
+static qcc_op *fuse_concat(qcc_graph *g, qcc_op *op) {
+  qcc_op *q = qcc_match_single_q_consumer(op);
+  if (!q || op->num_operands == 0 || op->num_operands > 20)
+    return NULL;
+  qcc_elem e = qcc_qdq_int_elem(q);
+  qcc_value *ops[2 + 3 * 20];
+  ops[0] = qcc_op_operand(q, 1);
+  if (!(ops[1] = zero_point_of(g, q, q)))
+    return NULL;
+  for (uint32_t i = 0; i < op->num_operands; ++i) {
+    qcc_op *d = qcc_match_dq_operand(op, i);
+    if (!d || qcc_qdq_int_elem(d) != e)
+      return NULL;
+    ops[2 + 3 * i] = qcc_op_operand(d, 0);
+    ops[3 + 3 * i] = qcc_op_operand(d, 1);
+    if (!(ops[4 + 3 * i] = zero_point_of(g, d, q)))
+      return NULL;
+  }
+  return replace_with(g, op, q, "QLinearConcat", ops, 2 + 3 * op->num_operands, op->attrs,
+                      op->num_attrs);
+}
+
+/* Data movement between a DQ and a Q with identical constant parameters runs on the integers
+ * directly: the result is exactly the same. */
+static qcc_op *drop_qdq_around(qcc_graph *g, qcc_op *op) {
+  qcc_op *dx = qcc_match_dq_operand(op, 0);
+  qcc_op *q = qcc_match_single_q_consumer(op);
+  double s1, s2;
+  int64_t z1, z2;
+  if (!dx || !q || qcc_qdq_int_elem(dx) != qcc_qdq_int_elem(q) ||
+      !qcc_qdq_scalar_params(dx, &s1, &z1) || !qcc_qdq_scalar_params(q, &s2, &z2) || s1 != s2 ||
+      z1 != z2 || !(s1 > 0))
+    return NULL;
+  qcc_value *old_operand = qcc_op_operand(op, 0);
+  qcc_op_set_operand(op, 0, qcc_op_operand(dx, 0));
+  qcc_diag *quiet = qcc_diag_create(NULL);
+  qcc_status st = quiet ? qcc_infer_op_types(op, quiet) : QCC_ERR_NOMEM;
+  qcc_diag_destroy(quiet);
+  if (st != QCC_OK) {
+    qcc_op_set_operand(op, 0, old_operand);
+    qcc_diag *q2 = qcc_diag_create(NULL);
+    if (q2)
+      qcc_infer_op_types(op, q2);
+    qcc_diag_destroy(q2);
+    return NULL;
+  }
+  qcc_value *qv = q->results[0];
+  const char *name = qv->name;
+  qcc_value_replace_all_uses(qv, op->results[0]);
+  qcc_op_erase(q);
+  qcc_value_rename(op->results[0], name);
+  return op;
+}
+
+/* Relu or Clip whose only consumer is a Q that clamps at least as hard: the Q's saturation
+ * does the job, so the activation goes (ONNX Runtime's ReluQuantFusion/ClipQuantFusion). */
+static bool remove_redundant_activation(qcc_op *op) {
+  qcc_op *q = qcc_match_single_q_consumer(op);
+  double s;
+  int64_t z, lo, hi;
+  if (!q || !qcc_qdq_scalar_params(q, &s, &z))
+    return false;
+  qcc_elem_int_range(qcc_qdq_int_elem(q), &lo, &hi);
+  if (qcc_op_is(op, "Relu")) {
+    if (z != lo)
+      return false;
+  } else {
+    double mn = -DBL_MAX, mx = DBL_MAX;
+    const qcc_value *vmin = qcc_op_operand(op, 1), *vmax = qcc_op_operand(op, 2);
+    if ((vmin && !qcc_const_scalar(vmin, &mn)) || (vmax && !qcc_const_scalar(vmax, &mx)))
+      return false;
+    mn = qcc_op_attr(op, "min") ? qcc_op_attr_float(op, "min", 0) : mn;
+    mx = qcc_op_attr(op, "max") ? qcc_op_attr_float(op, "max", 0) : mx;
+    float qlo = (float)(s * (double)(lo - z)), qhi = (float)(s * (double)(hi - z));
+    if (!((float)mn - qlo <= FLT_EPSILON && qhi - (float)mx <= FLT_EPSILON))
+      return false;
+  }
+  qcc_value_replace_all_uses(op->results[0], qcc_op_operand(op, 0));
+  qcc_op_erase(op);
+  return true;
+}
+
+qcc_status qcc_qdq_fusion_run(qcc_graph *g, qcc_diag *diag) {
+  (void)diag;
+  for (qcc_op *op = g->first, *next; op; op = next) {
+    next = op->next;
+    if ((qcc_op_is(op, "Relu") || qcc_op_is(op, "Clip")) && op->operands[0].value &&
+        op->operands[0].value->type.elem == QCC_F32)
+      remove_redundant_activation(op);
+  }
+  static const char *const movement[] = {"MaxPool", "Reshape",   "Flatten", "Transpose",
+                                         "Squeeze", "Unsqueeze", "Resize",  "Gather"};
+  for (qcc_op *op = g->first, *next; op; op = next) {
+    next = op->next;
+    const char *name = op->def->name;
+    qcc_op *done = NULL;
+    if (strcmp(name, "Conv") == 0)
+      done = fuse_conv_like(g, op, "QLinearConv");
+    else if (strcmp(name, "MatMul") == 0)
+      done = fuse_conv_like(g, op, "QLinearMatMul");
+    else if (strcmp(name, "Gemm") == 0)
+      done = fuse_gemm(g, op);
+    else if (strcmp(name, "Add") == 0)
+      done = fuse_binary(g, op, "QLinearAdd");
+    else if (strcmp(name, "Mul") == 0)
+      done = fuse_binary(g, op, "QLinearMul");
+    else if (strcmp(name, "GlobalAveragePool") == 0)
+      done = fuse_unary(g, op, "QLinearGlobalAveragePool", true);
+    else if (strcmp(name, "AveragePool") == 0)
+      done = fuse_unary(g, op, "QLinearAveragePool", true);
+    else if (strcmp(name, "Sigmoid") == 0)
+      done = fuse_unary(g, op, "QLinearSigmoid", false);
+    else if (strcmp(name, "LeakyRelu") == 0)
+      done = fuse_unary(g, op, "QLinearLeakyRelu", false);
+    else if (strcmp(name, "Concat") == 0)
+      done = fuse_concat(g, op);
+    else
+      for (size_t i = 0; i < sizeof movement / sizeof movement[0]; ++i)
+        if (strcmp(name, movement[i]) == 0 && op->num_results == 1)
+          done = drop_qdq_around(g, op);
+    if (done)
+      next = done->next;
+  }
+  qcc_erase_dead_ops(g);
+  return QCC_OK;
+}
+
+const qcc_pass qcc_pass_qdq_fusion = {.name = "qdq-fusion", .run = qcc_qdq_fusion_run};

@@ -1,0 +1,23 @@
+/* Pattern helpers for Q/DQ rewrites. */
+#ifndef QCC_PASSES_QDQ_MATCH_H
+#define QCC_PASSES_QDQ_MATCH_H
+
+#include "ir/graph.h"
+
+/* The DequantizeLinear producing operand i of `op`, or NULL. */
+qcc_op *qcc_match_dq_operand(const qcc_op *op, uint32_t i);
+/* The only consumer of `op`'s single result when it is a QuantizeLinear and the result is not a
+ * graph output; NULL otherwise. */
+qcc_op *qcc_match_single_q_consumer(const qcc_op *op);
+bool qcc_op_is(const qcc_op *op, const char *name);
+bool qcc_value_is_graph_output(const qcc_value *v);
+/* Scalar value of a constant operand as double; false when not a 1-element constant. */
+bool qcc_const_scalar(const qcc_value *v, double *out);
+/* Element type of a Q/DQ's quantized side (Q result or DQ operand 0). */
+qcc_elem qcc_qdq_int_elem(const qcc_op *qdq);
+/* Per-tensor scale/zero point of a Q or DQ, when both are constants; zero point 0 if absent. */
+bool qcc_qdq_scalar_params(const qcc_op *qdq, double *scale, int64_t *zero_point);
+/* Removes ops whose results are all unused (except graph outputs), repeatedly. */
+void qcc_erase_dead_ops(qcc_graph *g);
+
+#endif

@@ -1,0 +1,39 @@
+# lit configuration for qcc. Folders mirror the source tree (frontend/, ir/, tools/, ...).
+import os
+import shutil
+
+import lit.formats
+
+config.name = "qcc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".qir", ".test", ".onnx-test"]
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py.in", "README.md"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.qcc_obj_root, "test")
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.qcc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
+for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "ORT_NODE_DIR", "HOME"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+config.environment.setdefault(
+    "ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:halt_on_error=1")
+config.environment.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+
+models_dir = os.path.abspath(os.path.join(config.qcc_src_root, "..", "shared", "models"))
+config.substitutions.append(("%python", config.python))
+config.substitutions.append(("%qcc", os.path.join(config.qcc_tools_dir, "qcc")))
+config.substitutions.append(("%models", models_dir))
+config.substitutions.append(("%srcroot", config.qcc_src_root))
+config.substitutions.append(("%testtools", os.path.join(config.qcc_src_root, "test", "tools")))
+
+if os.path.isdir(models_dir):
+    config.available_features.add("models")
+if config.sanitize:
+    config.available_features.add("asan")
+ort_dir = os.environ.get("ORT_NODE_DIR", os.path.join(config.qcc_src_root, ".ort"))
+if os.path.isdir(os.path.join(ort_dir, "node_modules", "onnxruntime-node")) and shutil.which("node"):
+    config.available_features.add("ort")
+    config.environment["ORT_NODE_DIR"] = ort_dir
+if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
+    config.available_features.add("onnx-testdata")

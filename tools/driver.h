@@ -1,0 +1,30 @@
+/* Pieces of the qcc driver shared by its subcommands. */
+#ifndef QCC_TOOLS_DRIVER_H
+#define QCC_TOOLS_DRIVER_H
+
+#include "frontend/onnx_loader.h"
+#include "ir/diag.h"
+#include "ir/graph.h"
+
+enum { QCC_EXIT_OK = 0, QCC_EXIT_BAD_INPUT = 1, QCC_EXIT_USAGE = 2 };
+
+enum { QCC_MAX_SHAPE_OPTIONS = 32, QCC_SHAPE_NAME_MAX = 256 };
+
+typedef struct qcc_model_options {
+  qcc_shape_binding shapes[QCC_MAX_SHAPE_OPTIONS];
+  char shape_names[QCC_MAX_SHAPE_OPTIONS][QCC_SHAPE_NAME_MAX];
+  uint32_t num_shapes;
+} qcc_model_options;
+
+/* Loads a .qir or ONNX model (chosen by extension, else by content). */
+qcc_status qcc_driver_load_model(const char *path, const qcc_model_options *opts, qcc_diag *diag,
+                                 qcc_graph **out);
+/* Adds a "NAME=AxBxC" binding to `opts`; false on bad syntax or too many bindings. */
+bool qcc_driver_add_shape(qcc_model_options *opts, const char *arg);
+/* Prints a usage error and returns QCC_EXIT_USAGE. */
+int qcc_driver_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int qcc_cmd_run(int argc, char **argv);
+int qcc_cmd_compile(int argc, char **argv);
+
+#endif
