@@ -70,8 +70,7 @@ static const name_entry *map_find(const name_map *m, const char *name) {
 
 /* Returns the existing entry when the name is already present (nothing inserted). The map is
  * sized up front for every name, so it never fills. */
-static const name_entry *map_insert(name_map *m, const char *name, name_kind kind,
-                                    uint32_t index) {
+static const name_entry *map_insert(name_map *m, const char *name, name_kind kind, uint32_t index) {
   name_entry *e = map_slot(m, name);
   if (e->name)
     return e;
@@ -131,7 +130,7 @@ typedef struct loader {
   int64_t opset;
   const char **node_names; /* arena: node name or generated "OpType_<i>" */
   name_map names;
-  uint32_t *order; /* heap: topological order of node indices */
+  uint32_t *order;    /* heap: topological order of node indices */
   bool *binding_used; /* heap: one per --shape binding */
 } loader;
 
@@ -140,9 +139,7 @@ static qcc_loc node_loc(const loader *L, size_t i) {
   return (qcc_loc){.file = L->path, .node = L->node_names[i]};
 }
 
-static bool is_default_domain(const char *d) {
-  return !d || !*d || strcmp(d, "ai.onnx") == 0;
-}
+static bool is_default_domain(const char *d) { return !d || !*d || strcmp(d, "ai.onnx") == 0; }
 
 static const qcc_op_def *lookup_node_def(const Onnx__NodeProto *n) {
   const char *op_type = str_or_empty(n->op_type);
@@ -167,8 +164,8 @@ static qcc_status nomem(loader *L) {
 
 static qcc_status assign_node_names(loader *L) {
   const Onnx__GraphProto *gp = L->gp;
-  L->node_names = qcc_arena_alloc_array(L->g->arena, gp->n_node ? gp->n_node : 1,
-                                        sizeof(const char *));
+  L->node_names =
+      qcc_arena_alloc_array(L->g->arena, gp->n_node ? gp->n_node : 1, sizeof(const char *));
   if (!L->node_names)
     return nomem(L);
   for (size_t i = 0; i < gp->n_node; ++i) {
@@ -320,7 +317,8 @@ static const char *sanitize_symbol(qcc_arena *a, const char *s) {
     out[k++] = '_';
   for (size_t i = 0; i < n; ++i) {
     char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     out[k++] = ok ? c : '_';
   }
   out[k] = '\0';
@@ -371,8 +369,9 @@ static qcc_status input_type(loader *L, const Onnx__ValueInfoProto *vi, qcc_type
       dims[i] = (qcc_dim){.size = -1, .sym = NULL};
       if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
         if (d->dim_value < 0) {
-          qcc_diag_error(L->diag, loc, "graph input '%s' has negative dimension %" PRId64
-                         " at index %d", name, d->dim_value, i);
+          qcc_diag_error(L->diag, loc,
+                         "graph input '%s' has negative dimension %" PRId64 " at index %d", name,
+                         d->dim_value, i);
           return QCC_ERR_INPUT;
         }
         dims[i].size = d->dim_value;
@@ -389,8 +388,8 @@ static qcc_status input_type(loader *L, const Onnx__ValueInfoProto *vi, qcc_type
         if (b && !find_binding(L, name, &unused) && !map_find(&L->names, b->name)) {
           /* A binding named like the symbol (and no input) fixes it everywhere. */
           if (b->rank != 1 || b->dims[0] < 0) {
-            qcc_diag_error(L->diag, loc,
-                           "--shape %s: a symbolic dimension takes exactly one size", b->name);
+            qcc_diag_error(L->diag, loc, "--shape %s: a symbolic dimension takes exactly one size",
+                           b->name);
             return QCC_ERR_INPUT;
           }
           dims[i].size = b->dims[0];
@@ -530,10 +529,10 @@ static qcc_status convert_attr(loader *L, size_t node_index, const Onnx__Attribu
     return QCC_OK;
   }
   default: {
-    static const char *const kinds[] = {"UNDEFINED", "FLOAT",   "INT",    "STRING",
-                                        "TENSOR",    "GRAPH",   "FLOATS", "INTS",
-                                        "STRINGS",   "TENSORS", "GRAPHS", "SPARSE_TENSOR",
-                                        "SPARSE_TENSORS", "TYPE_PROTO", "TYPE_PROTOS"};
+    static const char *const kinds[] = {
+        "UNDEFINED",      "FLOAT",      "INT",        "STRING",  "TENSOR", "GRAPH",
+        "FLOATS",         "INTS",       "STRINGS",    "TENSORS", "GRAPHS", "SPARSE_TENSOR",
+        "SPARSE_TENSORS", "TYPE_PROTO", "TYPE_PROTOS"};
     const char *kname = (unsigned)type < sizeof kinds / sizeof kinds[0] ? kinds[type] : "unknown";
     qcc_diag_error(L->diag, loc, "attribute '%s' has unsupported type %s", name, kname);
     return QCC_ERR_INPUT;
@@ -543,7 +542,8 @@ static qcc_status convert_attr(loader *L, size_t node_index, const Onnx__Attribu
   return QCC_ERR_INPUT;
 }
 
-/* ---- graph indexing and topological order ------------------------------------------------------ */
+/* ---- graph indexing and topological order ------------------------------------------------------
+ */
 
 static bool name_is_initializer(const loader *L, const char *name) {
   const name_entry *e = map_find(&L->names, name);
@@ -592,9 +592,9 @@ static qcc_status index_names(loader *L) {
         continue;
       const name_entry *e = map_insert(&L->names, name, NAME_NODE, (uint32_t)i);
       if (e) {
-        const char *prev = e->kind == NAME_NODE        ? "another node"
-                           : e->kind == NAME_INPUT     ? "a graph input"
-                                                       : "an initializer";
+        const char *prev = e->kind == NAME_NODE    ? "another node"
+                           : e->kind == NAME_INPUT ? "a graph input"
+                                                   : "an initializer";
         qcc_diag_error(L->diag, node_loc(L, i), "output '%s' is already defined by %s", name, prev);
         return QCC_ERR_INPUT;
       }
@@ -795,7 +795,8 @@ static qcc_status build_constant(loader *L, size_t index) {
   qcc_elem elem = QCC_F32;
   const void *src = NULL;
   if (strcmp(an, "value") == 0 && a->t) {
-    qcc_status st = qcc_onnx_decode_tensor(a->t, n->output[0], L->base_dir, arena, L->diag, loc, &k);
+    qcc_status st =
+        qcc_onnx_decode_tensor(a->t, n->output[0], L->base_dir, arena, L->diag, loc, &k);
     if (st != QCC_OK)
       return st;
   } else if (strcmp(an, "value_float") == 0 && a->has_f) {

@@ -35,10 +35,10 @@ int32_t qcc_onnx_dtype_from_elem(qcc_elem e) {
 }
 
 const char *qcc_onnx_dtype_name(int32_t dtype, char *buf) {
-  static const char *const names[] = {
-      "UNDEFINED", "FLOAT",  "UINT8",  "INT8",   "UINT16",    "INT16",      "INT32",
-      "INT64",     "STRING", "BOOL",   "FLOAT16", "DOUBLE",   "UINT32",     "UINT64",
-      "COMPLEX64", "COMPLEX128", "BFLOAT16"};
+  static const char *const names[] = {"UNDEFINED",  "FLOAT",   "UINT8",  "INT8",   "UINT16",
+                                      "INT16",      "INT32",   "INT64",  "STRING", "BOOL",
+                                      "FLOAT16",    "DOUBLE",  "UINT32", "UINT64", "COMPLEX64",
+                                      "COMPLEX128", "BFLOAT16"};
   if (dtype >= 0 && (size_t)dtype < sizeof names / sizeof names[0])
     return names[dtype];
   snprintf(buf, 24, "type %" PRId32, dtype);
@@ -115,9 +115,9 @@ static bool external_path_ok(const char *loc) {
   return true;
 }
 
-static qcc_status read_external(const Onnx__TensorProto *t, const char *what,
-                                const char *base_dir, size_t nbytes, qcc_arena *arena,
-                                qcc_diag *diag, qcc_loc loc, void **data) {
+static qcc_status read_external(const Onnx__TensorProto *t, const char *what, const char *base_dir,
+                                size_t nbytes, qcc_arena *arena, qcc_diag *diag, qcc_loc loc,
+                                void **data) {
   const char *location = NULL;
   uint64_t offset = 0, length = 0;
   bool has_length = false;
@@ -170,11 +170,10 @@ static qcc_status read_external(const Onnx__TensorProto *t, const char *what,
   FILE *f = fopen(path, "rb");
   struct stat sb;
   if (!f) {
-    qcc_diag_error(diag, loc, "tensor '%s': cannot open external data file '%s': %s", what,
-                   path, strerror(errno));
+    qcc_diag_error(diag, loc, "tensor '%s': cannot open external data file '%s': %s", what, path,
+                   strerror(errno));
   } else if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-    qcc_diag_error(diag, loc, "tensor '%s': external data '%s' is not a regular file", what,
-                   path);
+    qcc_diag_error(diag, loc, "tensor '%s': external data '%s' is not a regular file", what, path);
   } else if (offset > (uint64_t)sb.st_size || (uint64_t)sb.st_size - offset < nbytes) {
     qcc_diag_error(diag, loc,
                    "tensor '%s': external data file '%s' is too short (%" PRIu64
@@ -250,8 +249,7 @@ static qcc_status decode_typed(const Onnx__TensorProto *t, const char *what, qcc
         ((uint8_t *)dst)[i] = (uint8_t)(v & 0xffu);
     }
     return QCC_OK;
-  default:
-    break;
+  default: break;
   }
   return QCC_ERR_INPUT;
 }
@@ -276,8 +274,8 @@ qcc_status qcc_onnx_decode_tensor(const Onnx__TensorProto *t, const char *what,
     return QCC_ERR_INPUT;
   }
   if (t->n_dims > QCC_MAX_RANK) {
-    qcc_diag_error(diag, loc, "tensor '%s' has rank %zu; at most %d is supported", what,
-                   t->n_dims, QCC_MAX_RANK);
+    qcc_diag_error(diag, loc, "tensor '%s' has rank %zu; at most %d is supported", what, t->n_dims,
+                   QCC_MAX_RANK);
     return QCC_ERR_INPUT;
   }
   int32_t rank = (int32_t)t->n_dims;

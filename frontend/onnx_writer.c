@@ -216,8 +216,8 @@ static qcc_status refuse(writer *w, const qcc_op *op, const char *why) {
 }
 
 /* Moves attribute `attr` (ints) to operand `index` as an int64 initializer. */
-static qcc_status ints_attr_to_operand(writer *w, const qcc_op *op, node_build *b,
-                                       const char *attr, size_t index) {
+static qcc_status ints_attr_to_operand(writer *w, const qcc_op *op, node_build *b, const char *attr,
+                                       size_t index) {
   const qcc_attr *a = find_attr(b, attr);
   if (!a)
     return QCC_OK;
@@ -239,8 +239,8 @@ static qcc_status ints_attr_to_operand(writer *w, const qcc_op *op, node_build *
 static qcc_status normalize_node(writer *w, const qcc_op *op, node_build *b) {
   const char *name = op->def->name;
   qcc_status st = QCC_OK;
-  qcc_elem elem0 = op->num_operands && op->operands[0].value ? op->operands[0].value->type.elem
-                                                             : QCC_F32;
+  qcc_elem elem0 =
+      op->num_operands && op->operands[0].value ? op->operands[0].value->type.elem : QCC_F32;
   if (strcmp(name, "Softmax") == 0 || strcmp(name, "LogSoftmax") == 0 ||
       strcmp(name, "Hardmax") == 0) {
     /* Opset < 13 flattened to 2-D around `axis` (default 1). On the last axis that is the
@@ -420,7 +420,7 @@ static qcc_status build_model(writer *w, Onnx__ModelProto *m, Onnx__GraphProto *
     qcc_status st;
     if (op->konst)
       st = push_init(w, tensor_from_const(w, op->results[0]->name, op->konst)) ? QCC_OK
-                                                                              : QCC_ERR_NOMEM;
+                                                                               : QCC_ERR_NOMEM;
     else
       st = write_op(w, op);
     if (st != QCC_OK)

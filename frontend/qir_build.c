@@ -17,7 +17,8 @@
 
 enum { MAX_RESULTS = 64 }; /* what qcc_infer_op_types supports */
 
-/* ---- vectors and diagnostics ------------------------------------------------------------------ */
+/* ---- vectors and diagnostics ------------------------------------------------------------------
+ */
 
 bool qir_vec_reserve(qir_ctx *ctx, qir_vec *v, size_t n) {
   if (n <= v->cap)
@@ -116,18 +117,8 @@ static const char *spell_name(char *buf, size_t cap, char sigil, const char *nam
   return buf;
 }
 
-static void format_type(char *buf, size_t cap, qcc_type t) {
-  FILE *f = fmemopen(buf, cap, "w");
-  if (!f) {
-    snprintf(buf, cap, "?");
-    return;
-  }
-  qcc_type_print(f, t);
-  fclose(f);
-  buf[cap - 1] = '\0';
-}
-
-/* ---- poisoned names and values ---------------------------------------------------------------- */
+/* ---- poisoned names and values ----------------------------------------------------------------
+ */
 
 static uint64_t hash_name(const char *s) {
   uint64_t h = 1469598103934665603ull;
@@ -204,7 +195,8 @@ static bool poison_value(qir_ctx *ctx, const qcc_value *v) {
   return true;
 }
 
-/* ---- statements --------------------------------------------------------------------------------- */
+/* ---- statements ---------------------------------------------------------------------------------
+ */
 
 void qir_stmt_reset(qir_ctx *ctx) {
   ctx->results.n = ctx->operands.n = ctx->attrs.n = ctx->rtypes.n = 0;
@@ -269,7 +261,8 @@ static qcc_value *resolve_use(qir_ctx *ctx, const char *name, qir_loc loc) {
   ctx->stmt_bad = true;
   if (!v && !name_poisoned(ctx, name)) {
     char buf[160];
-    qir_report_error(ctx, loc, "use of undefined value '%s'", spell_name(buf, sizeof buf, '%', name));
+    qir_report_error(ctx, loc, "use of undefined value '%s'",
+                     spell_name(buf, sizeof buf, '%', name));
     poison_name(ctx, name); /* one report per name */
   }
   return NULL;
@@ -293,7 +286,8 @@ bool qir_push_rtype(qir_ctx *ctx, qcc_type type, qir_loc loc) {
   return true;
 }
 
-/* ---- types ------------------------------------------------------------------------------------- */
+/* ---- types -------------------------------------------------------------------------------------
+ */
 
 bool qir_push_dim(qir_ctx *ctx, qir_sv *tok, int tok_kind, qir_loc loc) {
   qcc_dim *d = qir_vec_push(ctx, &ctx->dims);
@@ -421,7 +415,8 @@ bool qir_make_quant(qir_ctx *ctx, bool per_axis, const qir_sv *axis, qir_loc axi
   return true;
 }
 
-/* ---- constants ---------------------------------------------------------------------------------- */
+/* ---- constants ----------------------------------------------------------------------------------
+ */
 
 static const char *literal_kind_name(int kind) {
   switch (kind) {
@@ -474,8 +469,8 @@ static bool store_dense(qir_ctx *ctx, qcc_elem elem, const qir_sv *d, qir_loc lo
     int64_t lo, hi;
     qcc_elem_int_range(elem, &lo, &hi);
     if (d->i < lo || d->i > hi) {
-      qir_report_error(ctx, loc, "value %lld is out of range for %s [%lld, %lld]",
-                       (long long)d->i, en, (long long)lo, (long long)hi);
+      qir_report_error(ctx, loc, "value %lld is out of range for %s [%lld, %lld]", (long long)d->i,
+                       en, (long long)lo, (long long)hi);
       return false;
     }
     if (elem == QCC_I8 || elem == QCC_U8) {
@@ -612,7 +607,7 @@ bool qir_make_const(qir_ctx *ctx, qcc_type type, qir_loc type_loc, const qir_sv 
   /* Every size is checked against the literal (or side file) before allocating. */
   if (payload->kind == QIR_PAYLOAD_DENSE) {
     if ((uint64_t)numel != num_dense) {
-      format_type(tbuf, sizeof tbuf, type);
+      qcc_type_format(type, tbuf, sizeof tbuf);
       qir_report_error(ctx, payload->aux, "dense literal has %zu element%s but type %s has %lld",
                        num_dense, num_dense == 1 ? "" : "s", tbuf, (long long)numel);
       return true;
@@ -632,7 +627,7 @@ bool qir_make_const(qir_ctx *ctx, qcc_type type, qir_loc type_loc, const qir_sv 
       return true;
     }
     if (digits / 2 != nbytes) {
-      format_type(tbuf, sizeof tbuf, type);
+      qcc_type_format(type, tbuf, sizeof tbuf);
       qir_report_error(ctx, payload->aux, "hex literal has %zu bytes but type %s needs %zu",
                        digits / 2, tbuf, nbytes);
       return true;
@@ -687,7 +682,8 @@ bool qir_make_const(qir_ctx *ctx, qcc_type type, qir_loc type_loc, const qir_sv 
   return true;
 }
 
-/* ---- attributes --------------------------------------------------------------------------------- */
+/* ---- attributes ---------------------------------------------------------------------------------
+ */
 
 static qcc_attr *push_attr(qir_ctx *ctx, const char *name) {
   const char *copy = qcc_arena_strdup(ctx->g->arena, name);
@@ -800,7 +796,8 @@ bool qir_push_attr_tensor(qir_ctx *ctx, const char *name, const qcc_const *k) {
   return true;
 }
 
-/* ---- ops ---------------------------------------------------------------------------------------- */
+/* ---- ops ----------------------------------------------------------------------------------------
+ */
 
 /* Checks the statement's result names: fresh, and distinct from each other. */
 static bool check_result_names(qir_ctx *ctx) {
@@ -844,24 +841,6 @@ void qir_check_not_after_return(qir_ctx *ctx, qir_loc loc) {
   }
 }
 
-/* Same rule as the verifier: a declared type may be more specific than the inferred one. */
-static bool declared_fits(qcc_type have, qcc_type want) {
-  if (have.elem != want.elem)
-    return false;
-  if (want.rank < 0)
-    return true;
-  if (have.rank != want.rank)
-    return false;
-  for (int32_t i = 0; i < want.rank; ++i) {
-    qcc_dim w = want.dims[i], h = have.dims[i];
-    if (w.size >= 0 && h.size != w.size)
-      return false;
-    if (w.size < 0 && w.sym && h.size < 0 && h.sym && strcmp(w.sym, h.sym) != 0)
-      return false;
-  }
-  return true;
-}
-
 bool qir_build_op(qir_ctx *ctx, const char *op_name, qir_loc op_loc, const char *node_name,
                   bool has_types, qir_loc types_loc) {
   size_t nres = ctx->results.n;
@@ -871,8 +850,9 @@ bool qir_build_op(qir_ctx *ctx, const char *op_name, qir_loc op_loc, const char 
     qir_report_error(ctx, op_loc, "unknown op '%s'", op_name);
     bad = true;
   } else if (def == qcc_op_constant()) {
-    qir_report_error(ctx, op_loc, "constants are written '%%name = const TYPE dense<[...]>', not "
-                                  "as a 'Constant' op");
+    qir_report_error(ctx, op_loc,
+                     "constants are written '%%name = const TYPE dense<[...]>', not "
+                     "as a 'Constant' op");
     bad = true;
   }
   if (!check_result_names(ctx))
@@ -928,12 +908,13 @@ bool qir_build_op(qir_ctx *ctx, const char *op_name, qir_loc op_loc, const char 
     ok = qcc_op_infer(op, ctx->scratch, ctx->diag, inferred) == QCC_OK;
     for (size_t i = 0; ok && i < nres; ++i) {
       qcc_value *v = op->results[i];
-      if (v->type.quant && qcc_verify_quant(v->type, qir_qcc_loc(ctx, rt[i].loc), ctx->diag) != QCC_OK) {
+      if (v->type.quant &&
+          qcc_verify_quant(v->type, qir_qcc_loc(ctx, rt[i].loc), ctx->diag) != QCC_OK) {
         ok = false;
-      } else if (!declared_fits(v->type, inferred[i])) {
+      } else if (!qcc_type_refines(v->type, inferred[i])) {
         char have[256], want[256], vn[160];
-        format_type(have, sizeof have, v->type);
-        format_type(want, sizeof want, inferred[i]);
+        qcc_type_format(v->type, have, sizeof have);
+        qcc_type_format(inferred[i], want, sizeof want);
         spell_name(vn, sizeof vn, '%', v->name);
         qir_report_error(ctx, rt[i].loc, "%s: result '%s' declared as %s but the op produces %s",
                          def->name, v->name, have, want);

@@ -28,7 +28,7 @@ typedef struct qir_sv {
   size_t len;
   int64_t i;
   float f;
-  int kind;     /* payload kind, or literal kind of a number */
+  int kind; /* payload kind, or literal kind of a number */
   qcc_type type;
   qir_loc aux;  /* payload: location of the string / dense '<' */
   qir_loc aux2; /* payload: location of the file offset */
@@ -42,8 +42,8 @@ typedef struct qir_vec {
 
 /* An opener the lexer has seen and not yet seen closed, for newline handling and EOF notes. */
 typedef struct qir_opener {
-  char ch;           /* '[', '<' or '{' */
-  const char *what;  /* "dense<", "hex<", "[", "graph body", ... */
+  char ch;          /* '[', '<' or '{' */
+  const char *what; /* "dense<", "hex<", "[", "graph body", ... */
   qir_loc loc;
 } qir_opener;
 
@@ -52,10 +52,10 @@ enum { QIR_MAX_OPENERS = 256 };
 /* A dense literal is converted as its elements arrive, into at most the bytes its type
  * needs: memory stays proportional to the constant, not to the literal's text. */
 typedef struct qir_dense_state {
-  size_t count;   /* elements seen */
+  size_t count; /* elements seen */
   bool started;
-  bool valid;     /* the type is usable: elements are stored */
-  bool bad;       /* an element error was reported */
+  bool valid; /* the type is usable: elements are stored */
+  bool bad;   /* an element error was reported */
   qcc_elem elem;
   uint64_t numel;
 } qir_dense_state;
@@ -103,15 +103,15 @@ typedef struct qir_ctx {
   int cur_line, cur_col;
   size_t cur_offset;
   int last_tok;
-  qir_loc last_end;       /* end of the last token returned */
-  bool lex_fatal;         /* binary garbage or EOF inside a string: stop */
-  int lex_error_line;     /* syntax errors on this line follow from a lexer error: drop them */
+  qir_loc last_end;   /* end of the last token returned */
+  bool lex_fatal;     /* binary garbage or EOF inside a string: stop */
+  int lex_error_line; /* syntax errors on this line follow from a lexer error: drop them */
   qir_opener openers[QIR_MAX_OPENERS];
   int num_openers;
-  int deep_openers;       /* openers beyond QIR_MAX_OPENERS, only counted */
-  char *sbuf;             /* string literal under construction */
+  int deep_openers; /* openers beyond QIR_MAX_OPENERS, only counted */
+  char *sbuf;       /* string literal under construction */
   size_t slen, scap;
-  int str_kind;           /* token to return when the string closes */
+  int str_kind; /* token to return when the string closes */
   qir_loc str_loc;
   bool str_bad;
 
@@ -119,23 +119,23 @@ typedef struct qir_ctx {
   bool oom;
   bool returned;
   bool reported_after_return;
-  bool stmt_bad;          /* an operand was undefined or poisoned */
-  bool type_bad;          /* the last type built had a reported error */
-  bool dims_bad;          /* a dim of the type being collected had a reported error */
-  qir_vec results;        /* qir_named */
-  qir_vec operands;       /* qir_operand */
-  qir_vec attrs;          /* qcc_attr */
-  qir_vec rtypes;         /* qir_rtype */
-  qir_vec dims;           /* qcc_dim */
-  qir_vec qpairs;         /* qir_qpair */
-  qir_vec dense;          /* bytes of the dense literal being read */
+  bool stmt_bad;    /* an operand was undefined or poisoned */
+  bool type_bad;    /* the last type built had a reported error */
+  bool dims_bad;    /* a dim of the type being collected had a reported error */
+  qir_vec results;  /* qir_named */
+  qir_vec operands; /* qir_operand */
+  qir_vec attrs;    /* qcc_attr */
+  qir_vec rtypes;   /* qir_rtype */
+  qir_vec dims;     /* qcc_dim */
+  qir_vec qpairs;   /* qir_qpair */
+  qir_vec dense;    /* bytes of the dense literal being read */
   qir_dense_state dstate;
-  qcc_type last_type;     /* the type built last: the one a payload belongs to */
-  qir_vec list;           /* qir_list_item */
+  qcc_type last_type; /* the type built last: the one a payload belongs to */
+  qir_vec list;       /* qir_list_item */
   /* Names whose definition failed: uses stay silent instead of cascading errors. */
   const char **poison;
   size_t poison_cap, poison_count;
-  bool *poisoned_ids;     /* by value id */
+  bool *poisoned_ids; /* by value id */
   size_t poisoned_cap;
 } qir_ctx;
 
@@ -147,8 +147,10 @@ void qir_vec_free(qir_vec *v);
 #define QIR_VEC_AT(vec, type, i) (((type *)(vec).data)[i])
 
 /* Reports an error at `loc` (first position). */
-void qir_report_error(qir_ctx *ctx, qir_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void qir_report_note(qir_ctx *ctx, qir_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void qir_report_error(qir_ctx *ctx, qir_loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void qir_report_note(qir_ctx *ctx, qir_loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 qcc_loc qir_qcc_loc(const qir_ctx *ctx, qir_loc loc);
 void qir_out_of_memory(qir_ctx *ctx);
 

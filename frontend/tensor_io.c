@@ -15,7 +15,7 @@ static const struct {
   qcc_elem elem;
   const char *descr;
 } npy_descrs[] = {
-    {QCC_F32, "<f4"}, {QCC_F16, "<f2"}, {QCC_I8, "|i1"}, {QCC_U8, "|u1"},
+    {QCC_F32, "<f4"}, {QCC_F16, "<f2"}, {QCC_I8, "|i1"},   {QCC_U8, "|u1"},
     {QCC_I32, "<i4"}, {QCC_I64, "<i8"}, {QCC_BOOL, "|b1"},
 };
 
@@ -34,7 +34,8 @@ static bool descr_to_elem(const char *d, size_t n, qcc_elem *out) {
   return false;
 }
 
-/* A tiny cursor over the header dict: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } */
+/* A tiny cursor over the header dict: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+ */
 typedef struct cursor {
   const char *p, *end;
 } cursor;
@@ -139,8 +140,8 @@ static qcc_status read_npy(const char *path, const uint8_t *buf, size_t size, qc
   } else if (major == 2 || major == 3) {
     if (size < 12)
       return npy_error(diag, path, "truncated .npy header");
-    header_len = (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 |
-                 (size_t)buf[11] << 24;
+    header_len =
+        (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 | (size_t)buf[11] << 24;
     prefix = 12;
   } else {
     qcc_diag_error(diag, (qcc_loc){.file = path}, "unsupported .npy format version %u",
@@ -198,7 +199,8 @@ static qcc_status read_npy(const char *path, const uint8_t *buf, size_t size, qc
   if (c.p != c.end)
     return npy_error(diag, path, "malformed .npy header: trailing characters");
   if (!have_descr || !have_order || !have_shape)
-    return npy_error(diag, path, "malformed .npy header: missing 'descr', 'fortran_order' or 'shape'");
+    return npy_error(diag, path,
+                     "malformed .npy header: missing 'descr', 'fortran_order' or 'shape'");
   int64_t numel;
   if (!qcc_shape_numel(dims, rank, &numel) ||
       (uint64_t)numel > (uint64_t)SIZE_MAX / qcc_elem_size(elem))
@@ -309,15 +311,23 @@ qcc_status qcc_write_npy(const char *path, const qcc_tensor *t, qcc_diag *diag) 
   shape[n++] = ')';
   shape[n] = '\0';
   char header[512];
-  int len = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }",
-                     descr, shape);
+  int len = snprintf(header, sizeof header,
+                     "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shape);
   /* Pad with spaces so magic + version + length + header is a multiple of 64, ending in '\n'. */
   size_t total = 10 + (size_t)len + 1;
   size_t padded = (total + 63) / 64 * 64;
   size_t header_len = padded - 10;
   memset(header + len, ' ', header_len - (size_t)len - 1);
   header[header_len - 1] = '\n';
-  uint8_t prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (uint8_t)(header_len & 0xff),
+  uint8_t prefix[10] = {0x93,
+                        'N',
+                        'U',
+                        'M',
+                        'P',
+                        'Y',
+                        1,
+                        0,
+                        (uint8_t)(header_len & 0xff),
                         (uint8_t)(header_len >> 8)};
   FILE *f = fopen(path, "wb");
   if (!f) {

@@ -382,16 +382,14 @@ qcc_value *qcc_op_operand(const qcc_op *op, uint32_t i) {
   return i < op->num_operands ? op->operands[i].value : NULL;
 }
 
-const qcc_const *qcc_value_const(const qcc_value *v) {
-  return v && v->def ? v->def->konst : NULL;
-}
+const qcc_const *qcc_value_const(const qcc_value *v) { return v && v->def ? v->def->konst : NULL; }
 
 uint32_t qcc_graph_renumber(qcc_graph *g) {
   uint32_t id = 0;
   for (uint32_t i = 0; i < g->num_inputs; ++i)
     g->inputs[i]->id = id++;
-  qcc_graph_for_each_op(g, op) for (uint32_t r = 0; r < op->num_results; ++r)
-      op->results[r]->id = id++;
+  qcc_graph_for_each_op(g, op) for (uint32_t r = 0; r < op->num_results; ++r) op->results[r]->id =
+      id++;
   g->num_values = id;
   return id;
 }

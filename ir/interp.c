@@ -17,8 +17,9 @@ qcc_status qcc_eval_error(qcc_eval_ctx *ctx, const char *fmt, ...) {
 qcc_tensor *qcc_eval_alloc(qcc_eval_ctx *ctx, qcc_elem elem, int32_t rank, const int64_t *dims) {
   qcc_tensor *t = qcc_tensor_alloc(elem, rank, dims);
   if (!t)
-    qcc_eval_error(ctx, "cannot allocate a %s tensor of rank %d (shape overflows, exceeds the "
-                        "interpreter's limit, or memory is exhausted)",
+    qcc_eval_error(ctx,
+                   "cannot allocate a %s tensor of rank %d (shape overflows, exceeds the "
+                   "interpreter's limit, or memory is exhausted)",
                    qcc_elem_name(elem), (int)rank);
   return t;
 }

@@ -50,8 +50,8 @@ qcc_status qcc_infer_error(qcc_infer_ctx *ctx, const char *fmt, ...) {
 }
 
 static const char *attr_kind_name(qcc_attr_kind k) {
-  static const char *const names[] = {"int", "float", "string", "ints", "floats", "strings",
-                                      "tensor"};
+  static const char *const names[] = {"int",    "float",   "string", "ints",
+                                      "floats", "strings", "tensor"};
   return names[k];
 }
 

@@ -8,7 +8,7 @@ static const struct {
   const char *name;
   size_t size;
 } elem_info[QCC_ELEM_COUNT] = {
-    [QCC_F32] = {"f32", 4}, [QCC_F16] = {"f16", 2}, [QCC_I8] = {"i8", 1},   [QCC_U8] = {"u8", 1},
+    [QCC_F32] = {"f32", 4}, [QCC_F16] = {"f16", 2}, [QCC_I8] = {"i8", 1},     [QCC_U8] = {"u8", 1},
     [QCC_I32] = {"i32", 4}, [QCC_I64] = {"i64", 8}, [QCC_BOOL] = {"bool", 1},
 };
 
@@ -34,11 +34,26 @@ bool qcc_elem_is_quantizable(qcc_elem e) { return e == QCC_I8 || e == QCC_U8 || 
 
 void qcc_elem_int_range(qcc_elem e, int64_t *lo, int64_t *hi) {
   switch (e) {
-  case QCC_I8: *lo = INT8_MIN; *hi = INT8_MAX; break;
-  case QCC_U8: *lo = 0; *hi = UINT8_MAX; break;
-  case QCC_I32: *lo = INT32_MIN; *hi = INT32_MAX; break;
-  case QCC_BOOL: *lo = 0; *hi = 1; break;
-  default: *lo = INT64_MIN; *hi = INT64_MAX; break;
+  case QCC_I8:
+    *lo = INT8_MIN;
+    *hi = INT8_MAX;
+    break;
+  case QCC_U8:
+    *lo = 0;
+    *hi = UINT8_MAX;
+    break;
+  case QCC_I32:
+    *lo = INT32_MIN;
+    *hi = INT32_MAX;
+    break;
+  case QCC_BOOL:
+    *lo = 0;
+    *hi = 1;
+    break;
+  default:
+    *lo = INT64_MIN;
+    *hi = INT64_MAX;
+    break;
   }
 }
 
@@ -113,6 +128,23 @@ bool qcc_type_compatible(qcc_type a, qcc_type b) {
   for (int32_t i = 0; i < a.rank; ++i) {
     qcc_dim x = a.dims[i], y = b.dims[i];
     if (x.size >= 0 && y.size >= 0 && x.size != y.size)
+      return false;
+  }
+  return true;
+}
+
+bool qcc_type_refines(qcc_type declared, qcc_type inferred) {
+  if (declared.elem != inferred.elem)
+    return false;
+  if (inferred.rank < 0)
+    return true;
+  if (declared.rank != inferred.rank)
+    return false;
+  for (int32_t i = 0; i < inferred.rank; ++i) {
+    qcc_dim w = inferred.dims[i], h = declared.dims[i];
+    if (w.size >= 0 && h.size != w.size)
+      return false;
+    if (w.size < 0 && w.sym && h.size < 0 && h.sym && strcmp(w.sym, h.sym) != 0)
       return false;
   }
   return true;
@@ -205,4 +237,15 @@ void qcc_type_print(FILE *out, qcc_type t) {
       fputc('?', out);
   }
   fputc(']', out);
+}
+
+void qcc_type_format(qcc_type t, char *buf, size_t cap) {
+  FILE *f = fmemopen(buf, cap, "w");
+  if (!f) {
+    snprintf(buf, cap, "?");
+    return;
+  }
+  qcc_type_print(f, t);
+  fclose(f);
+  buf[cap - 1] = '\0';
 }

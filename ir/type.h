@@ -47,10 +47,10 @@ typedef struct qcc_type {
   const qcc_quant *quant; /* NULL unless quantized */
 } qcc_type;
 
-const char *qcc_elem_name(qcc_elem e);   /* "f32", "u8", ... */
+const char *qcc_elem_name(qcc_elem e); /* "f32", "u8", ... */
 bool qcc_elem_from_name(const char *name, size_t len, qcc_elem *out);
-size_t qcc_elem_size(qcc_elem e);        /* bytes per element */
-bool qcc_elem_is_int(qcc_elem e);        /* i8 u8 i32 i64 */
+size_t qcc_elem_size(qcc_elem e);         /* bytes per element */
+bool qcc_elem_is_int(qcc_elem e);         /* i8 u8 i32 i64 */
 bool qcc_elem_is_quantizable(qcc_elem e); /* storage types a qcc_quant may annotate: i8 u8 i32 */
 void qcc_elem_int_range(qcc_elem e, int64_t *lo, int64_t *hi);
 
@@ -68,6 +68,10 @@ bool qcc_type_equal(qcc_type a, qcc_type b);
 /* Same element and rank; dims equal where both are known. Quantization ignored. */
 bool qcc_type_compatible(qcc_type a, qcc_type b);
 bool qcc_quant_equal(const qcc_quant *a, const qcc_quant *b);
+/* A declared type agrees with an inferred one when elements match and every dim known in the
+ * inferred type is equal in the declared one: declarations may be more specific. Quantization
+ * is not compared (shape rules do not derive it). */
+bool qcc_type_refines(qcc_type declared, qcc_type inferred);
 
 /* Element count of a static shape; false when a dim is not static or the product
  * overflows int64. */
@@ -82,5 +86,7 @@ void qcc_format_float(float v, char *buf);
 
 /* Prints a type in .qir syntax, e.g. "f32[N,3,224,224]" or "!q<u8, 0.5:128>[1,8]". */
 void qcc_type_print(FILE *out, qcc_type t);
+/* The same text into a buffer (truncated to cap - 1 characters), for diagnostics. */
+void qcc_type_format(qcc_type t, char *buf, size_t cap);
 
 #endif

@@ -23,8 +23,8 @@ qcc_status qcc_verify_quant(qcc_type t, qcc_loc loc, qcc_diag *diag) {
     }
     if (t.rank >= 0 && t.dims[q->axis].size >= 0 && (int64_t)q->count != t.dims[q->axis].size) {
       qcc_diag_error(diag, loc,
-                     "per-axis quantization has %u scales but dimension %d has size %lld",
-                     q->count, (int)q->axis, (long long)t.dims[q->axis].size);
+                     "per-axis quantization has %u scales but dimension %d has size %lld", q->count,
+                     (int)q->axis, (long long)t.dims[q->axis].size);
       return QCC_ERR_INPUT;
     }
   } else if (q->count != 1) {
@@ -48,36 +48,6 @@ qcc_status qcc_verify_quant(qcc_type t, qcc_loc loc, qcc_diag *diag) {
     }
   }
   return QCC_OK;
-}
-
-/* Declared type `have` agrees with inferred `want` when elements match and every dim known on
- * both sides is equal; a declared type may be more specific than the inferred one. */
-static bool declared_fits(qcc_type have, qcc_type want) {
-  if (have.elem != want.elem)
-    return false;
-  if (want.rank < 0)
-    return true;
-  if (have.rank != want.rank)
-    return false;
-  for (int32_t i = 0; i < want.rank; ++i) {
-    qcc_dim w = want.dims[i], h = have.dims[i];
-    if (w.size >= 0 && h.size != w.size)
-      return false;
-    if (w.size < 0 && w.sym && h.size < 0 && h.sym && strcmp(w.sym, h.sym) != 0)
-      return false;
-  }
-  return true;
-}
-
-static void format_type(char *buf, size_t cap, qcc_type t) {
-  FILE *f = fmemopen(buf, cap, "w");
-  if (!f) {
-    snprintf(buf, cap, "?");
-    return;
-  }
-  qcc_type_print(f, t);
-  fclose(f);
-  buf[cap - 1] = '\0';
 }
 
 qcc_status qcc_infer_op_types(qcc_op *op, qcc_diag *diag) {
@@ -105,8 +75,8 @@ static qcc_status verify_op(const qcc_op *op, const bool *defined, qcc_arena *sc
     if (!v)
       continue;
     if (v->graph != g || v->id >= g->num_values || !defined[v->id]) {
-      qcc_diag_error(diag, op->loc, "%s: operand '%s' is used before it is defined",
-                     op->def->name, v->name);
+      qcc_diag_error(diag, op->loc, "%s: operand '%s' is used before it is defined", op->def->name,
+                     v->name);
       return QCC_ERR_INPUT;
     }
   }
@@ -122,10 +92,10 @@ static qcc_status verify_op(const qcc_op *op, const bool *defined, qcc_arena *sc
     const qcc_value *v = op->results[r];
     if (qcc_verify_quant(v->type, v->loc, diag) != QCC_OK)
       return QCC_ERR_INPUT;
-    if (!declared_fits(v->type, inferred[r])) {
+    if (!qcc_type_refines(v->type, inferred[r])) {
       char have[256], want[256];
-      format_type(have, sizeof have, v->type);
-      format_type(want, sizeof want, inferred[r]);
+      qcc_type_format(v->type, have, sizeof have);
+      qcc_type_format(inferred[r], want, sizeof want);
       qcc_diag_error(diag, v->loc, "%s: result '%s' declared as %s but the op produces %s",
                      op->def->name, v->name, have, want);
       return QCC_ERR_INPUT;

@@ -22,6 +22,26 @@ static qcc_value *zero_point_of(qcc_graph *g, const qcc_op *qdq, qcc_op *before)
   return c ? c->results[0] : NULL;
 }
 
+/* Runs an op's shape rule without reporting: a rejected candidate is not an error of the model. */
+static bool infer_quietly(qcc_op *op) {
+  qcc_diag *quiet = qcc_diag_create(NULL);
+  qcc_status st = quiet ? qcc_infer_op_types(op, quiet) : QCC_ERR_NOMEM;
+  qcc_diag_destroy(quiet);
+  return st == QCC_OK;
+}
+
+/* Moves the uses, the name and the quantization annotation of `anchor`'s result onto `fresh`,
+ * then erases `anchor`. */
+static void take_over(qcc_op *anchor, qcc_value *fresh) {
+  qcc_value *old = anchor->results[0];
+  const char *name = old->name;
+  if (old->type.quant && old->type.elem == fresh->type.elem)
+    fresh->type.quant = old->type.quant;
+  qcc_value_replace_all_uses(old, fresh);
+  qcc_op_erase(anchor);
+  qcc_value_rename(fresh, name);
+}
+
 /* Creates `def_name` at `q`'s position, re-homes q's result name and uses onto it, and erases q
  * and `center`. Returns the new op, or NULL (graph unchanged) when the op is unknown or its shape
  * rule rejects the operands. */
@@ -46,21 +66,13 @@ static qcc_op *replace_with(qcc_graph *g, qcc_op *center, qcc_op *q, const char 
   qcc_op *fused = qcc_op_create(g, &spec, anchor);
   if (!fused)
     return NULL;
-  /* A rejected candidate is not an error of the model: stay silent and leave it unfused. */
-  qcc_diag *quiet = qcc_diag_create(NULL);
-  qcc_status st = quiet ? qcc_infer_op_types(fused, quiet) : QCC_ERR_NOMEM;
-  qcc_diag_destroy(quiet);
-  if (st != QCC_OK) {
+  if (!infer_quietly(fused)) {
     qcc_op_erase(fused);
     return NULL;
   }
-  qcc_value *old = anchor->results[0];
-  const char *name = old->name;
-  qcc_value_replace_all_uses(old, fused->results[0]);
-  qcc_op_erase(anchor);
+  take_over(anchor, fused->results[0]);
   if (q && !qcc_value_has_uses(center->results[0]))
     qcc_op_erase(center);
-  qcc_value_rename(fused->results[0], name);
   return fused;
 }
 
@@ -89,11 +101,25 @@ static qcc_op *fuse_conv_like(qcc_graph *g, qcc_op *op, const char *qop) {
             *yz = zero_point_of(g, q, q);
   if (!xz || !wz || !yz)
     return NULL;
-  qcc_value *ops[9] = {qcc_op_operand(dx, 0), qcc_op_operand(dx, 1), xz,
-                       qcc_op_operand(dw, 0), qcc_op_operand(dw, 1), wz,
-                       qcc_op_operand(q, 1),  yz,                    bias};
+  qcc_value *ops[9] = {qcc_op_operand(dx, 0),
+                       qcc_op_operand(dx, 1),
+                       xz,
+                       qcc_op_operand(dw, 0),
+                       qcc_op_operand(dw, 1),
+                       wz,
+                       qcc_op_operand(q, 1),
+                       yz,
+                       bias};
   uint32_t n = strcmp(qop, "QLinearConv") == 0 && bias ? 9 : 8;
   return replace_with(g, op, q, qop, ops, n, op->attrs, op->num_attrs);
+}
+
+/* True when some consumer of `v` is a QuantizeLinear. */
+static bool has_q_user(const qcc_value *v) {
+  for (const qcc_use *u = v->first_use; u; u = u->next)
+    if (qcc_op_is(u->user, "QuantizeLinear"))
+      return true;
+  return false;
 }
 
 static qcc_op *fuse_gemm(qcc_graph *g, qcc_op *op) {
@@ -110,17 +136,26 @@ static qcc_op *fuse_gemm(qcc_graph *g, qcc_op *op) {
       return NULL;
     bias = qcc_op_operand(dc, 0);
   }
+  /* ONNX Runtime takes the float-output form only when no Q follows at all: a Q that shares the
+   * result with other consumers (or with a graph output) rejects the whole group. */
   qcc_op *q = qcc_match_single_q_consumer(op);
-  if (q && qcc_qdq_int_elem(q) != ea)
+  if ((q && qcc_qdq_int_elem(q) != ea) ||
+      (!q && op->num_results == 1 && has_q_user(op->results[0])))
     return NULL;
   qcc_op *anchor = q ? q : op;
   qcc_value *az = zero_point_of(g, da, anchor), *bz = zero_point_of(g, db, anchor);
   qcc_value *yz = q ? zero_point_of(g, q, anchor) : NULL;
   if (!az || !bz || (q && !yz))
     return NULL;
-  qcc_value *ops[9] = {qcc_op_operand(da, 0), qcc_op_operand(da, 1), az,
-                       qcc_op_operand(db, 0), qcc_op_operand(db, 1), bz,
-                       bias,                  q ? qcc_op_operand(q, 1) : NULL, yz};
+  qcc_value *ops[9] = {qcc_op_operand(da, 0),
+                       qcc_op_operand(da, 1),
+                       az,
+                       qcc_op_operand(db, 0),
+                       qcc_op_operand(db, 1),
+                       bz,
+                       bias,
+                       q ? qcc_op_operand(q, 1) : NULL,
+                       yz};
   qcc_attr attrs[3];
   uint32_t n_attrs = 0;
   static const char *const kept[] = {"alpha", "transA", "transB"};
@@ -144,9 +179,14 @@ static qcc_op *fuse_binary(qcc_graph *g, qcc_op *op, const char *qop) {
             *yz = zero_point_of(g, q, q);
   if (!az || !bz || !yz)
     return NULL;
-  qcc_value *ops[8] = {qcc_op_operand(da, 0), qcc_op_operand(da, 1), az,
-                       qcc_op_operand(db, 0), qcc_op_operand(db, 1), bz,
-                       qcc_op_operand(q, 1),  yz};
+  qcc_value *ops[8] = {qcc_op_operand(da, 0),
+                       qcc_op_operand(da, 1),
+                       az,
+                       qcc_op_operand(db, 0),
+                       qcc_op_operand(db, 1),
+                       bz,
+                       qcc_op_operand(q, 1),
+                       yz};
   return replace_with(g, op, q, qop, ops, 8, NULL, 0);
 }
 
@@ -163,8 +203,7 @@ static qcc_op *fuse_unary(qcc_graph *g, qcc_op *op, const char *qop, bool add_ch
   qcc_value *xz = zero_point_of(g, dx, q), *yz = zero_point_of(g, q, q);
   if (!xz || !yz)
     return NULL;
-  qcc_value *ops[5] = {qcc_op_operand(dx, 0), qcc_op_operand(dx, 1), xz, qcc_op_operand(q, 1),
-                       yz};
+  qcc_value *ops[5] = {qcc_op_operand(dx, 0), qcc_op_operand(dx, 1), xz, qcc_op_operand(q, 1), yz};
   qcc_attr attrs[16];
   uint32_t n = 0;
   for (uint32_t i = 0; i < op->num_attrs && n < 15; ++i)
@@ -209,22 +248,12 @@ static qcc_op *drop_qdq_around(qcc_graph *g, qcc_op *op) {
     return NULL;
   qcc_value *old_operand = qcc_op_operand(op, 0);
   qcc_op_set_operand(op, 0, qcc_op_operand(dx, 0));
-  qcc_diag *quiet = qcc_diag_create(NULL);
-  qcc_status st = quiet ? qcc_infer_op_types(op, quiet) : QCC_ERR_NOMEM;
-  qcc_diag_destroy(quiet);
-  if (st != QCC_OK) {
+  if (!infer_quietly(op)) {
     qcc_op_set_operand(op, 0, old_operand);
-    qcc_diag *q2 = qcc_diag_create(NULL);
-    if (q2)
-      qcc_infer_op_types(op, q2);
-    qcc_diag_destroy(q2);
+    infer_quietly(op);
     return NULL;
   }
-  qcc_value *qv = q->results[0];
-  const char *name = qv->name;
-  qcc_value_replace_all_uses(qv, op->results[0]);
-  qcc_op_erase(q);
-  qcc_value_rename(op->results[0], name);
+  take_over(q, op->results[0]);
   return op;
 }
 
@@ -256,8 +285,33 @@ static bool remove_redundant_activation(qcc_op *op) {
   return true;
 }
 
+/* Writes the quantization of every Q result and every constant DQ input into its type, so the
+ * integer values of the fused graph print with their scale and zero point. */
+static void annotate_quantization(qcc_graph *g) {
+  qcc_graph_for_each_op(g, op) {
+    bool is_q = qcc_op_is(op, "QuantizeLinear");
+    if (!is_q && !qcc_op_is(op, "DequantizeLinear"))
+      continue;
+    qcc_value *v = is_q ? op->results[0] : op->operands[0].value;
+    if (v->type.quant || (!is_q && !(v->def && v->def->konst)))
+      continue;
+    const qcc_quant *q = qcc_quant_of_qdq(g, op, v->type);
+    if (!q)
+      continue;
+    v->type.quant = q;
+    if (!is_q) {
+      qcc_const *k = qcc_arena_memdup(g->arena, v->def->konst, sizeof(*k));
+      if (!k)
+        continue;
+      k->type.quant = q;
+      v->def->konst = k;
+    }
+  }
+}
+
 qcc_status qcc_qdq_fusion_run(qcc_graph *g, qcc_diag *diag) {
   (void)diag;
+  annotate_quantization(g);
   for (qcc_op *op = g->first, *next; op; op = next) {
     next = op->next;
     if ((qcc_op_is(op, "Relu") || qcc_op_is(op, "Clip")) && op->operands[0].value &&
@@ -268,6 +322,9 @@ qcc_status qcc_qdq_fusion_run(qcc_graph *g, qcc_diag *diag) {
                                          "Squeeze", "Unsqueeze", "Resize",  "Gather"};
   for (qcc_op *op = g->first, *next; op; op = next) {
     next = op->next;
+    /* A rewrite erases the op and its Q, which may sit after other candidates: resume right
+     * after the op's predecessor, which no rewrite removes. */
+    qcc_op *prev = op->prev;
     const char *name = op->def->name;
     qcc_op *done = NULL;
     if (strcmp(name, "Conv") == 0)
@@ -295,7 +352,7 @@ qcc_status qcc_qdq_fusion_run(qcc_graph *g, qcc_diag *diag) {
         if (strcmp(name, movement[i]) == 0 && op->num_results == 1)
           done = drop_qdq_around(g, op);
     if (done)
-      next = done->next;
+      next = prev ? prev->next : g->first;
   }
   qcc_erase_dead_ops(g);
   return QCC_OK;

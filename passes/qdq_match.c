@@ -4,6 +4,7 @@
 
 #include "ir/op_registry.h"
 #include "ir/tensor.h"
+#include "ir/verifier.h"
 
 bool qcc_op_is(const qcc_op *op, const char *name) {
   return op && strcmp(op->def->name, name) == 0;
@@ -57,6 +58,43 @@ bool qcc_qdq_scalar_params(const qcc_op *qdq, double *scale, int64_t *zero_point
     return false;
   *zero_point = (int64_t)zp;
   return true;
+}
+
+const qcc_quant *qcc_quant_of_qdq(qcc_graph *g, const qcc_op *qdq, qcc_type t) {
+  const qcc_const *scale = qcc_value_const(qcc_op_operand(qdq, 1));
+  const qcc_value *zv = qcc_op_operand(qdq, 2);
+  const qcc_const *zp = qcc_value_const(zv);
+  int64_t n, nz = 0;
+  if (!scale || scale->type.elem != QCC_F32 || !qcc_type_numel(scale->type, &n) || n < 1 ||
+      n > UINT32_MAX || (zv && (!zp || !qcc_type_numel(zp->type, &nz) || nz != n)) || t.rank < 0)
+    return NULL;
+  int32_t axis = QCC_PER_TENSOR;
+  if (n > 1) {
+    int64_t a = qcc_op_attr_int(qdq, "axis", 1);
+    if (a < 0)
+      a += t.rank;
+    if (a < 0 || a >= t.rank)
+      return NULL;
+    axis = (int32_t)a;
+  }
+  qcc_quant *q = qcc_arena_alloc(g->arena, sizeof(*q));
+  float *scales = qcc_arena_alloc_array(g->arena, (size_t)n, sizeof(float));
+  int32_t *zps = qcc_arena_alloc_array(g->arena, (size_t)n, sizeof(int32_t));
+  if (!q || !scales || !zps)
+    return NULL;
+  qcc_tensor zt = {
+      .elem = zp ? zp->type.elem : QCC_I32, .numel = nz, .data = zp ? (void *)zp->data : NULL};
+  for (int64_t i = 0; i < n; ++i) {
+    memcpy(&scales[i], (const char *)scale->data + 4 * i, 4);
+    zps[i] = zp ? (int32_t)qcc_tensor_get_i64(&zt, i) : 0;
+  }
+  *q = (qcc_quant){.axis = axis, .count = (uint32_t)n, .scales = scales, .zero_points = zps};
+  t.quant = q;
+  /* Parameters the verifier would reject (zero scale, zero point out of range) stay unannotated. */
+  qcc_diag *quiet = qcc_diag_create(NULL);
+  bool ok = quiet && qcc_verify_quant(t, (qcc_loc){0}, quiet) == QCC_OK;
+  qcc_diag_destroy(quiet);
+  return ok ? q : NULL;
 }
 
 static bool op_is_dead(const qcc_op *op) {

@@ -17,6 +17,9 @@ bool qcc_const_scalar(const qcc_value *v, double *out);
 qcc_elem qcc_qdq_int_elem(const qcc_op *qdq);
 /* Per-tensor scale/zero point of a Q or DQ, when both are constants; zero point 0 if absent. */
 bool qcc_qdq_scalar_params(const qcc_op *qdq, double *scale, int64_t *zero_point);
+/* The quantization a Q or DQ with constant scale/zero point applies to its integer side `t`,
+ * allocated in the graph arena; NULL when the parameters are not constants or not valid. */
+const qcc_quant *qcc_quant_of_qdq(qcc_graph *g, const qcc_op *qdq, qcc_type t);
 /* Removes ops whose results are all unused (except graph outputs), repeatedly. */
 void qcc_erase_dead_ops(qcc_graph *g);
 

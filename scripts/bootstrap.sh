@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build flex bison
+  build-essential cmake ninja-build flex bison clang-format-19
   llvm-19-dev clang-19 lld-19 llvm-19-tools
   protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
   python3-onnx python3-numpy

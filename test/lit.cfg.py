@@ -37,3 +37,5 @@ if os.path.isdir(os.path.join(ort_dir, "node_modules", "onnxruntime-node")) and 
     config.environment["ORT_NODE_DIR"] = ort_dir
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
+if shutil.which("clang-format-19"):
+    config.available_features.add("clang-format")

@@ -25,9 +25,11 @@ static const char usage_text[] =
     "  --help              print this help\n"
     "\n"
     "qcc run evaluates the model with the reference interpreter, after QDQ fusion unless\n"
-    "--no-fusion is given (then every node runs with its own ONNX semantics). Inputs are .npy files or ONNX\n"
+    "--no-fusion is given (then every node runs with its own ONNX semantics). Inputs are .npy "
+    "files or ONNX\n"
     "TensorProto .pb files; a model with one input also takes a bare FILE. Every output is\n"
-    "written to DIR/<name>.npy, with characters outside [A-Za-z0-9_.-] in <name> replaced by '_'.\n";
+    "written to DIR/<name>.npy, with characters outside [A-Za-z0-9_.-] in <name> replaced by "
+    "'_'.\n";
 
 static int print_version(void) {
   char llvm[32], targets[128];

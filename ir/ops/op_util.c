@@ -44,8 +44,8 @@ qcc_status qcc_infer_expect_elem(qcc_infer_ctx *ctx, uint32_t i, qcc_elem elem) 
   return QCC_OK;
 }
 
-qcc_status qcc_infer_broadcast(qcc_infer_ctx *ctx, const qcc_type *types, uint32_t n,
-                               qcc_dim *out, int32_t *rank) {
+qcc_status qcc_infer_broadcast(qcc_infer_ctx *ctx, const qcc_type *types, uint32_t n, qcc_dim *out,
+                               int32_t *rank) {
   int32_t r = 0;
   for (uint32_t k = 0; k < n; ++k) {
     if (types[k].rank < 0) {
@@ -68,7 +68,8 @@ qcc_status qcc_infer_broadcast(qcc_infer_ctx *ctx, const qcc_type *types, uint32
         acc = x;
       } else if (x.size >= 0 && acc.size >= 0) {
         if (x.size != acc.size)
-          return qcc_infer_error(ctx, "operand shapes cannot be broadcast (dimension %d: %lld vs %lld)",
+          return qcc_infer_error(ctx,
+                                 "operand shapes cannot be broadcast (dimension %d: %lld vs %lld)",
                                  (int)d, (long long)acc.size, (long long)x.size);
       } else if (!qcc_dim_equal(x, acc) && acc.size < 0) {
         if (x.size >= 0)

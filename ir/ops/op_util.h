@@ -26,8 +26,8 @@ qcc_status qcc_infer_same_as_operand0(qcc_infer_ctx *ctx);
 qcc_status qcc_infer_expect_elem(qcc_infer_ctx *ctx, uint32_t i, qcc_elem elem);
 bool qcc_elem_is_float(qcc_elem e);
 /* Multidirectional (numpy) broadcast of the given types' shapes into `out` (rank in *rank). */
-qcc_status qcc_infer_broadcast(qcc_infer_ctx *ctx, const qcc_type *types, uint32_t n,
-                               qcc_dim *out, int32_t *rank);
+qcc_status qcc_infer_broadcast(qcc_infer_ctx *ctx, const qcc_type *types, uint32_t n, qcc_dim *out,
+                               int32_t *rank);
 /* Reads a constant integer operand (i64/i32) into a heap array in the arena. Returns false
  * when the operand is not a constant. */
 bool qcc_infer_const_ints(qcc_infer_ctx *ctx, uint32_t i, const int64_t **vals, int64_t *count);
@@ -57,7 +57,7 @@ static inline int32_t qcc_saturate(double v, int64_t lo, int64_t hi) {
  * per tensor when scale is a scalar or 1-element, else per axis. */
 typedef struct qcc_qparams {
   const qcc_tensor *scale, *zero_point; /* zero_point may be NULL */
-  int32_t axis;                          /* normalized; -1 when per tensor */
+  int32_t axis;                         /* normalized; -1 when per tensor */
   int64_t channels;
 } qcc_qparams;
 qcc_status qcc_qparams_read(qcc_eval_ctx *ctx, const qcc_tensor *x, const qcc_tensor *scale,

@@ -2,142 +2,15 @@
  * GlobalMaxPool, and ReduceMean. MaxPool also runs on i8/u8 tensors because quantized models
  * pool their stored values directly. */
 #include "ir/ops/op_util.h"
+#include "ir/ops/window.h"
 
 #include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The loop nest below is written for up to 3 spatial dims. */
 enum { MAX_SPATIAL = 3 };
-/* Upper bound on kernel/stride/dilation/pad values so window arithmetic stays far from int64
- * overflow whatever the input dims are. */
-#define WINDOW_ATTR_MAX ((int64_t)1 << 31)
-#define WINDOW_DIM_MAX ((int64_t)1 << 60)
-/* Bound on output elements x window taps so hostile attributes cannot make an eval run for
- * hours; real models stay orders of magnitude below it. */
-#define WINDOW_WORK_MAX ((int64_t)1 << 40)
-
-typedef enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } auto_pad_mode;
-
-/* Sliding-window geometry shared by the shape rule and the evaluator. kernel[d] < 0 when the
- * kernel size is not known statically. pads holds all begins, then all ends. */
-typedef struct window {
-  int32_t nsp;
-  auto_pad_mode auto_pad;
-  int64_t kernel[MAX_SPATIAL], stride[MAX_SPATIAL], dilation[MAX_SPATIAL];
-  int64_t pads[2 * MAX_SPATIAL];
-} window;
-
-/* Reads auto_pad/strides/dilations/pads/kernel_shape for `nsp` spatial dims. `kernel` gives
- * the sizes implied by the weights (entries < 0 unknown); kernel_shape must agree with it.
- * On error writes a message to `err` and returns false. */
-static bool window_read(const qcc_op *op, int32_t nsp, const int64_t *kernel, window *w, char *err,
-                        size_t errlen) {
-  memset(w, 0, sizeof *w);
-  w->nsp = nsp;
-  const char *ap = qcc_op_attr_string(op, "auto_pad", "NOTSET");
-  if (strcmp(ap, "NOTSET") == 0)
-    w->auto_pad = PAD_NOTSET;
-  else if (strcmp(ap, "SAME_UPPER") == 0)
-    w->auto_pad = PAD_SAME_UPPER;
-  else if (strcmp(ap, "SAME_LOWER") == 0)
-    w->auto_pad = PAD_SAME_LOWER;
-  else if (strcmp(ap, "VALID") == 0)
-    w->auto_pad = PAD_VALID;
-  else {
-    snprintf(err, errlen, "unknown auto_pad '%s'", ap);
-    return false;
-  }
-  const int64_t *ks, *st, *dl, *pd;
-  uint32_t nk = qcc_op_attr_ints(op, "kernel_shape", &ks);
-  uint32_t ns = qcc_op_attr_ints(op, "strides", &st);
-  uint32_t nd = qcc_op_attr_ints(op, "dilations", &dl);
-  uint32_t np = qcc_op_attr_ints(op, "pads", &pd);
-  if ((nk && nk != (uint32_t)nsp) || (ns && ns != (uint32_t)nsp) || (nd && nd != (uint32_t)nsp) ||
-      (np && np != 2 * (uint32_t)nsp)) {
-    snprintf(err, errlen,
-             "kernel_shape/strides/dilations need %d values and pads %d for %d spatial dims",
-             (int)nsp, 2 * (int)nsp, (int)nsp);
-    return false;
-  }
-  for (int32_t d = 0; d < nsp; ++d) {
-    w->kernel[d] = kernel ? kernel[d] : -1;
-    if (nk) {
-      if (w->kernel[d] >= 0 && w->kernel[d] != ks[d]) {
-        snprintf(err, errlen, "kernel_shape[%d] = %lld disagrees with the weights (%lld)", (int)d,
-                 (long long)ks[d], (long long)w->kernel[d]);
-        return false;
-      }
-      w->kernel[d] = ks[d];
-    }
-    w->stride[d] = ns ? st[d] : 1;
-    w->dilation[d] = nd ? dl[d] : 1;
-    w->pads[d] = np ? pd[d] : 0;
-    w->pads[nsp + d] = np ? pd[nsp + d] : 0;
-    if ((w->kernel[d] >= 0 && (w->kernel[d] < 1 || w->kernel[d] > WINDOW_ATTR_MAX)) ||
-        (nk && (ks[d] < 1 || ks[d] > WINDOW_ATTR_MAX)) || w->stride[d] < 1 ||
-        w->stride[d] > WINDOW_ATTR_MAX || w->dilation[d] < 1 || w->dilation[d] > WINDOW_ATTR_MAX) {
-      snprintf(err, errlen, "kernel_shape, strides and dilations must be in [1, 2^31]");
-      return false;
-    }
-    if (w->pads[d] < 0 || w->pads[d] > WINDOW_ATTR_MAX || w->pads[nsp + d] < 0 ||
-        w->pads[nsp + d] > WINDOW_ATTR_MAX) {
-      snprintf(err, errlen, "pads must be in [0, 2^31]");
-      return false;
-    }
-  }
-  return true;
-}
-
-/* Output size and effective pads of spatial dim d for input size `in` (all known). Returns
- * false when the window does not fit. */
-static bool window_out(const window *w, int32_t d, int64_t in, bool ceil_mode, int64_t *out,
-                       int64_t *pad_begin, int64_t *pad_end) {
-  if (in < 0 || in > WINDOW_DIM_MAX)
-    return false;
-  int64_t ek = (w->kernel[d] - 1) * w->dilation[d] + 1;
-  int64_t s = w->stride[d];
-  int64_t pb = 0, pe = 0;
-  if (w->auto_pad == PAD_SAME_UPPER || w->auto_pad == PAD_SAME_LOWER) {
-    int64_t o = (in + s - 1) / s;
-    int64_t total = o > 0 ? (o - 1) * s + ek - in : 0;
-    if (total < 0)
-      total = 0;
-    /* SAME_UPPER puts the odd pad at the end, SAME_LOWER at the beginning. */
-    pb = w->auto_pad == PAD_SAME_UPPER ? total / 2 : total - total / 2;
-    *out = o;
-    *pad_begin = pb;
-    *pad_end = total - pb;
-    return true;
-  }
-  if (w->auto_pad == PAD_NOTSET) {
-    pb = w->pads[d];
-    pe = w->pads[w->nsp + d];
-  }
-  int64_t span = in + pb + pe - ek;
-  if (span < 0)
-    return false;
-  int64_t o = ceil_mode ? (span + s - 1) / s + 1 : span / s + 1;
-  /* In ceil mode the last window must still start inside the input or the leading pad. */
-  if (ceil_mode && (o - 1) * s >= in + pb)
-    --o;
-  *out = o;
-  *pad_begin = pb;
-  *pad_end = pe;
-  return true;
-}
-
-/* Product of `n` non-negative sizes; false on overflow or when it exceeds `limit`. */
-static bool product_within(const int64_t *v, int32_t n, int64_t limit, int64_t *out) {
-  int64_t p = 1;
-  for (int32_t i = 0; i < n; ++i) {
-    if (v[i] < 0 || (v[i] != 0 && p > limit / v[i]))
-      return false;
-    p *= v[i];
-  }
-  *out = p;
-  return true;
-}
 
 /* ---- MaxPool / AveragePool ---- */
 
@@ -171,10 +44,9 @@ static qcc_status pool_infer(qcc_infer_ctx *ctx) {
   int32_t rank = (int32_t)nk + 2;
   if (x.rank >= 0 && x.rank != rank)
     return qcc_infer_error(ctx, "input rank %d does not match the %u-D kernel", (int)x.rank, nk);
-  window w;
-  char err[200];
-  if (!window_read(op, (int32_t)nk, NULL, &w, err, sizeof err))
-    return qcc_infer_error(ctx, "%s", err);
+  qcc_window w;
+  if (!qcc_window_read(&w, op, &qcc_window_rules_float, (int32_t)nk, NULL))
+    return qcc_infer_error(ctx, "%s", w.err);
   qcc_dim dims[MAX_SPATIAL + 2];
   qcc_dim unknown = {.size = -1};
   for (int32_t d = 0; d < rank; ++d)
@@ -185,9 +57,8 @@ static qcc_status pool_infer(qcc_infer_ctx *ctx) {
     if (in < 0)
       continue;
     int64_t o, pb, pe;
-    if (!window_out(&w, d, in, ceil_mode != 0, &o, &pb, &pe))
-      return qcc_infer_error(ctx, "kernel does not fit spatial dimension %d (size %lld)", (int)d,
-                             (long long)in);
+    if (!qcc_window_out(&w, &qcc_window_rules_float, d, in, ceil_mode != 0, &o, &pb, &pe))
+      return qcc_infer_error(ctx, "%s", w.err);
     dims[2 + d] = (qcc_dim){.size = o};
   }
   qcc_status st = qcc_infer_set(ctx, 0, x.elem, rank, dims);
@@ -223,10 +94,9 @@ static qcc_status pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   if (nk < 1 || nk > MAX_SPATIAL || x->rank != (int32_t)nk + 2)
     return qcc_eval_error(ctx, "input rank %d does not match the %u-D kernel", (int)x->rank, nk);
   int32_t nsp = (int32_t)nk;
-  window w;
-  char err[200];
-  if (!window_read(op, nsp, NULL, &w, err, sizeof err))
-    return qcc_eval_error(ctx, "%s", err);
+  qcc_window w;
+  if (!qcc_window_read(&w, op, &qcc_window_rules_float, nsp, NULL))
+    return qcc_eval_error(ctx, "%s", w.err);
   bool ceil_mode = qcc_op_attr_int(op, "ceil_mode", 0) != 0;
   bool include_pad = qcc_op_attr_int(op, "count_include_pad", 0) != 0;
 
@@ -245,9 +115,9 @@ static qcc_status pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
     kd[e] = w.kernel[d];
     st[e] = w.stride[d];
     dl[e] = w.dilation[d];
-    if (!window_out(&w, d, ind[e], ceil_mode, &outd[e], &pb[e], &pe[e]))
-      return qcc_eval_error(ctx, "kernel does not fit spatial dimension %d (size %lld)", (int)d,
-                            (long long)ind[e]);
+    if (!qcc_window_out(&w, &qcc_window_rules_float, d, ind[e], ceil_mode, &outd[e], &pb[e],
+                        &pe[e]))
+      return qcc_eval_error(ctx, "%s", w.err);
     ydims[2 + d] = outd[e];
   }
   qcc_tensor *y = qcc_eval_alloc(ctx, x->elem, x->rank, ydims);
@@ -266,10 +136,10 @@ static qcc_status pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
 
   /* Sizes of empty inputs are unconstrained, so even their products may overflow. */
   int64_t in_plane, out_plane, taps, work, planes = x->dims[0] * x->dims[1];
-  if (!product_within(ind, MAX_SPATIAL, INT64_MAX, &in_plane) ||
-      !product_within(outd, MAX_SPATIAL, INT64_MAX, &out_plane) ||
-      !product_within(kd, MAX_SPATIAL, WINDOW_WORK_MAX, &taps) ||
-      !product_within((const int64_t[]){taps, y->numel}, 2, WINDOW_WORK_MAX, &work))
+  if (!qcc_product_within(ind, MAX_SPATIAL, INT64_MAX, &in_plane) ||
+      !qcc_product_within(outd, MAX_SPATIAL, INT64_MAX, &out_plane) ||
+      !qcc_product_within(kd, MAX_SPATIAL, QCC_WINDOW_WORK_MAX, &taps) ||
+      !qcc_product_within((const int64_t[]){taps, y->numel}, 2, QCC_WINDOW_WORK_MAX, &work))
     return qcc_eval_error(ctx, "pooling window is too large for the reference interpreter");
   float lowest = x->elem == QCC_I8 ? -128.0f : x->elem == QCC_U8 ? 0.0f : -FLT_MAX;
   for (int64_t p = 0; p < planes; ++p) {

@@ -2,171 +2,45 @@
  * operands accumulated exactly in int32; QLinearConv then requantizes per output channel
  * like ONNX Runtime (float multiplier (x_scale * w_scale[m]) / y_scale, see requant.h). */
 #include "ir/ops/op_util.h"
+#include "ir/ops/qoperand.h"
 #include "ir/ops/requant.h"
+#include "ir/ops/window.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_SPATIAL = QCC_MAX_RANK - 2 };
-/* Attribute values beyond this are rejected so that index arithmetic cannot overflow. */
-#define GEOM_LIMIT ((int64_t)INT32_MAX)
+enum { MAX_SPATIAL = QCC_WINDOW_MAX_SPATIAL };
 
-typedef enum { PAD_NOTSET, PAD_VALID, PAD_SAME_UPPER, PAD_SAME_LOWER } auto_pad_kind;
-
-/* Convolution geometry from the attributes; kernel sizes < 0 are unknown (static shapes). */
+/* Convolution geometry: the window attributes and the group count. */
 typedef struct conv_geom {
-  int32_t nsp, group;
-  auto_pad_kind auto_pad;
-  int64_t kernel[MAX_SPATIAL], stride[MAX_SPATIAL], dilation[MAX_SPATIAL];
-  int64_t pads[2 * MAX_SPATIAL];
-  char err[200];
+  qcc_window w;
+  int32_t group;
 } conv_geom;
 
-static bool geom_fail(conv_geom *g, const char *msg) {
-  snprintf(g->err, sizeof g->err, "%s", msg);
-  return false;
-}
-
-static bool read_int_list(const qcc_op *op, const char *name, int32_t want, int64_t dflt,
-                          int64_t min, int64_t *out, conv_geom *g) {
-  const int64_t *v;
-  uint32_t n = qcc_op_attr_ints(op, name, &v);
-  if (!qcc_op_attr(op, name) || n == 0) {
-    for (int32_t i = 0; i < want; ++i)
-      out[i] = dflt;
-    return true;
-  }
-  if ((int32_t)n != want) {
-    snprintf(g->err, sizeof g->err, "attribute '%s' has %u values, expected %d", name, n,
-             (int)want);
-    return false;
-  }
-  for (int32_t i = 0; i < want; ++i) {
-    if (v[i] < min || v[i] > GEOM_LIMIT) {
-      snprintf(g->err, sizeof g->err, "attribute '%s' value %lld is out of range", name,
-               (long long)v[i]);
-      return false;
-    }
-    out[i] = v[i];
-  }
-  return true;
-}
-
-/* Reads group/auto_pad/strides/dilations/pads/kernel_shape for `nsp` spatial dims.
- * `w_kernel` holds the weight's spatial sizes (< 0 when unknown). */
-static bool conv_geom_read(const qcc_op *op, int32_t nsp, const int64_t *w_kernel,
-                           conv_geom *g) {
-  g->err[0] = 0;
-  g->nsp = nsp;
-  if (nsp < 1 || nsp > MAX_SPATIAL)
-    return geom_fail(g, "input must have rank 3 to 8 (N, C and at least one spatial dim)");
+/* Reads group and the window attributes for `nsp` spatial dims; `w_kernel` holds the weight's
+ * spatial sizes (< 0 when unknown). On error g->w.err says why. */
+static bool conv_geom_read(const qcc_op *op, int32_t nsp, const int64_t *w_kernel, conv_geom *g) {
   int64_t group = qcc_op_attr_int(op, "group", 1);
-  if (group < 1 || group > GEOM_LIMIT)
-    return geom_fail(g, "attribute 'group' must be positive");
-  g->group = (int32_t)group;
-  const char *ap = qcc_op_attr_string(op, "auto_pad", "NOTSET");
-  if (strcmp(ap, "NOTSET") == 0)
-    g->auto_pad = PAD_NOTSET;
-  else if (strcmp(ap, "VALID") == 0)
-    g->auto_pad = PAD_VALID;
-  else if (strcmp(ap, "SAME_UPPER") == 0)
-    g->auto_pad = PAD_SAME_UPPER;
-  else if (strcmp(ap, "SAME_LOWER") == 0)
-    g->auto_pad = PAD_SAME_LOWER;
-  else
-    return geom_fail(g, "attribute 'auto_pad' must be NOTSET, VALID, SAME_UPPER or SAME_LOWER");
-  if (!read_int_list(op, "strides", nsp, 1, 1, g->stride, g) ||
-      !read_int_list(op, "dilations", nsp, 1, 1, g->dilation, g) ||
-      !read_int_list(op, "pads", 2 * nsp, 0, 0, g->pads, g))
+  if (group < 1 || group > INT32_MAX) {
+    snprintf(g->w.err, sizeof g->w.err, "attribute 'group' must be positive");
     return false;
-  const int64_t *ks;
-  if (qcc_op_attr_ints(op, "kernel_shape", &ks) > 0) {
-    if (!read_int_list(op, "kernel_shape", nsp, 1, 1, g->kernel, g))
-      return false;
-    for (int32_t i = 0; i < nsp; ++i)
-      if (w_kernel[i] >= 0 && w_kernel[i] != g->kernel[i]) {
-        snprintf(g->err, sizeof g->err,
-                 "kernel_shape[%d] = %lld does not match the weight's spatial size %lld", (int)i,
-                 (long long)g->kernel[i], (long long)w_kernel[i]);
-        return false;
-      }
-  } else {
-    for (int32_t i = 0; i < nsp; ++i) {
-      if (w_kernel[i] > GEOM_LIMIT)
-        return geom_fail(g, "kernel is too large");
-      g->kernel[i] = w_kernel[i];
-    }
   }
-  return true;
+  g->group = (int32_t)group;
+  return qcc_window_read(&g->w, op, &qcc_window_rules_qconv, nsp, w_kernel);
 }
 
 /* Output size and leading pad of spatial dim i for input size `in` (both known). */
 static bool conv_geom_out(conv_geom *g, int32_t i, int64_t in, int64_t *out, int64_t *pad_begin) {
-  if (in > GEOM_LIMIT * 4)
-    return geom_fail(g, "spatial input size is too large");
-  int64_t eff = (g->kernel[i] - 1) * g->dilation[i] + 1; /* < 2^62: both factors < 2^31 */
-  int64_t pb = 0, pe = 0;
-  switch (g->auto_pad) {
-  case PAD_NOTSET:
-    pb = g->pads[i];
-    pe = g->pads[i + g->nsp];
-    break;
-  case PAD_VALID:
-    break;
-  case PAD_SAME_UPPER:
-  case PAD_SAME_LOWER: {
-    int64_t o = (in + g->stride[i] - 1) / g->stride[i];
-    int64_t total = (o - 1) * g->stride[i] + eff - in;
-    if (total < 0)
-      total = 0;
-    pb = g->auto_pad == PAD_SAME_UPPER ? total / 2 : total - total / 2;
-    pe = total - pb;
-    break;
-  }
-  }
-  int64_t span = in + pb + pe - eff;
-  if (span < 0) {
-    snprintf(g->err, sizeof g->err,
-             "spatial dim %d: input size %lld with padding is smaller than the dilated kernel "
-             "size %lld",
-             (int)i, (long long)in, (long long)eff);
-    return false;
-  }
-  *out = span / g->stride[i] + 1;
-  *pad_begin = pb;
-  return true;
-}
-
-static qcc_status expect_8bit(qcc_infer_ctx *ctx, uint32_t i, const char *what) {
-  qcc_elem e = qcc_operand_type(ctx, i).elem;
-  if (e != QCC_U8 && e != QCC_I8)
-    return qcc_infer_error(ctx, "%s must be u8 or i8, not %s", what, qcc_elem_name(e));
-  return QCC_OK;
-}
-
-static qcc_status expect_float_param(qcc_infer_ctx *ctx, uint32_t i, const char *what) {
-  qcc_type t = qcc_operand_type(ctx, i);
-  if (!qcc_elem_is_float(t.elem))
-    return qcc_infer_error(ctx, "%s must be f32, not %s", what, qcc_elem_name(t.elem));
-  if (t.rank > 1)
-    return qcc_infer_error(ctx, "%s must be a scalar or 1-D tensor", what);
-  return QCC_OK;
+  int64_t pad_end;
+  return qcc_window_out(&g->w, &qcc_window_rules_qconv, i, in, false, out, pad_begin, &pad_end);
 }
 
 /* Optional zero point i: same element type as operand `like`, scalar or 1-D. */
 static qcc_status expect_zero_point(qcc_infer_ctx *ctx, uint32_t i, uint32_t like,
                                     const char *what) {
-  if (!qcc_has_operand(ctx->op, i))
-    return QCC_OK;
-  qcc_type t = qcc_operand_type(ctx, i);
-  qcc_elem want = qcc_operand_type(ctx, like).elem;
-  if (t.elem != want)
-    return qcc_infer_error(ctx, "%s must be %s, not %s", what, qcc_elem_name(want),
-                           qcc_elem_name(t.elem));
-  if (t.rank > 1)
-    return qcc_infer_error(ctx, "%s must be a scalar or 1-D tensor", what);
-  return QCC_OK;
+  qcc_status st = qcc_infer_expect_zero_point(ctx, i, like, what);
+  return st != QCC_OK ? st : qcc_infer_expect_vector(ctx, i, what);
 }
 
 /* Shape rule shared by both ops: x and w at the given operand indices. */
@@ -186,15 +60,14 @@ static qcc_status conv_infer_shape(qcc_infer_ctx *ctx, uint32_t xi, uint32_t wi,
     wk[i] = w.rank >= 0 ? w.dims[2 + i].size : -1;
   conv_geom g;
   if (!conv_geom_read(ctx->op, nsp, wk, &g))
-    return qcc_infer_error(ctx, "%s", g.err);
+    return qcc_infer_error(ctx, "%s", g.w.err);
   qcc_dim m = w.rank >= 0 ? w.dims[0] : (qcc_dim){.size = -1};
   if (m.size >= 0 && m.size % g.group != 0)
     return qcc_infer_error(ctx, "weight has %lld output channels, not a multiple of group %d",
                            (long long)m.size, (int)g.group);
   if (x.rank >= 0 && w.rank >= 0 && x.dims[1].size >= 0 && w.dims[1].size >= 0 &&
       x.dims[1].size != w.dims[1].size * g.group)
-    return qcc_infer_error(ctx,
-                           "input has %lld channels but weight expects %lld x group %d",
+    return qcc_infer_error(ctx, "input has %lld channels but weight expects %lld x group %d",
                            (long long)x.dims[1].size, (long long)w.dims[1].size, (int)g.group);
   qcc_dim dims[QCC_MAX_RANK];
   dims[0] = x.rank >= 0 ? x.dims[0] : (qcc_dim){.size = -1};
@@ -202,10 +75,10 @@ static qcc_status conv_infer_shape(qcc_infer_ctx *ctx, uint32_t xi, uint32_t wi,
   for (int32_t i = 0; i < nsp; ++i) {
     dims[2 + i] = (qcc_dim){.size = -1};
     int64_t in = x.rank >= 0 ? x.dims[2 + i].size : -1, o, pb;
-    if (in < 0 || g.kernel[i] < 0)
+    if (in < 0 || g.w.kernel[i] < 0)
       continue;
     if (!conv_geom_out(&g, i, in, &o, &pb))
-      return qcc_infer_error(ctx, "%s", g.err);
+      return qcc_infer_error(ctx, "%s", g.w.err);
     dims[2 + i].size = o;
   }
   return qcc_infer_set(ctx, 0, out, rank, dims);
@@ -213,8 +86,8 @@ static qcc_status conv_infer_shape(qcc_infer_ctx *ctx, uint32_t xi, uint32_t wi,
 
 static qcc_status conv_integer_infer(qcc_infer_ctx *ctx) {
   qcc_status st;
-  if ((st = expect_8bit(ctx, 0, "input")) != QCC_OK ||
-      (st = expect_8bit(ctx, 1, "weight")) != QCC_OK ||
+  if ((st = qcc_infer_expect_8bit(ctx, 0, "input")) != QCC_OK ||
+      (st = qcc_infer_expect_8bit(ctx, 1, "weight")) != QCC_OK ||
       (st = expect_zero_point(ctx, 2, 0, "x_zero_point")) != QCC_OK ||
       (st = expect_zero_point(ctx, 3, 1, "w_zero_point")) != QCC_OK)
     return st;
@@ -224,25 +97,12 @@ static qcc_status conv_integer_infer(qcc_infer_ctx *ctx) {
 /* QLinearConv operands: x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale,
  * y_zero_point, B. Zero points may be omitted (0; u8 output). */
 static qcc_status qlinear_conv_infer(qcc_infer_ctx *ctx) {
-  static const uint32_t required[] = {0, 1, 3, 4, 6};
-  for (size_t i = 0; i < sizeof required / sizeof required[0]; ++i)
-    if (!qcc_has_operand(ctx->op, required[i]))
-      return qcc_infer_error(ctx, "operand %u is required", required[i]);
-  qcc_status st;
-  if ((st = expect_8bit(ctx, 0, "input")) != QCC_OK ||
-      (st = expect_8bit(ctx, 3, "weight")) != QCC_OK ||
-      (st = expect_float_param(ctx, 1, "x_scale")) != QCC_OK ||
-      (st = expect_float_param(ctx, 4, "w_scale")) != QCC_OK ||
-      (st = expect_float_param(ctx, 6, "y_scale")) != QCC_OK ||
-      (st = expect_zero_point(ctx, 2, 0, "x_zero_point")) != QCC_OK ||
-      (st = expect_zero_point(ctx, 5, 3, "w_zero_point")) != QCC_OK)
+  static const char *const names[8] = {"input",   "x_scale",      "x_zero_point", "weight",
+                                       "w_scale", "w_zero_point", "y_scale",      "y_zero_point"};
+  qcc_elem out;
+  qcc_status st = qcc_infer_qlinear_operands(ctx, names, true, &out);
+  if (st != QCC_OK)
     return st;
-  qcc_elem out = QCC_U8;
-  if (qcc_has_operand(ctx->op, 7)) {
-    if ((st = expect_8bit(ctx, 7, "y_zero_point")) != QCC_OK)
-      return st;
-    out = qcc_operand_type(ctx, 7).elem;
-  }
   if (qcc_has_operand(ctx->op, 8)) {
     qcc_type b = qcc_operand_type(ctx, 8);
     if (b.elem != QCC_I32)
@@ -266,32 +126,30 @@ static qcc_status read_zero_points(qcc_eval_ctx *ctx, const qcc_tensor *t, const
   if (t->elem != like->elem)
     return qcc_eval_error(ctx, "%s must have the element type of its operand", what);
   if (t->rank > 1 || (t->numel != 1 && t->numel != channels))
-    return qcc_eval_error(ctx, "%s must have 1 or %lld values, not %lld", what,
-                          (long long)channels, (long long)t->numel);
+    return qcc_eval_error(ctx, "%s must have 1 or %lld values, not %lld", what, (long long)channels,
+                          (long long)t->numel);
   for (int64_t i = 0; i < channels; ++i)
     zp[i] = (int32_t)qcc_tensor_get_i64(t, t->numel == 1 ? 0 : i);
   return QCC_OK;
 }
 
-static qcc_status read_scales(qcc_eval_ctx *ctx, const qcc_tensor *t, int64_t channels,
-                              float *s, const char *what) {
+static qcc_status read_scales(qcc_eval_ctx *ctx, const qcc_tensor *t, int64_t channels, float *s,
+                              const char *what) {
   if (!qcc_elem_is_float(t->elem))
     return qcc_eval_error(ctx, "%s must be a float tensor", what);
   if (t->rank > 1 || (t->numel != 1 && t->numel != channels))
-    return qcc_eval_error(ctx, "%s must have 1 or %lld values, not %lld", what,
-                          (long long)channels, (long long)t->numel);
+    return qcc_eval_error(ctx, "%s must have 1 or %lld values, not %lld", what, (long long)channels,
+                          (long long)t->numel);
   for (int64_t i = 0; i < channels; ++i)
     s[i] = (float)qcc_tensor_get_f64(t, t->numel == 1 ? 0 : i);
   return QCC_OK;
 }
 
-static bool is_8bit(const qcc_tensor *t) { return t->elem == QCC_U8 || t->elem == QCC_I8; }
-
 /* Computes the int32 accumulators of conv(x - x_zp, w - w_zp[m]) into a fresh I32 tensor. */
 static qcc_status conv_accumulate(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *x,
                                   const qcc_tensor *w, const qcc_tensor *x_zp_t,
                                   const qcc_tensor *w_zp_t, qcc_tensor **acc_out) {
-  if (!is_8bit(x) || !is_8bit(w))
+  if (!qcc_is_8bit(x->elem) || !qcc_is_8bit(w->elem))
     return qcc_eval_error(ctx, "input and weight must be u8 or i8 tensors");
   if (x->rank < 3 || x->rank != w->rank)
     return qcc_eval_error(ctx, "input (rank %d) and weight (rank %d) must have the same rank >= 3",
@@ -299,7 +157,7 @@ static qcc_status conv_accumulate(qcc_eval_ctx *ctx, const qcc_op *op, const qcc
   int32_t nsp = x->rank - 2;
   conv_geom g;
   if (!conv_geom_read(op, nsp, w->dims + 2, &g))
-    return qcc_eval_error(ctx, "%s", g.err);
+    return qcc_eval_error(ctx, "%s", g.w.err);
   int64_t n_batch = x->dims[0], c_in = x->dims[1], m_out = w->dims[0], cg = w->dims[1];
   if (m_out % g.group != 0 || c_in != cg * g.group)
     return qcc_eval_error(ctx, "input has %lld channels and weight %lld x %lld, group %d",
@@ -309,7 +167,7 @@ static qcc_status conv_accumulate(qcc_eval_ctx *ctx, const qcc_op *op, const qcc
   out_dims[1] = m_out;
   for (int32_t i = 0; i < nsp; ++i)
     if (!conv_geom_out(&g, i, x->dims[2 + i], &out_dims[2 + i], &pad_begin[i]))
-      return qcc_eval_error(ctx, "%s", g.err);
+      return qcc_eval_error(ctx, "%s", g.w.err);
 
   int32_t x_zp = 0;
   qcc_status st;
@@ -353,7 +211,7 @@ static qcc_status conv_accumulate(qcc_eval_ctx *ctx, const qcc_op *op, const qcc
     for (int64_t k = 0; k < ksz; ++k) {
       int64_t off = 0;
       for (int32_t d = 0; d < nsp && off >= 0; ++d) {
-        int64_t ip = opos[d] * g.stride[d] - pad_begin[d] + kpos[d] * g.dilation[d];
+        int64_t ip = opos[d] * g.w.stride[d] - pad_begin[d] + kpos[d] * g.w.dilation[d];
         off = (ip < 0 || ip >= x->dims[2 + d]) ? -1 : off * x->dims[2 + d] + ip;
       }
       koff[k] = off;
@@ -399,9 +257,9 @@ static qcc_status qlinear_conv_eval(qcc_eval_ctx *ctx, const qcc_op *op,
     return qcc_eval_error(ctx, "x_scale, w, w_scale and y_scale are required");
   const qcc_tensor *x = in[0], *w = in[3], *y_zp_t = qcc_has_operand(op, 7) ? in[7] : NULL;
   const qcc_tensor *bias = qcc_has_operand(op, 8) ? in[8] : NULL;
-  if (!is_8bit(x) || !is_8bit(w))
+  if (!qcc_is_8bit(x->elem) || !qcc_is_8bit(w->elem))
     return qcc_eval_error(ctx, "input and weight must be u8 or i8 tensors");
-  if (y_zp_t && (!is_8bit(y_zp_t) || y_zp_t->numel != 1))
+  if (y_zp_t && (!qcc_is_8bit(y_zp_t->elem) || y_zp_t->numel != 1))
     return qcc_eval_error(ctx, "y_zero_point must be a u8 or i8 scalar");
   if (w->rank < 1)
     return qcc_eval_error(ctx, "weight must have rank >= 3");
@@ -429,7 +287,7 @@ static qcc_status qlinear_conv_eval(qcc_eval_ctx *ctx, const qcc_op *op,
     mult[m] = qcc_requant_multiplier(x_scale, mult[m], y_scale);
   qcc_elem oe = y_zp_t ? y_zp_t->elem : QCC_U8;
   int32_t y_zp = y_zp_t ? (int32_t)qcc_tensor_get_i64(y_zp_t, 0) : 0;
-  qcc_qrange r = oe == QCC_I8 ? qcc_qrange_i8() : qcc_qrange_u8();
+  qcc_qrange r = qcc_elem_qrange(oe);
   out[0] = qcc_eval_alloc(ctx, oe, acc->rank, acc->dims);
   if (!out[0]) {
     st = QCC_ERR_INPUT;
@@ -443,11 +301,7 @@ static qcc_status qlinear_conv_eval(qcc_eval_ctx *ctx, const qcc_op *op,
   for (int64_t i = 0; i < acc->numel; ++i) {
     int64_t m = (i / per_channel) % m_out;
     int32_t v = b ? qcc_add_wrap_i32(a[i], b[m]) : a[i];
-    int32_t q = qcc_requantize(v, mult[m], y_zp, r);
-    if (oe == QCC_U8)
-      ((uint8_t *)out[0]->data)[i] = (uint8_t)q;
-    else
-      ((int8_t *)out[0]->data)[i] = (int8_t)q;
+    qcc_store_q(out[0], i, qcc_requantize(v, mult[m], y_zp, r));
   }
 done:
   free(mult);
@@ -456,8 +310,8 @@ done:
 }
 
 #define CONV_ATTRS                                                                                 \
-  QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"dilations", QCC_ATTR_INTS, false},            \
-            {"group", QCC_ATTR_INT, false}, {"kernel_shape", QCC_ATTR_INTS, false},               \
+  QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"dilations", QCC_ATTR_INTS, false},             \
+            {"group", QCC_ATTR_INT, false}, {"kernel_shape", QCC_ATTR_INTS, false},                \
             {"pads", QCC_ATTR_INTS, false}, {"strides", QCC_ATTR_INTS, false})
 
 static const qcc_op_def qlinear_conv_def = {

@@ -2,74 +2,25 @@
  * QLinearLeakyRelu (256-entry lookup tables), computed exactly as ONNX Runtime's x86 CPU
  * kernels do (docs/ort-arithmetic.md sections 4 and 6). */
 #include "ir/ops/op_util.h"
+#include "ir/ops/qoperand.h"
 #include "ir/ops/requant.h"
 
 #include <string.h>
 
-static bool is_8bit_elem(qcc_elem e) { return e == QCC_U8 || e == QCC_I8; }
-
-static qcc_qrange elem_qrange(qcc_elem e) {
-  return e == QCC_I8 ? qcc_qrange_i8() : qcc_qrange_u8();
-}
-
-static int32_t load_q(const qcc_tensor *t, int64_t i) {
-  return t->elem == QCC_U8 ? ((const uint8_t *)t->data)[i] : ((const int8_t *)t->data)[i];
-}
-
-static void store_q(qcc_tensor *t, int64_t i, int32_t v) {
-  if (t->elem == QCC_U8)
-    ((uint8_t *)t->data)[i] = (uint8_t)v;
-  else
-    ((int8_t *)t->data)[i] = (int8_t)v;
-}
-
 /* ---- shape rules ----------------------------------------------------------------------------- */
-
-static qcc_status require_operands(qcc_infer_ctx *ctx, const uint32_t *idx, size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    if (!qcc_has_operand(ctx->op, idx[i]))
-      return qcc_infer_error(ctx, "operand %u is required", idx[i]);
-  return QCC_OK;
-}
-
-/* A quantized operand `data` with its scale and optional zero point at the given indices. */
-static qcc_status infer_quantized(qcc_infer_ctx *ctx, uint32_t data, uint32_t scale, uint32_t zp,
-                                  qcc_elem want) {
-  if (data != UINT32_MAX) {
-    qcc_elem e = qcc_operand_type(ctx, data).elem;
-    if (e != want)
-      return qcc_infer_error(ctx, "operand %u must be %s, not %s", data, qcc_elem_name(want),
-                             qcc_elem_name(e));
-  }
-  qcc_type s = qcc_operand_type(ctx, scale);
-  if (!qcc_elem_is_float(s.elem))
-    return qcc_infer_error(ctx, "operand %u (a scale) must be f32, not %s", scale,
-                           qcc_elem_name(s.elem));
-  if (s.rank > 1)
-    return qcc_infer_error(ctx, "operand %u (a scale) must be a scalar", scale);
-  if (qcc_has_operand(ctx->op, zp)) {
-    qcc_type z = qcc_operand_type(ctx, zp);
-    if (z.elem != want)
-      return qcc_infer_error(ctx, "operand %u (a zero point) must be %s, not %s", zp,
-                             qcc_elem_name(want), qcc_elem_name(z.elem));
-    if (z.rank > 1)
-      return qcc_infer_error(ctx, "operand %u (a zero point) must be a scalar", zp);
-  }
-  return QCC_OK;
-}
 
 /* QLinearAdd/QLinearMul operands: A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp. */
 static qcc_status qlinear_binary_infer(qcc_infer_ctx *ctx) {
   static const uint32_t required[] = {0, 1, 3, 4, 6};
-  qcc_status st = require_operands(ctx, required, sizeof required / sizeof required[0]);
+  qcc_status st = qcc_infer_require_operands(ctx, required, sizeof required / sizeof required[0]);
   if (st != QCC_OK)
     return st;
   qcc_elem e = qcc_operand_type(ctx, 0).elem;
-  if (!is_8bit_elem(e))
+  if (!qcc_is_8bit(e))
     return qcc_infer_error(ctx, "A must be u8 or i8, not %s", qcc_elem_name(e));
-  if ((st = infer_quantized(ctx, 0, 1, 2, e)) != QCC_OK ||
-      (st = infer_quantized(ctx, 3, 4, 5, e)) != QCC_OK ||
-      (st = infer_quantized(ctx, UINT32_MAX, 6, 7, e)) != QCC_OK)
+  if ((st = qcc_infer_quantized(ctx, 0, 1, 2, e)) != QCC_OK ||
+      (st = qcc_infer_quantized(ctx, 3, 4, 5, e)) != QCC_OK ||
+      (st = qcc_infer_quantized(ctx, UINT32_MAX, 6, 7, e)) != QCC_OK)
     return st;
   qcc_type types[2] = {qcc_operand_type(ctx, 0), qcc_operand_type(ctx, 3)};
   qcc_dim dims[QCC_MAX_RANK];
@@ -82,37 +33,19 @@ static qcc_status qlinear_binary_infer(qcc_infer_ctx *ctx) {
 /* QLinearSigmoid/QLinearLeakyRelu operands: X, X_scale, X_zp, Y_scale, Y_zp. */
 static qcc_status qlinear_unary_infer(qcc_infer_ctx *ctx) {
   static const uint32_t required[] = {0, 1, 3};
-  qcc_status st = require_operands(ctx, required, sizeof required / sizeof required[0]);
+  qcc_status st = qcc_infer_require_operands(ctx, required, sizeof required / sizeof required[0]);
   if (st != QCC_OK)
     return st;
   qcc_elem e = qcc_operand_type(ctx, 0).elem;
-  if (!is_8bit_elem(e))
+  if (!qcc_is_8bit(e))
     return qcc_infer_error(ctx, "X must be u8 or i8, not %s", qcc_elem_name(e));
-  if ((st = infer_quantized(ctx, 0, 1, 2, e)) != QCC_OK ||
-      (st = infer_quantized(ctx, UINT32_MAX, 3, 4, e)) != QCC_OK)
+  if ((st = qcc_infer_quantized(ctx, 0, 1, 2, e)) != QCC_OK ||
+      (st = qcc_infer_quantized(ctx, UINT32_MAX, 3, 4, e)) != QCC_OK)
     return st;
   return qcc_infer_same_as_operand0(ctx);
 }
 
 /* ---- evaluation helpers ---------------------------------------------------------------------- */
-
-typedef struct qparam {
-  float scale;
-  int32_t zp;
-} qparam;
-
-/* Reads a per-tensor (scale, zero point) pair; the zero point must match `elem`. */
-static qcc_status read_qparam(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
-                              uint32_t scale, uint32_t zp, qcc_elem elem, qparam *out) {
-  const qcc_tensor *s = in[scale], *z = qcc_has_operand(op, zp) ? in[zp] : NULL;
-  if (!qcc_elem_is_float(s->elem) || s->numel != 1)
-    return qcc_eval_error(ctx, "operand %u must be a float scalar", scale);
-  if (z && (z->elem != elem || z->numel != 1))
-    return qcc_eval_error(ctx, "operand %u must be a %s scalar", zp, qcc_elem_name(elem));
-  out->scale = (float)qcc_tensor_get_f64(s, 0);
-  out->zp = z ? load_q(z, 0) : 0;
-  return QCC_OK;
-}
 
 /* ONNX Runtime picks one of three loops from the innermost non-trivial dimension of the two
  * shapes (its Broadcaster): A constant along it, B constant along it, or both varying. The
@@ -152,17 +85,30 @@ static float fold_zero_points(float r0, int32_t zp0, float r1, int32_t zp1, int3
 /* F' = F + s*r (fused) for the value s of the input that is constant over a span. */
 static float fold_span_scalar(float fixed, float s, float r) { return fmaf(s, r, fixed); }
 
+/* QLinearAdd/QLinearMul evaluation state: operands, their parameters and the result. */
 typedef struct binary_job {
   const qcc_tensor *a, *b;
+  qcc_scalar_qparam pa, pb, py;
   qcc_tensor *y;
   int32_t rank;
   int64_t dims[QCC_MAX_RANK];
 } binary_job;
 
-static qcc_status binary_setup(qcc_eval_ctx *ctx, const qcc_tensor *const *in, binary_job *j) {
+/* Checks the operands, reads their parameters and allocates the broadcast result. */
+static qcc_status binary_setup(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                               binary_job *j) {
+  if (!qcc_has_operand(op, 1) || !qcc_has_operand(op, 3) || !qcc_has_operand(op, 4) ||
+      !qcc_has_operand(op, 6))
+    return qcc_eval_error(ctx, "A_scale, B, B_scale and C_scale are required");
+  qcc_elem e = in[0]->elem;
+  qcc_status st;
+  if ((st = qcc_read_scalar_qparam(ctx, op, in, 1, 2, e, &j->pa)) != QCC_OK ||
+      (st = qcc_read_scalar_qparam(ctx, op, in, 4, 5, e, &j->pb)) != QCC_OK ||
+      (st = qcc_read_scalar_qparam(ctx, op, in, 6, 7, e, &j->py)) != QCC_OK)
+    return st;
   j->a = in[0];
   j->b = in[3];
-  if (!is_8bit_elem(j->a->elem) || j->b->elem != j->a->elem)
+  if (!qcc_is_8bit(j->a->elem) || j->b->elem != j->a->elem)
     return qcc_eval_error(ctx, "A and B must both be u8 or both i8 tensors");
   if (!qcc_broadcast_shape(j->a, j->b, &j->rank, j->dims))
     return qcc_eval_error(ctx, "A and B shapes cannot be broadcast");
@@ -170,74 +116,54 @@ static qcc_status binary_setup(qcc_eval_ctx *ctx, const qcc_tensor *const *in, b
   return j->y ? QCC_OK : QCC_ERR_INPUT;
 }
 
-static qcc_status qlinear_add_eval(qcc_eval_ctx *ctx, const qcc_op *op,
-                                   const qcc_tensor *const *in, qcc_tensor **out) {
-  if (!qcc_has_operand(op, 1) || !qcc_has_operand(op, 3) || !qcc_has_operand(op, 4) ||
-      !qcc_has_operand(op, 6))
-    return qcc_eval_error(ctx, "A_scale, B, B_scale and C_scale are required");
-  qcc_elem e = in[0]->elem;
-  qparam pa, pb, py;
-  qcc_status st;
-  if ((st = read_qparam(ctx, op, in, 1, 2, e, &pa)) != QCC_OK ||
-      (st = read_qparam(ctx, op, in, 4, 5, e, &pb)) != QCC_OK ||
-      (st = read_qparam(ctx, op, in, 6, 7, e, &py)) != QCC_OK)
-    return st;
+static qcc_status qlinear_add_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                   qcc_tensor **out) {
   binary_job j;
-  if ((st = binary_setup(ctx, in, &j)) != QCC_OK)
+  qcc_status st = binary_setup(ctx, op, in, &j);
+  if (st != QCC_OK)
     return st;
-  float ra = pa.scale / py.scale, rb = pb.scale / py.scale;
+  qcc_elem e = j.a->elem;
+  float ra = j.pa.scale / j.py.scale, rb = j.pb.scale / j.py.scale;
   bcast_mode mode = ort_broadcast_mode(j.a, j.b);
-  float fixed = mode == BCAST_A_SCALAR ? fold_zero_points(rb, pb.zp, ra, pa.zp, py.zp)
-                                       : fold_zero_points(ra, pa.zp, rb, pb.zp, py.zp);
-  qcc_qrange r = elem_qrange(e);
+  float fixed = mode == BCAST_A_SCALAR ? fold_zero_points(rb, j.pb.zp, ra, j.pa.zp, j.py.zp)
+                                       : fold_zero_points(ra, j.pa.zp, rb, j.pb.zp, j.py.zp);
+  qcc_qrange r = qcc_elem_qrange(e);
   int64_t idx[QCC_MAX_RANK] = {0};
   for (int64_t i = 0; i < j.y->numel; ++i) {
-    float a = (float)load_q(j.a, qcc_broadcast_offset(j.a, j.rank, idx));
-    float b = (float)load_q(j.b, qcc_broadcast_offset(j.b, j.rank, idx));
+    float a = (float)qcc_load_q(j.a, qcc_broadcast_offset(j.a, j.rank, idx));
+    float b = (float)qcc_load_q(j.b, qcc_broadcast_offset(j.b, j.rank, idx));
     float v;
     switch (mode) {
-    case BCAST_GENERAL:
-      v = fmaf(a, ra, fmaf(b, rb, fixed));
-      break;
-    case BCAST_B_SCALAR:
-      v = fmaf(a, ra, fold_span_scalar(fixed, b, rb));
-      break;
+    case BCAST_GENERAL: v = fmaf(a, ra, fmaf(b, rb, fixed)); break;
+    case BCAST_B_SCALAR: v = fmaf(a, ra, fold_span_scalar(fixed, b, rb)); break;
     default: /* A scalar: the kernel runs with A and B swapped */
       v = fmaf(b, rb, fold_span_scalar(fixed, a, ra));
       break;
     }
-    store_q(j.y, i, qcc_saturate_q(qcc_cvt_f32_i32(v), r));
+    qcc_store_q(j.y, i, qcc_saturate_q(qcc_cvt_f32_i32(v), r));
     qcc_index_next(idx, j.dims, j.rank);
   }
   out[0] = j.y;
   return QCC_OK;
 }
 
-static qcc_status qlinear_mul_eval(qcc_eval_ctx *ctx, const qcc_op *op,
-                                   const qcc_tensor *const *in, qcc_tensor **out) {
-  if (!qcc_has_operand(op, 1) || !qcc_has_operand(op, 3) || !qcc_has_operand(op, 4) ||
-      !qcc_has_operand(op, 6))
-    return qcc_eval_error(ctx, "A_scale, B, B_scale and C_scale are required");
-  qcc_elem e = in[0]->elem;
-  qparam pa, pb, py;
-  qcc_status st;
-  if ((st = read_qparam(ctx, op, in, 1, 2, e, &pa)) != QCC_OK ||
-      (st = read_qparam(ctx, op, in, 4, 5, e, &pb)) != QCC_OK ||
-      (st = read_qparam(ctx, op, in, 6, 7, e, &py)) != QCC_OK)
-    return st;
+static qcc_status qlinear_mul_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                   qcc_tensor **out) {
   binary_job j;
-  if ((st = binary_setup(ctx, in, &j)) != QCC_OK)
+  qcc_status st = binary_setup(ctx, op, in, &j);
+  if (st != QCC_OK)
     return st;
-  float ab = pa.scale * pb.scale;
-  float ratio = ab / py.scale;
-  qcc_qrange r = elem_qrange(e);
+  qcc_elem e = j.a->elem;
+  float ab = j.pa.scale * j.pb.scale;
+  float ratio = ab / j.py.scale;
+  qcc_qrange r = qcc_elem_qrange(e);
   int64_t idx[QCC_MAX_RANK] = {0};
   for (int64_t i = 0; i < j.y->numel; ++i) {
-    int32_t a = load_q(j.a, qcc_broadcast_offset(j.a, j.rank, idx)) - pa.zp;
-    int32_t b = load_q(j.b, qcc_broadcast_offset(j.b, j.rank, idx)) - pb.zp;
+    int32_t a = qcc_load_q(j.a, qcc_broadcast_offset(j.a, j.rank, idx)) - j.pa.zp;
+    int32_t b = qcc_load_q(j.b, qcc_broadcast_offset(j.b, j.rank, idx)) - j.pb.zp;
     float prod = (float)(a * b) * ratio; /* the zero point is added in float, then rounded */
-    float v = prod + (float)py.zp;
-    store_q(j.y, i, qcc_saturate_q(qcc_cvt_f32_i32(v), r));
+    float v = prod + (float)j.py.zp;
+    qcc_store_q(j.y, i, qcc_saturate_q(qcc_cvt_f32_i32(v), r));
     qcc_index_next(idx, j.dims, j.rank);
   }
   out[0] = j.y;
@@ -249,12 +175,10 @@ static qcc_status qlinear_mul_eval(qcc_eval_ctx *ctx, const qcc_op *op,
 /* MLAS's logistic on FMA3 machines: a rational approximation on [-18, 18] evaluated with
  * fused multiply-adds, clamped below at 0. */
 static float mlas_logistic(float x) {
-  const float a9 = 4.37031012579801e-11f, a7 = 1.15627324459942e-07f,
-              a5 = 6.08574864600143e-05f, a3 = 8.51377133304701e-03f,
-              a1 = 2.48287947061529e-01f;
-  const float b10 = 6.10247389755681e-13f, b8 = 5.76102136993427e-09f,
-              b6 = 6.29106785017040e-06f, b4 = 1.70198817374094e-03f,
-              b2 = 1.16817656904453e-01f, b0 = 9.93151921023180e-01f;
+  const float a9 = 4.37031012579801e-11f, a7 = 1.15627324459942e-07f, a5 = 6.08574864600143e-05f,
+              a3 = 8.51377133304701e-03f, a1 = 2.48287947061529e-01f;
+  const float b10 = 6.10247389755681e-13f, b8 = 5.76102136993427e-09f, b6 = 6.29106785017040e-06f,
+              b4 = 1.70198817374094e-03f, b2 = 1.16817656904453e-01f, b0 = 9.93151921023180e-01f;
   x = x < -18.0f ? -18.0f : x;
   x = x > 18.0f ? 18.0f : x;
   float x2 = x * x;
@@ -279,15 +203,15 @@ static qcc_status lookup_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   if (!qcc_has_operand(op, 1) || !qcc_has_operand(op, 3))
     return qcc_eval_error(ctx, "X_scale and Y_scale are required");
   const qcc_tensor *x = in[0];
-  if (!is_8bit_elem(x->elem))
+  if (!qcc_is_8bit(x->elem))
     return qcc_eval_error(ctx, "X must be a u8 or i8 tensor");
-  qparam px, py;
+  qcc_scalar_qparam px, py;
   qcc_status st;
-  if ((st = read_qparam(ctx, op, in, 1, 2, x->elem, &px)) != QCC_OK ||
-      (st = read_qparam(ctx, op, in, 3, 4, x->elem, &py)) != QCC_OK)
+  if ((st = qcc_read_scalar_qparam(ctx, op, in, 1, 2, x->elem, &px)) != QCC_OK ||
+      (st = qcc_read_scalar_qparam(ctx, op, in, 3, 4, x->elem, &py)) != QCC_OK)
     return st;
   float alpha = qcc_op_attr_float(op, "alpha", 0.01f);
-  qcc_qrange r = elem_qrange(x->elem);
+  qcc_qrange r = qcc_elem_qrange(x->elem);
   /* Indexed by the raw byte, as the kernel does for both signednesses. */
   uint8_t table[256];
   for (int i = 0; i < 256; ++i) {

@@ -2,44 +2,11 @@
  * int32 accumulation of 8-bit operands minus their zero points (per tensor, per row of A,
  * per column of B), then ONNX Runtime's requantization (requant.h). */
 #include "ir/ops/op_util.h"
+#include "ir/ops/qoperand.h"
 #include "ir/ops/requant.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static bool is_8bit_elem(qcc_elem e) { return e == QCC_U8 || e == QCC_I8; }
-
-static qcc_status expect_8bit(qcc_infer_ctx *ctx, uint32_t i, const char *what) {
-  qcc_elem e = qcc_operand_type(ctx, i).elem;
-  if (!is_8bit_elem(e))
-    return qcc_infer_error(ctx, "%s must be u8 or i8, not %s", what, qcc_elem_name(e));
-  return QCC_OK;
-}
-
-static qcc_status expect_float(qcc_infer_ctx *ctx, uint32_t i, const char *what) {
-  qcc_elem e = qcc_operand_type(ctx, i).elem;
-  if (!qcc_elem_is_float(e))
-    return qcc_infer_error(ctx, "%s must be f32, not %s", what, qcc_elem_name(e));
-  return QCC_OK;
-}
-
-static qcc_status expect_zero_point(qcc_infer_ctx *ctx, uint32_t i, uint32_t like,
-                                    const char *what) {
-  if (!qcc_has_operand(ctx->op, i))
-    return QCC_OK;
-  qcc_elem e = qcc_operand_type(ctx, i).elem, want = qcc_operand_type(ctx, like).elem;
-  if (e != want)
-    return qcc_infer_error(ctx, "%s must be %s, not %s", what, qcc_elem_name(want),
-                           qcc_elem_name(e));
-  return QCC_OK;
-}
-
-static qcc_status require_operands(qcc_infer_ctx *ctx, const uint32_t *idx, size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    if (!qcc_has_operand(ctx->op, idx[i]))
-      return qcc_infer_error(ctx, "operand %u is required", idx[i]);
-  return QCC_OK;
-}
 
 /* numpy matmul shape rule on static types with unknown dims. */
 static qcc_status matmul_infer_shape(qcc_infer_ctx *ctx, uint32_t ai, uint32_t bi, qcc_elem out) {
@@ -104,7 +71,8 @@ static void mat_view_init(mat_view *v, const qcc_tensor *t, bool is_a) {
 
 /* Linear batch index into dims[0..nb) (right-aligned against the output batch index,
  * broadcasting size-1 dims). */
-static int64_t batch_index(const int64_t *dims, int32_t nb, const int64_t *out_idx, int32_t out_nb) {
+static int64_t batch_index(const int64_t *dims, int32_t nb, const int64_t *out_idx,
+                           int32_t out_nb) {
   int64_t off = 0;
   for (int32_t d = 0; d < nb; ++d) {
     int64_t i = dims[d] == 1 ? 0 : out_idx[d + out_nb - nb];
@@ -157,13 +125,11 @@ static int64_t qparam_index(const qparam_view *q, const int64_t *out_idx, int32_
   return batch_index(q->p->dims, q->p->rank - 2, out_idx, out_nb) * q->len + i;
 }
 
-static int32_t qparam_int(const qparam_view *q, const int64_t *out_idx, int32_t out_nb,
-                          int64_t i) {
+static int32_t qparam_int(const qparam_view *q, const int64_t *out_idx, int32_t out_nb, int64_t i) {
   return q->p ? (int32_t)qcc_tensor_get_i64(q->p, qparam_index(q, out_idx, out_nb, i)) : 0;
 }
 
-static float qparam_float(const qparam_view *q, const int64_t *out_idx, int32_t out_nb,
-                          int64_t i) {
+static float qparam_float(const qparam_view *q, const int64_t *out_idx, int32_t out_nb, int64_t i) {
   return (float)qcc_tensor_get_f64(q->p, qparam_index(q, out_idx, out_nb, i));
 }
 
@@ -185,7 +151,7 @@ typedef struct matmul_job {
 static qcc_status matmul_setup(qcc_eval_ctx *ctx, matmul_job *j, const qcc_tensor *a,
                                const qcc_tensor *b, const qcc_tensor *a_zp,
                                const qcc_tensor *b_zp) {
-  if (!is_8bit_elem(a->elem) || !is_8bit_elem(b->elem))
+  if (!qcc_is_8bit(a->elem) || !qcc_is_8bit(b->elem))
     return qcc_eval_error(ctx, "matmul operands must be u8 or i8 tensors");
   if (a->rank < 1 || b->rank < 1)
     return qcc_eval_error(ctx, "matmul operands must have rank >= 1");
@@ -274,9 +240,10 @@ done:
 
 static qcc_status matmul_integer_infer(qcc_infer_ctx *ctx) {
   qcc_status st;
-  if ((st = expect_8bit(ctx, 0, "A")) != QCC_OK || (st = expect_8bit(ctx, 1, "B")) != QCC_OK ||
-      (st = expect_zero_point(ctx, 2, 0, "a_zero_point")) != QCC_OK ||
-      (st = expect_zero_point(ctx, 3, 1, "b_zero_point")) != QCC_OK)
+  if ((st = qcc_infer_expect_8bit(ctx, 0, "A")) != QCC_OK ||
+      (st = qcc_infer_expect_8bit(ctx, 1, "B")) != QCC_OK ||
+      (st = qcc_infer_expect_zero_point(ctx, 2, 0, "a_zero_point")) != QCC_OK ||
+      (st = qcc_infer_expect_zero_point(ctx, 3, 1, "b_zero_point")) != QCC_OK)
     return st;
   return matmul_infer_shape(ctx, 0, 1, QCC_I32);
 }
@@ -298,22 +265,12 @@ static qcc_status matmul_integer_eval(qcc_eval_ctx *ctx, const qcc_op *op,
 
 /* Operands: a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point. */
 static qcc_status qlinear_matmul_infer(qcc_infer_ctx *ctx) {
-  static const uint32_t required[] = {0, 1, 3, 4, 6};
-  qcc_status st;
-  if ((st = require_operands(ctx, required, sizeof required / sizeof required[0])) != QCC_OK ||
-      (st = expect_8bit(ctx, 0, "a")) != QCC_OK || (st = expect_8bit(ctx, 3, "b")) != QCC_OK ||
-      (st = expect_float(ctx, 1, "a_scale")) != QCC_OK ||
-      (st = expect_float(ctx, 4, "b_scale")) != QCC_OK ||
-      (st = expect_float(ctx, 6, "y_scale")) != QCC_OK ||
-      (st = expect_zero_point(ctx, 2, 0, "a_zero_point")) != QCC_OK ||
-      (st = expect_zero_point(ctx, 5, 3, "b_zero_point")) != QCC_OK)
+  static const char *const names[8] = {"a",       "a_scale",      "a_zero_point", "b",
+                                       "b_scale", "b_zero_point", "y_scale",      "y_zero_point"};
+  qcc_elem out;
+  qcc_status st = qcc_infer_qlinear_operands(ctx, names, false, &out);
+  if (st != QCC_OK)
     return st;
-  qcc_elem out = QCC_U8;
-  if (qcc_has_operand(ctx->op, 7)) {
-    if ((st = expect_8bit(ctx, 7, "y_zero_point")) != QCC_OK)
-      return st;
-    out = qcc_operand_type(ctx, 7).elem;
-  }
   return matmul_infer_shape(ctx, 0, 3, out);
 }
 
@@ -323,16 +280,9 @@ static qcc_status scalar_param(qcc_eval_ctx *ctx, const qcc_tensor *t, bool is_f
     return QCC_OK;
   if (t->numel != 1)
     return qcc_eval_error(ctx, "%s must be a scalar", what);
-  if (is_float ? !qcc_elem_is_float(t->elem) : !is_8bit_elem(t->elem))
+  if (is_float ? !qcc_elem_is_float(t->elem) : !qcc_is_8bit(t->elem))
     return qcc_eval_error(ctx, "%s has the wrong element type", what);
   return QCC_OK;
-}
-
-static void store_q(qcc_tensor *t, int64_t i, int32_t v) {
-  if (t->elem == QCC_U8)
-    ((uint8_t *)t->data)[i] = (uint8_t)v;
-  else
-    ((int8_t *)t->data)[i] = (int8_t)v;
 }
 
 static qcc_status qlinear_matmul_eval(qcc_eval_ctx *ctx, const qcc_op *op,
@@ -357,8 +307,9 @@ static qcc_status qlinear_matmul_eval(qcc_eval_ctx *ctx, const qcc_op *op,
     return st;
   qcc_elem oe = y_zp_t ? y_zp_t->elem : QCC_U8;
   int32_t y_zp = y_zp_t ? (int32_t)qcc_tensor_get_i64(y_zp_t, 0) : 0;
-  float a_scale = (float)qcc_tensor_get_f64(in[1], 0), y_scale = (float)qcc_tensor_get_f64(in[6], 0);
-  qcc_qrange r = oe == QCC_I8 ? qcc_qrange_i8() : qcc_qrange_u8();
+  float a_scale = (float)qcc_tensor_get_f64(in[1], 0),
+        y_scale = (float)qcc_tensor_get_f64(in[6], 0);
+  qcc_qrange r = qcc_elem_qrange(oe);
   int64_t count;
   if (!qcc_shape_numel(j.out_dims, j.out_rank, &count))
     return qcc_eval_error(ctx, "result shape overflows");
@@ -378,11 +329,11 @@ static qcc_status qlinear_matmul_eval(qcc_eval_ctx *ctx, const qcc_op *op,
   int64_t idx[QCC_MAX_RANK] = {0};
   for (int64_t bt = 0; bt < j.batches; ++bt) {
     for (int64_t c = 0; c < j.n; ++c) {
-      float mult = qcc_requant_multiplier(a_scale, qparam_float(&b_scale, idx, j.out_nb, c),
-                                          y_scale);
+      float mult =
+          qcc_requant_multiplier(a_scale, qparam_float(&b_scale, idx, j.out_nb, c), y_scale);
       for (int64_t rr = 0; rr < j.m; ++rr) {
         int64_t i = (bt * j.m + rr) * j.n + c;
-        store_q(out[0], i, qcc_requantize(av[i], mult, y_zp, r));
+        qcc_store_q(out[0], i, qcc_requantize(av[i], mult, y_zp, r));
       }
     }
     qcc_index_next(idx, j.out_dims, j.out_nb);
@@ -391,7 +342,8 @@ static qcc_status qlinear_matmul_eval(qcc_eval_ctx *ctx, const qcc_op *op,
   return QCC_OK;
 }
 
-/* ---- com.microsoft QGemm ---------------------------------------------------------------------- */
+/* ---- com.microsoft QGemm ----------------------------------------------------------------------
+ */
 
 /* Operands: A, a_scale, a_zero_point, B, b_scale, b_zero_point, C, y_scale, y_zero_point.
  * Y = alpha * (A - a_zp)(B - b_zp) * a_scale * b_scale (+ C, an i32 bias in accumulator
@@ -405,23 +357,25 @@ static qcc_elem qgemm_out_elem(const qcc_op *op, qcc_elem y_zp_elem) {
 static qcc_status qgemm_infer(qcc_infer_ctx *ctx) {
   static const uint32_t required[] = {0, 1, 3, 4};
   qcc_status st;
-  if ((st = require_operands(ctx, required, sizeof required / sizeof required[0])) != QCC_OK ||
-      (st = expect_8bit(ctx, 0, "A")) != QCC_OK || (st = expect_8bit(ctx, 3, "B")) != QCC_OK ||
-      (st = expect_float(ctx, 1, "a_scale")) != QCC_OK ||
-      (st = expect_float(ctx, 4, "b_scale")) != QCC_OK ||
-      (st = expect_zero_point(ctx, 2, 0, "a_zero_point")) != QCC_OK ||
-      (st = expect_zero_point(ctx, 5, 3, "b_zero_point")) != QCC_OK)
+  if ((st = qcc_infer_require_operands(ctx, required, sizeof required / sizeof required[0])) !=
+          QCC_OK ||
+      (st = qcc_infer_expect_8bit(ctx, 0, "A")) != QCC_OK ||
+      (st = qcc_infer_expect_8bit(ctx, 3, "B")) != QCC_OK ||
+      (st = qcc_infer_expect_float(ctx, 1, "a_scale")) != QCC_OK ||
+      (st = qcc_infer_expect_float(ctx, 4, "b_scale")) != QCC_OK ||
+      (st = qcc_infer_expect_zero_point(ctx, 2, 0, "a_zero_point")) != QCC_OK ||
+      (st = qcc_infer_expect_zero_point(ctx, 5, 3, "b_zero_point")) != QCC_OK)
     return st;
   if (qcc_has_operand(ctx->op, 6) && qcc_operand_type(ctx, 6).elem != QCC_I32)
     return qcc_infer_error(ctx, "C must be i32, not %s",
                            qcc_elem_name(qcc_operand_type(ctx, 6).elem));
-  if (qcc_has_operand(ctx->op, 7) && (st = expect_float(ctx, 7, "y_scale")) != QCC_OK)
+  if (qcc_has_operand(ctx->op, 7) && (st = qcc_infer_expect_float(ctx, 7, "y_scale")) != QCC_OK)
     return st;
   qcc_elem y_zp_elem = QCC_U8;
   if (qcc_has_operand(ctx->op, 8)) {
     if (!qcc_has_operand(ctx->op, 7))
       return qcc_infer_error(ctx, "y_zero_point given without y_scale");
-    if ((st = expect_8bit(ctx, 8, "y_zero_point")) != QCC_OK)
+    if ((st = qcc_infer_expect_8bit(ctx, 8, "y_zero_point")) != QCC_OK)
       return st;
     y_zp_elem = qcc_operand_type(ctx, 8).elem;
   }
@@ -459,7 +413,7 @@ static qcc_status qgemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
       (st = scalar_param(ctx, y_scale_t, true, "y_scale")) != QCC_OK ||
       (st = scalar_param(ctx, y_zp_t, false, "y_zero_point")) != QCC_OK)
     return st;
-  if (!is_8bit_elem(a->elem) || !is_8bit_elem(b->elem) || a->rank != 2 || b->rank != 2)
+  if (!qcc_is_8bit(a->elem) || !qcc_is_8bit(b->elem) || a->rank != 2 || b->rank != 2)
     return qcc_eval_error(ctx, "A and B must be 2-D u8 or i8 tensors");
   if ((st = check_zp(ctx, a_zp_t, a)) != QCC_OK || (st = check_zp(ctx, b_zp_t, b)) != QCC_OK)
     return st;
@@ -509,7 +463,7 @@ static qcc_status qgemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
   }
   int32_t a_zp = a_zp_t ? (int32_t)qcc_tensor_get_i64(a_zp_t, 0) : 0;
   int32_t y_zp = y_zp_t ? (int32_t)qcc_tensor_get_i64(y_zp_t, 0) : 0;
-  qcc_qrange r = oe == QCC_I8 ? qcc_qrange_i8() : qcc_qrange_u8();
+  qcc_qrange r = qcc_elem_qrange(oe);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
       int32_t b_zp = b_zp_t ? (int32_t)qcc_tensor_get_i64(b_zp_t, b_zp_t->numel == 1 ? 0 : j) : 0;
@@ -522,11 +476,12 @@ static qcc_status qgemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
       int32_t acc = (int32_t)sum;
       if (c_t)
         acc = qcc_add_wrap_i32(
-            acc, ((const int32_t *)c_t->data)[(c_rows == 1 ? 0 : i) * c_cols + (c_cols == 1 ? 0 : j)]);
+            acc,
+            ((const int32_t *)c_t->data)[(c_rows == 1 ? 0 : i) * c_cols + (c_cols == 1 ? 0 : j)]);
       if (oe == QCC_F32)
         ((float *)out[0]->data)[i * n + j] = (float)acc * scale[j];
       else
-        store_q(out[0], i * n + j, qcc_requantize(acc, scale[j], y_zp, r));
+        qcc_store_q(out[0], i * n + j, qcc_requantize(acc, scale[j], y_zp, r));
     }
 done:
   free(av);

@@ -1,70 +1,14 @@
 /* com.microsoft QLinearGlobalAveragePool, QLinearAveragePool and QLinearConcat, computed as
  * ONNX Runtime's x86 CPU kernels do (docs/ort-arithmetic.md sections 5 and 7). */
 #include "ir/ops/op_util.h"
+#include "ir/ops/qoperand.h"
 #include "ir/ops/requant.h"
+#include "ir/ops/window.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_SPATIAL = QCC_MAX_RANK - 2 };
-#define GEOM_LIMIT ((int64_t)INT32_MAX)
-
-static bool is_8bit_elem(qcc_elem e) { return e == QCC_U8 || e == QCC_I8; }
-
-static qcc_qrange elem_qrange(qcc_elem e) {
-  return e == QCC_I8 ? qcc_qrange_i8() : qcc_qrange_u8();
-}
-
-static int32_t load_q(const qcc_tensor *t, int64_t i) {
-  return t->elem == QCC_U8 ? ((const uint8_t *)t->data)[i] : ((const int8_t *)t->data)[i];
-}
-
-static void store_q(qcc_tensor *t, int64_t i, int32_t v) {
-  if (t->elem == QCC_U8)
-    ((uint8_t *)t->data)[i] = (uint8_t)v;
-  else
-    ((int8_t *)t->data)[i] = (int8_t)v;
-}
-
-static qcc_status require_operands(qcc_infer_ctx *ctx, const uint32_t *idx, size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    if (!qcc_has_operand(ctx->op, idx[i]))
-      return qcc_infer_error(ctx, "operand %u is required", idx[i]);
-  return QCC_OK;
-}
-
-static qcc_status infer_qparam(qcc_infer_ctx *ctx, uint32_t scale, uint32_t zp, qcc_elem want) {
-  qcc_type s = qcc_operand_type(ctx, scale);
-  if (!qcc_elem_is_float(s.elem) || s.rank > 1)
-    return qcc_infer_error(ctx, "operand %u (a scale) must be an f32 scalar", scale);
-  if (qcc_has_operand(ctx->op, zp)) {
-    qcc_type z = qcc_operand_type(ctx, zp);
-    if (z.elem != want || z.rank > 1)
-      return qcc_infer_error(ctx, "operand %u (a zero point) must be a %s scalar", zp,
-                             qcc_elem_name(want));
-  }
-  return QCC_OK;
-}
-
-typedef struct qparam {
-  float scale;
-  int32_t zp;
-} qparam;
-
-static qcc_status read_qparam(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
-                              uint32_t scale, uint32_t zp, qcc_elem elem, qparam *out) {
-  if (!qcc_has_operand(op, scale))
-    return qcc_eval_error(ctx, "operand %u (a scale) is required", scale);
-  const qcc_tensor *s = in[scale], *z = qcc_has_operand(op, zp) ? in[zp] : NULL;
-  if (!qcc_elem_is_float(s->elem) || s->numel != 1)
-    return qcc_eval_error(ctx, "operand %u must be a float scalar", scale);
-  if (z && (z->elem != elem || z->numel != 1))
-    return qcc_eval_error(ctx, "operand %u must be a %s scalar", zp, qcc_elem_name(elem));
-  out->scale = (float)qcc_tensor_get_f64(s, 0);
-  out->zp = z ? load_q(z, 0) : 0;
-  return QCC_OK;
-}
+enum { MAX_SPATIAL = QCC_WINDOW_MAX_SPATIAL };
 
 /* Layout of a pooled tensor: N, C and spatial dims, NCHW or channels-last. */
 typedef struct pool_layout {
@@ -90,19 +34,29 @@ static void layout_dims(const pool_layout *l, const int64_t *sp, int64_t *dims) 
     dims[l->channels_last ? 1 + i : 2 + i] = sp[i];
 }
 
-/* ---- QLinearGlobalAveragePool: X, x_scale, x_zero_point, y_scale, y_zero_point ----------------- */
-
-static qcc_status global_pool_infer(qcc_infer_ctx *ctx) {
+/* Pool operands: X (u8 or i8), x_scale, x_zero_point, y_scale, y_zero_point. */
+static qcc_status infer_pool_operands(qcc_infer_ctx *ctx) {
   static const uint32_t required[] = {0, 1, 3};
-  qcc_status st = require_operands(ctx, required, sizeof required / sizeof required[0]);
+  qcc_status st = qcc_infer_require_operands(ctx, required, sizeof required / sizeof required[0]);
   if (st != QCC_OK)
     return st;
   qcc_type x = qcc_operand_type(ctx, 0);
-  if (!is_8bit_elem(x.elem))
+  if (!qcc_is_8bit(x.elem))
     return qcc_infer_error(ctx, "X must be u8 or i8, not %s", qcc_elem_name(x.elem));
-  if ((st = infer_qparam(ctx, 1, 2, x.elem)) != QCC_OK ||
-      (st = infer_qparam(ctx, 3, 4, x.elem)) != QCC_OK)
+  if ((st = qcc_infer_quantized(ctx, UINT32_MAX, 1, 2, x.elem)) != QCC_OK ||
+      (st = qcc_infer_quantized(ctx, UINT32_MAX, 3, 4, x.elem)) != QCC_OK)
     return st;
+  return QCC_OK;
+}
+
+/* ---- QLinearGlobalAveragePool: X, x_scale, x_zero_point, y_scale, y_zero_point -----------------
+ */
+
+static qcc_status global_pool_infer(qcc_infer_ctx *ctx) {
+  qcc_status st = infer_pool_operands(ctx);
+  if (st != QCC_OK)
+    return st;
+  qcc_type x = qcc_operand_type(ctx, 0);
   if (x.rank < 0)
     return qcc_infer_set(ctx, 0, x.elem, QCC_RANK_UNKNOWN, NULL);
   if (x.rank < 3)
@@ -123,15 +77,15 @@ static float global_avg_scale(float x_scale, float y_scale, int64_t count) {
   return x_scale / denom;
 }
 
-static qcc_status global_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op,
-                                   const qcc_tensor *const *in, qcc_tensor **out) {
+static qcc_status global_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                   qcc_tensor **out) {
   const qcc_tensor *x = in[0];
-  if (!is_8bit_elem(x->elem) || x->rank < 3)
+  if (!qcc_is_8bit(x->elem) || x->rank < 3)
     return qcc_eval_error(ctx, "X must be a u8 or i8 tensor of rank >= 3");
-  qparam px, py;
+  qcc_scalar_qparam px, py;
   qcc_status st;
-  if ((st = read_qparam(ctx, op, in, 1, 2, x->elem, &px)) != QCC_OK ||
-      (st = read_qparam(ctx, op, in, 3, 4, x->elem, &py)) != QCC_OK)
+  if ((st = qcc_read_scalar_qparam(ctx, op, in, 1, 2, x->elem, &px)) != QCC_OK ||
+      (st = qcc_read_scalar_qparam(ctx, op, in, 3, 4, x->elem, &py)) != QCC_OK)
     return st;
   pool_layout l;
   layout_of(x->dims, x->rank, qcc_op_attr_int(op, "channels_last", 0) != 0, &l);
@@ -146,137 +100,37 @@ static qcc_status global_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op,
     return QCC_ERR_INPUT;
   float scale = global_avg_scale(px.scale, py.scale, image);
   int32_t bias = (int32_t)((uint32_t)(-px.zp) * (uint32_t)image);
-  qcc_qrange r = elem_qrange(x->elem);
+  qcc_qrange r = qcc_elem_qrange(x->elem);
   for (int64_t n = 0; n < l.n; ++n)
     for (int64_t c = 0; c < l.c; ++c) {
       uint32_t sum = (uint32_t)bias;
       for (int64_t s = 0; s < image; ++s)
-        sum += (uint32_t)load_q(x, l.channels_last ? (n * image + s) * l.c + c
-                                                   : (n * l.c + c) * image + s);
-      store_q(out[0], n * l.c + c, qcc_requantize((int32_t)sum, scale, py.zp, r));
+        sum += (uint32_t)qcc_load_q(x, l.channels_last ? (n * image + s) * l.c + c
+                                                       : (n * l.c + c) * image + s);
+      qcc_store_q(out[0], n * l.c + c, qcc_requantize((int32_t)sum, scale, py.zp, r));
     }
   return QCC_OK;
 }
 
-/* ---- QLinearAveragePool: X, x_scale, x_zero_point, y_scale, y_zero_point ---------------------- */
+/* ---- QLinearAveragePool: X, x_scale, x_zero_point, y_scale, y_zero_point ----------------------
+ */
 
-typedef struct pool_geom {
-  int32_t nsp;
-  bool ceil_mode, count_include_pad;
-  int auto_pad; /* 0 NOTSET, 1 VALID, 2 SAME_UPPER, 3 SAME_LOWER */
-  int64_t kernel[MAX_SPATIAL], stride[MAX_SPATIAL], pads[2 * MAX_SPATIAL];
-  char err[200];
-} pool_geom;
-
-static bool read_ints(const qcc_op *op, const char *name, int32_t want, int64_t dflt, int64_t min,
-                      int64_t *out, pool_geom *g) {
-  const int64_t *v;
-  uint32_t n = qcc_op_attr_ints(op, name, &v);
-  if (n == 0) {
-    for (int32_t i = 0; i < want; ++i)
-      out[i] = dflt;
-    return true;
-  }
-  if ((int32_t)n != want) {
-    snprintf(g->err, sizeof g->err, "attribute '%s' has %u values, expected %d", name, n,
-             (int)want);
-    return false;
-  }
-  for (int32_t i = 0; i < want; ++i) {
-    if (v[i] < min || v[i] > GEOM_LIMIT) {
-      snprintf(g->err, sizeof g->err, "attribute '%s' value %lld is out of range", name,
-               (long long)v[i]);
-      return false;
-    }
-    out[i] = v[i];
-  }
-  return true;
-}
-
-static bool pool_geom_read(const qcc_op *op, int32_t nsp, pool_geom *g) {
-  g->err[0] = 0;
-  g->nsp = nsp;
-  if (nsp < 1 || nsp > MAX_SPATIAL) {
-    snprintf(g->err, sizeof g->err, "X must have rank 3 to %d", QCC_MAX_RANK);
-    return false;
-  }
-  g->ceil_mode = qcc_op_attr_int(op, "ceil_mode", 0) != 0;
-  g->count_include_pad = qcc_op_attr_int(op, "count_include_pad", 0) != 0;
-  const char *ap = qcc_op_attr_string(op, "auto_pad", "NOTSET");
-  static const char *const names[] = {"NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"};
-  g->auto_pad = -1;
-  for (int i = 0; i < 4; ++i)
-    if (strcmp(ap, names[i]) == 0)
-      g->auto_pad = i;
-  if (g->auto_pad < 0) {
-    snprintf(g->err, sizeof g->err,
-             "attribute 'auto_pad' must be NOTSET, VALID, SAME_UPPER or SAME_LOWER");
-    return false;
-  }
-  const int64_t *ks;
-  if (qcc_op_attr_ints(op, "kernel_shape", &ks) == 0) {
-    snprintf(g->err, sizeof g->err, "attribute 'kernel_shape' is required");
-    return false;
-  }
-  return read_ints(op, "kernel_shape", nsp, 1, 1, g->kernel, g) &&
-         read_ints(op, "strides", nsp, 1, 1, g->stride, g) &&
-         read_ints(op, "pads", 2 * nsp, 0, 0, g->pads, g);
-}
-
-/* Output size and pads of spatial dim i for input size `in`. */
-static bool pool_geom_out(pool_geom *g, int32_t i, int64_t in, int64_t *out, int64_t *pb,
-                          int64_t *pe) {
-  if (in > GEOM_LIMIT * 4) {
-    snprintf(g->err, sizeof g->err, "spatial input size is too large");
-    return false;
-  }
-  int64_t k = g->kernel[i], s = g->stride[i];
-  *pb = *pe = 0;
-  if (g->auto_pad == 2 || g->auto_pad == 3) {
-    int64_t o = (in + s - 1) / s;
-    int64_t total = (o - 1) * s + k - in;
-    if (total < 0)
-      total = 0;
-    *pb = g->auto_pad == 2 ? total / 2 : total - total / 2;
-    *pe = total - *pb;
-    *out = o;
-    return true;
-  }
-  if (g->auto_pad == 0) {
-    *pb = g->pads[i];
-    *pe = g->pads[i + g->nsp];
-  }
-  int64_t span = in + *pb + *pe - k;
-  if (span < 0) {
-    snprintf(g->err, sizeof g->err,
-             "spatial dim %d: input size %lld with padding is smaller than the kernel %lld",
-             (int)i, (long long)in, (long long)k);
-    return false;
-  }
-  int64_t o = (g->ceil_mode && g->auto_pad == 0 ? (span + s - 1) / s : span / s) + 1;
-  /* The last window must start inside the input or its leading padding. */
-  if (g->ceil_mode && g->auto_pad == 0 && (o - 1) * s >= in + *pb)
-    --o;
-  *out = o;
-  return true;
+/* ONNX Runtime applies ceil_mode only with explicit pads (auto_pad NOTSET), not with VALID. */
+static bool pool_ceil_mode(const qcc_op *op, const qcc_window *w) {
+  return qcc_op_attr_int(op, "ceil_mode", 0) != 0 && w->auto_pad == QCC_AUTO_PAD_NOTSET;
 }
 
 static qcc_status avg_pool_infer(qcc_infer_ctx *ctx) {
-  static const uint32_t required[] = {0, 1, 3};
-  qcc_status st = require_operands(ctx, required, sizeof required / sizeof required[0]);
+  qcc_status st = infer_pool_operands(ctx);
   if (st != QCC_OK)
     return st;
   qcc_type x = qcc_operand_type(ctx, 0);
-  if (!is_8bit_elem(x.elem))
-    return qcc_infer_error(ctx, "X must be u8 or i8, not %s", qcc_elem_name(x.elem));
-  if ((st = infer_qparam(ctx, 1, 2, x.elem)) != QCC_OK ||
-      (st = infer_qparam(ctx, 3, 4, x.elem)) != QCC_OK)
-    return st;
   if (x.rank < 0)
     return qcc_infer_set(ctx, 0, x.elem, QCC_RANK_UNKNOWN, NULL);
-  pool_geom g;
-  if (!pool_geom_read(ctx->op, x.rank - 2, &g))
+  qcc_window g;
+  if (!qcc_window_read(&g, ctx->op, &qcc_window_rules_qpool, x.rank - 2, NULL))
     return qcc_infer_error(ctx, "%s", g.err);
+  bool ceil_mode = pool_ceil_mode(ctx->op, &g);
   bool cl = qcc_op_attr_int(ctx->op, "channels_last", 0) != 0;
   qcc_dim dims[QCC_MAX_RANK];
   memcpy(dims, x.dims, (size_t)x.rank * sizeof(qcc_dim));
@@ -287,7 +141,7 @@ static qcc_status avg_pool_infer(qcc_infer_ctx *ctx) {
       continue;
     }
     int64_t o, pb, pe;
-    if (!pool_geom_out(&g, i, x.dims[d].size, &o, &pb, &pe))
+    if (!qcc_window_out(&g, &qcc_window_rules_qpool, i, x.dims[d].size, ceil_mode, &o, &pb, &pe))
       return qcc_infer_error(ctx, "%s", g.err);
     dims[d] = (qcc_dim){.size = o};
   }
@@ -297,23 +151,26 @@ static qcc_status avg_pool_infer(qcc_infer_ctx *ctx) {
 static qcc_status avg_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
                                 qcc_tensor **out) {
   const qcc_tensor *x = in[0];
-  if (!is_8bit_elem(x->elem) || x->rank < 3)
+  if (!qcc_is_8bit(x->elem) || x->rank < 3)
     return qcc_eval_error(ctx, "X must be a u8 or i8 tensor of rank >= 3");
-  qparam px, py;
+  qcc_scalar_qparam px, py;
   qcc_status st;
-  if ((st = read_qparam(ctx, op, in, 1, 2, x->elem, &px)) != QCC_OK ||
-      (st = read_qparam(ctx, op, in, 3, 4, x->elem, &py)) != QCC_OK)
+  if ((st = qcc_read_scalar_qparam(ctx, op, in, 1, 2, x->elem, &px)) != QCC_OK ||
+      (st = qcc_read_scalar_qparam(ctx, op, in, 3, 4, x->elem, &py)) != QCC_OK)
     return st;
   pool_layout l;
   layout_of(x->dims, x->rank, qcc_op_attr_int(op, "channels_last", 0) != 0, &l);
-  pool_geom g;
-  if (!pool_geom_read(op, l.nsp, &g))
+  qcc_window g;
+  if (!qcc_window_read(&g, op, &qcc_window_rules_qpool, l.nsp, NULL))
     return qcc_eval_error(ctx, "%s", g.err);
+  bool ceil_mode = pool_ceil_mode(op, &g);
+  bool count_include_pad = qcc_op_attr_int(op, "count_include_pad", 0) != 0;
   int64_t osp[MAX_SPATIAL], pb[MAX_SPATIAL], pe[MAX_SPATIAL], dims[QCC_MAX_RANK];
   bool global = true; /* kernel covers the whole image without padding */
   int64_t image = 1, kernel_size = 1, out_image = 1;
   for (int32_t i = 0; i < l.nsp; ++i) {
-    if (!pool_geom_out(&g, i, l.sp[i], &osp[i], &pb[i], &pe[i]))
+    if (!qcc_window_out(&g, &qcc_window_rules_qpool, i, l.sp[i], ceil_mode, &osp[i], &pb[i],
+                        &pe[i]))
       return qcc_eval_error(ctx, "%s", g.err);
     global = global && g.kernel[i] == l.sp[i] && pb[i] == 0 && pe[i] == 0;
     image *= l.sp[i];
@@ -324,7 +181,7 @@ static qcc_status avg_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_t
   out[0] = qcc_eval_alloc(ctx, x->elem, x->rank, dims);
   if (!out[0])
     return QCC_ERR_INPUT;
-  qcc_qrange r = elem_qrange(x->elem);
+  qcc_qrange r = qcc_elem_qrange(x->elem);
   /* Element strides of the spatial dims and the channel dim in the input. */
   int64_t sstride[MAX_SPATIAL];
   for (int32_t i = l.nsp - 1; i >= 0; --i)
@@ -339,12 +196,13 @@ static qcc_status avg_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_t
       start[i] = start[i] > 0 ? start[i] : 0;
       count *= end[i] > start[i] ? end[i] - start[i] : 0;
     }
-    if (g.count_include_pad)
+    if (count_include_pad)
       count = kernel_size;
     for (int64_t n = 0; n < l.n; ++n)
       for (int64_t c = 0; c < l.c; ++c) {
         int64_t base = l.channels_last ? n * image * l.c + c : (n * l.c + c) * image;
-        int64_t oi = l.channels_last ? (n * out_image + p) * l.c + c : (n * l.c + c) * out_image + p;
+        int64_t oi =
+            l.channels_last ? (n * out_image + p) * l.c + c : (n * l.c + c) * out_image + p;
         int64_t w[MAX_SPATIAL];
         bool empty = false;
         for (int32_t i = 0; i < l.nsp; ++i) {
@@ -355,8 +213,8 @@ static qcc_status avg_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_t
           /* ONNX Runtime hands this case to its integer global-average kernel. */
           uint32_t sum = (uint32_t)(-px.zp) * (uint32_t)image;
           for (int64_t s = 0; s < image; ++s)
-            sum += (uint32_t)load_q(x, base + (l.channels_last ? s * l.c : s));
-          store_q(out[0], oi, qcc_requantize((int32_t)sum, gscale, py.zp, r));
+            sum += (uint32_t)qcc_load_q(x, base + (l.channels_last ? s * l.c : s));
+          qcc_store_q(out[0], oi, qcc_requantize((int32_t)sum, gscale, py.zp, r));
           continue;
         }
         float sum = 0.0f; /* dequantized values summed in window order */
@@ -364,7 +222,7 @@ static qcc_status avg_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_t
           int64_t off = base;
           for (int32_t i = 0; i < l.nsp; ++i)
             off += w[i] * sstride[i];
-          sum += qcc_dequantize_value(load_q(x, off), px.zp, px.scale);
+          sum += qcc_dequantize_value(qcc_load_q(x, off), px.zp, px.scale);
           int32_t i = l.nsp - 1;
           while (i >= 0 && ++w[i] >= end[i]) {
             w[i] = start[i];
@@ -378,29 +236,31 @@ static qcc_status avg_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_t
         v = nearbyintf(v);
         v = v < (float)r.lo ? (float)r.lo : v; /* NaN stays and maps below */
         v = v > (float)r.hi ? (float)r.hi : v;
-        store_q(out[0], oi, v == v ? (int32_t)v : r.lo);
+        qcc_store_q(out[0], oi, v == v ? (int32_t)v : r.lo);
       }
     qcc_index_next(opos, osp, l.nsp);
   }
   return QCC_OK;
 }
 
-/* ---- QLinearConcat: Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) triples ------------ */
+/* ---- QLinearConcat: Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) triples ------------
+ */
 
 static qcc_status concat_infer(qcc_infer_ctx *ctx) {
   const qcc_op *op = ctx->op;
   if (op->num_operands < 5 || (op->num_operands - 2) % 3 != 0)
-    return qcc_infer_error(ctx, "expected Y_scale, Y_zero_point and (X, X_scale, X_zero_point) "
-                                "triples, got %u operands",
+    return qcc_infer_error(ctx,
+                           "expected Y_scale, Y_zero_point and (X, X_scale, X_zero_point) "
+                           "triples, got %u operands",
                            op->num_operands);
   for (uint32_t i = 0; i < op->num_operands; ++i)
     if (i != 1 && !qcc_has_operand(op, i))
       return qcc_infer_error(ctx, "operand %u is required", i);
   qcc_type x0 = qcc_operand_type(ctx, 2);
   qcc_elem e = x0.elem;
-  if (!is_8bit_elem(e))
+  if (!qcc_is_8bit(e))
     return qcc_infer_error(ctx, "inputs must be u8 or i8, not %s", qcc_elem_name(e));
-  qcc_status st = infer_qparam(ctx, 0, 1, e);
+  qcc_status st = qcc_infer_quantized(ctx, UINT32_MAX, 0, 1, e);
   if (st != QCC_OK)
     return st;
   int32_t rank = QCC_RANK_UNKNOWN;
@@ -410,7 +270,7 @@ static qcc_status concat_infer(qcc_infer_ctx *ctx) {
     if (t.elem != e)
       return qcc_infer_error(ctx, "input %u is %s, not %s like input 0", k, qcc_elem_name(t.elem),
                              qcc_elem_name(e));
-    if ((st = infer_qparam(ctx, 3 + 3 * k, 4 + 3 * k, e)) != QCC_OK)
+    if ((st = qcc_infer_quantized(ctx, UINT32_MAX, 3 + 3 * k, 4 + 3 * k, e)) != QCC_OK)
       return st;
     if (t.rank >= 0) {
       if (rank >= 0 && t.rank != rank)
@@ -464,10 +324,10 @@ static qcc_status concat_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
       return qcc_eval_error(ctx, "operand %u is required", i);
   const qcc_tensor *x0 = in[2];
   qcc_elem e = x0->elem;
-  if (!is_8bit_elem(e))
+  if (!qcc_is_8bit(e))
     return qcc_eval_error(ctx, "inputs must be u8 or i8 tensors");
-  qparam py;
-  qcc_status st = read_qparam(ctx, op, in, 0, 1, e, &py);
+  qcc_scalar_qparam py;
+  qcc_status st = qcc_read_scalar_qparam(ctx, op, in, 0, 1, e, &py);
   if (st != QCC_OK)
     return st;
   int32_t rank = x0->rank;
@@ -499,13 +359,13 @@ static qcc_status concat_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
     outer *= dims[d];
   for (int32_t d = (int32_t)axis + 1; d < rank; ++d)
     inner *= dims[d];
-  qcc_qrange r = elem_qrange(e);
+  qcc_qrange r = qcc_elem_qrange(e);
   int64_t col = 0; /* running offset along the axis */
   uint8_t *dst = out[0]->data;
   for (uint32_t k = 0; k < inputs; ++k) {
     const qcc_tensor *t = in[2 + 3 * k];
-    qparam px;
-    if ((st = read_qparam(ctx, op, in, 3 + 3 * k, 4 + 3 * k, e, &px)) != QCC_OK)
+    qcc_scalar_qparam px;
+    if ((st = qcc_read_scalar_qparam(ctx, op, in, 3 + 3 * k, 4 + 3 * k, e, &px)) != QCC_OK)
       return st;
     /* Same parameters: a copy. Otherwise a table dequantizing then quantizing every byte. */
     uint8_t table[256];
@@ -545,11 +405,11 @@ static const qcc_op_def avg_pool_def = {
     .max_operands = 5,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"ceil_mode", QCC_ATTR_INT, false},
-                       {"channels_last", QCC_ATTR_INT, false},
-                       {"count_include_pad", QCC_ATTR_INT, false},
-                       {"kernel_shape", QCC_ATTR_INTS, true}, {"pads", QCC_ATTR_INTS, false},
-                       {"strides", QCC_ATTR_INTS, false}),
+    .attrs =
+        QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"ceil_mode", QCC_ATTR_INT, false},
+                  {"channels_last", QCC_ATTR_INT, false},
+                  {"count_include_pad", QCC_ATTR_INT, false}, {"kernel_shape", QCC_ATTR_INTS, true},
+                  {"pads", QCC_ATTR_INTS, false}, {"strides", QCC_ATTR_INTS, false}),
     .infer = avg_pool_infer,
     .eval = avg_pool_eval,
 };

@@ -35,8 +35,7 @@ static qcc_status infer_qparams(qcc_infer_ctx *ctx, qcc_type x) {
       return st;
     if (s.dims[0].size >= 0 && x.dims[axis].size >= 0 && s.dims[0].size != x.dims[axis].size)
       return qcc_infer_error(ctx, "per-axis scale has %lld elements but axis %d has %lld",
-                             (long long)s.dims[0].size, (int)axis,
-                             (long long)x.dims[axis].size);
+                             (long long)s.dims[0].size, (int)axis, (long long)x.dims[axis].size);
   }
   return QCC_OK;
 }
@@ -117,8 +116,8 @@ static qcc_status dequantize_infer(qcc_infer_ctx *ctx) {
   return qcc_infer_set(ctx, 0, QCC_F32, x.rank, x.dims);
 }
 
-static qcc_status dequantize_eval(qcc_eval_ctx *ctx, const qcc_op *op,
-                                  const qcc_tensor *const *in, qcc_tensor **out) {
+static qcc_status dequantize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                  qcc_tensor **out) {
   const qcc_tensor *x = in[0], *zp = qcc_has_operand(op, 2) ? in[2] : NULL;
   if (x->elem != QCC_U8 && x->elem != QCC_I8 && x->elem != QCC_I32)
     return qcc_eval_error(ctx, "input must be u8, i8 or i32");
