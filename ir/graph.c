@@ -21,8 +21,10 @@ static uint64_t hash_name(const char *s) {
   return h;
 }
 
-/* Marks a slot whose name was removed, so probe chains through it stay intact. */
-static qcc_value removed_slot;
+/* Marks a slot whose name was removed, so probe chains through it stay intact. Only its
+ * address is used; it is never written. */
+static const qcc_value removed_slot_marker;
+#define removed_slot (*(qcc_value *)&removed_slot_marker)
 
 /* The slot holding `name`, or the empty slot where it would go. */
 static qcc_value **table_slot(const qcc_name_table *t, const char *name) {

@@ -16,16 +16,21 @@ config.environment["PATH"] = os.pathsep.join(
 for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "ORT_NODE_DIR", "HOME"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
+# Sanitizer reports exit with 86, so a test expecting qcc's status 1 cannot mistake one for a
+# diagnosed error.
 config.environment.setdefault(
-    "ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:halt_on_error=1")
-config.environment.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    "ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:halt_on_error=1:exitcode=86")
+config.environment.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=86")
+config.environment.setdefault("LSAN_OPTIONS", "exitcode=86")
 
 models_dir = os.path.abspath(os.path.join(config.qcc_src_root, "..", "shared", "models"))
+# Listed first: lit substitutes in order and %expect-exit must not be eaten by a shorter name.
+config.substitutions.append(("%expect-exit", config.python + " " + os.path.join(config.qcc_src_root, "test", "utils", "expect_exit.py")))
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%qcc", os.path.join(config.qcc_tools_dir, "qcc")))
 config.substitutions.append(("%models", models_dir))
 config.substitutions.append(("%srcroot", config.qcc_src_root))
-config.substitutions.append(("%testtools", os.path.join(config.qcc_src_root, "test", "tools")))
+config.substitutions.append(("%utils", os.path.join(config.qcc_src_root, "test", "utils")))
 
 if os.path.isdir(models_dir):
     config.available_features.add("models")
