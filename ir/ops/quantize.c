@@ -1,6 +1,7 @@
 /* QuantizeLinear and DequantizeLinear (opset 10-19): per tensor or per axis. */
 #include "ir/ops/op_util.h"
 #include "ir/ops/requant.h"
+#include "ir/verifier.h"
 
 #include <string.h>
 
@@ -40,6 +41,53 @@ static qcc_status infer_qparams(qcc_infer_ctx *ctx, qcc_type x) {
   return QCC_OK;
 }
 
+/* A quantized type on the integer side of a Q or DQ must state exactly the parameters that the
+ * op's constant scale and zero point apply: the annotation is what later passes trust. */
+static qcc_status check_annotation(qcc_infer_ctx *ctx, qcc_type t) {
+  const qcc_quant *q = t.quant;
+  const qcc_const *s = qcc_value_const(qcc_op_operand(ctx->op, 1));
+  const qcc_value *zv = qcc_op_operand(ctx->op, 2);
+  const qcc_const *z = qcc_value_const(zv);
+  int64_t n;
+  if (!q || !s || (zv && !z) || s->type.elem != QCC_F32 || !qcc_type_numel(s->type, &n))
+    return QCC_OK; /* nothing to compare before the parameters are constants */
+  /* An invalid annotation is the verifier's to report, with its own message. */
+  qcc_diag *quiet = qcc_diag_create(NULL);
+  bool valid = quiet && qcc_verify_quant(t, (qcc_loc){0}, quiet) == QCC_OK;
+  qcc_diag_destroy(quiet);
+  if (!valid)
+    return QCC_OK;
+  if ((uint64_t)n != q->count)
+    return qcc_infer_error(ctx, "the quantized type has %u scales but the scale operand has %lld",
+                           q->count, (long long)n);
+  if (n > 1 && t.rank > 0) {
+    int64_t axis = qcc_op_attr_int(ctx->op, "axis", 1);
+    if (axis < 0)
+      axis += t.rank;
+    if (axis != q->axis)
+      return qcc_infer_error(ctx,
+                             "the quantized type is per axis %d but the op quantizes axis %lld",
+                             (int)q->axis, (long long)axis);
+  }
+  qcc_tensor zt = {
+      .elem = z ? z->type.elem : QCC_I32, .numel = n, .data = z ? (void *)z->data : NULL};
+  for (int64_t i = 0; i < n; ++i) {
+    float scale;
+    memcpy(&scale, (const char *)s->data + 4 * i, 4);
+    int64_t zp = z ? qcc_tensor_get_i64(&zt, i) : 0;
+    if (memcmp(&scale, &q->scales[i], sizeof scale) != 0 || zp != q->zero_points[i]) {
+      char want[32], have[32];
+      qcc_format_float(scale, want);
+      qcc_format_float(q->scales[i], have);
+      return qcc_infer_error(ctx,
+                             "the quantized type says scale %s and zero point %d (index %lld) but "
+                             "the operands give scale %s and zero point %lld",
+                             have, (int)q->zero_points[i], (long long)i, want, (long long)zp);
+    }
+  }
+  return QCC_OK;
+}
+
 static qcc_status quantize_infer(qcc_infer_ctx *ctx) {
   qcc_type x = qcc_operand_type(ctx, 0);
   if (!qcc_elem_is_float(x.elem))
@@ -51,6 +99,8 @@ static qcc_status quantize_infer(qcc_infer_ctx *ctx) {
       return qcc_infer_error(ctx, "zero point must be u8 or i8, not %s", qcc_elem_name(out));
   }
   qcc_status st = infer_qparams(ctx, x);
+  if (st == QCC_OK)
+    st = check_annotation(ctx, ctx->op->results[0]->type);
   if (st != QCC_OK)
     return st;
   return qcc_infer_set(ctx, 0, out, x.rank, x.dims);
@@ -111,6 +161,8 @@ static qcc_status dequantize_infer(qcc_infer_ctx *ctx) {
     return qcc_infer_error(ctx, "zero point must be %s like the input, not %s",
                            qcc_elem_name(x.elem), qcc_elem_name(qcc_operand_type(ctx, 2).elem));
   qcc_status st = infer_qparams(ctx, x);
+  if (st == QCC_OK)
+    st = check_annotation(ctx, x);
   if (st != QCC_OK)
     return st;
   return qcc_infer_set(ctx, 0, QCC_F32, x.rank, x.dims);
