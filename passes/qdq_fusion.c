@@ -78,8 +78,8 @@ static qcc_op *replace_with(qcc_graph *g, qcc_op *center, qcc_op *q, const char 
 
 static bool is_8bit(qcc_elem e) { return e == QCC_U8 || e == QCC_I8; }
 
-/* ONNX Runtime's x86 selectors take u8 activations only for Conv/MatMul (int8 needs a prior
- * s8->u8 rewrite that qcc does not do yet). */
+/* ONNX Runtime's x86 selectors take u8 activations only for Conv/MatMul; int8 activations get
+ * there through convert_s8_to_u8 below. */
 static bool activation_ok(qcc_elem e) { return e == QCC_U8; }
 
 static qcc_op *fuse_conv_like(qcc_graph *g, qcc_op *op, const char *qop) {
@@ -285,6 +285,48 @@ static bool remove_redundant_activation(qcc_op *op) {
   return true;
 }
 
+/* ONNX Runtime on x86 (QDQS8ToU8Transformer) rewrites an int8 Q whose only consumer is a DQ with
+ * the same constant scalar zero point into uint8 with the zero point moved by 128. The pair
+ * computes exactly the same values, but the kernels fused afterwards see u8 operands and round
+ * in that domain, so qcc does the same before fusing. */
+static void convert_s8_to_u8(qcc_graph *g) {
+  for (qcc_op *q = g->first; q; q = q->next) {
+    if (!qcc_op_is(q, "QuantizeLinear") || q->results[0]->type.elem != QCC_I8)
+      continue;
+    qcc_value *qv = q->results[0];
+    const qcc_use *u = qv->first_use;
+    if (!u || u->next || u->index != 0 || !qcc_op_is(u->user, "DequantizeLinear") ||
+        qcc_value_is_graph_output(qv))
+      continue;
+    qcc_op *dq = u->user;
+    double s1, s2;
+    int64_t z1, z2;
+    if (!qcc_op_operand(q, 2) || !qcc_op_operand(dq, 2) || !qcc_qdq_scalar_params(q, &s1, &z1) ||
+        !qcc_qdq_scalar_params(dq, &s2, &z2) || z1 != z2)
+      continue;
+    uint8_t *byte = qcc_arena_alloc(g->arena, 1);
+    if (!byte)
+      return;
+    *byte = (uint8_t)(z1 + 128);
+    qcc_const k = {.type = qcc_type_make(QCC_U8, 0, NULL), .data = byte, .nbytes = 1};
+    qcc_op *zero = qcc_const_create(g, NULL, &k, q->loc, q);
+    if (!zero)
+      return;
+    qcc_value *old_qz = qcc_op_operand(q, 2), *old_dqz = qcc_op_operand(dq, 2);
+    qcc_type old_type = qv->type;
+    qcc_op_set_operand(q, 2, zero->results[0]);
+    qcc_op_set_operand(dq, 2, zero->results[0]);
+    qv->type.quant = NULL;
+    if (!infer_quietly(q) || !infer_quietly(dq)) {
+      /* Cannot happen for a verified graph; leave the pair as it was. */
+      qcc_op_set_operand(q, 2, old_qz);
+      qcc_op_set_operand(dq, 2, old_dqz);
+      qv->type = old_type;
+      qcc_op_erase(zero);
+    }
+  }
+}
+
 /* Writes the quantization of every Q result and every constant DQ input into its type, so the
  * integer values of the fused graph print with their scale and zero point. */
 static void annotate_quantization(qcc_graph *g) {
@@ -311,6 +353,7 @@ static void annotate_quantization(qcc_graph *g) {
 
 qcc_status qcc_qdq_fusion_run(qcc_graph *g, qcc_diag *diag) {
   (void)diag;
+  convert_s8_to_u8(g);
   annotate_quantization(g);
   for (qcc_op *op = g->first, *next; op; op = next) {
     next = op->next;

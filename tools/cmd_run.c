@@ -7,6 +7,7 @@
 
 #include "frontend/tensor_io.h"
 #include "ir/interp.h"
+#include "passes/constant_fold.h"
 #include "passes/qdq_fusion.h"
 #include "tools/driver.h"
 
@@ -153,7 +154,7 @@ int qcc_cmd_run(int argc, char **argv) {
   qcc_graph *g = NULL;
   qcc_status st = diag ? qcc_driver_load_model(model, &opts, diag, &g) : QCC_ERR_NOMEM;
   if (st == QCC_OK && fuse)
-    st = qcc_qdq_fusion_run(g, diag);
+    st = qcc_run_passes(g, qcc_ort_pipeline, 2, NULL, diag);
   if (st == QCC_OK)
     rc = run_graph(g, ins, n_ins, out_dir, diag);
   else

@@ -5,6 +5,7 @@
 #include "frontend/onnx_loader.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
+#include "passes/pass_manager.h"
 
 enum { QCC_EXIT_OK = 0, QCC_EXIT_BAD_INPUT = 1, QCC_EXIT_USAGE = 2 };
 
@@ -23,6 +24,9 @@ qcc_status qcc_driver_load_model(const char *path, const qcc_model_options *opts
 bool qcc_driver_add_shape(qcc_model_options *opts, const char *arg);
 /* Prints a usage error and returns QCC_EXIT_USAGE. */
 int qcc_driver_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* What ONNX Runtime does to a QDQ model before running it: constant folding, then QDQ fusion. */
+extern const qcc_pass *const qcc_ort_pipeline[2];
 
 int qcc_cmd_run(int argc, char **argv);
 int qcc_cmd_compile(int argc, char **argv);

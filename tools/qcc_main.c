@@ -6,6 +6,7 @@
 #include "frontend/onnx_writer.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
+#include "passes/constant_fold.h"
 #include "passes/qdq_fusion.h"
 #include "tools/driver.h"
 
@@ -80,7 +81,7 @@ int qcc_cmd_compile(int argc, char **argv) {
     return QCC_EXIT_BAD_INPUT;
   qcc_graph *g = NULL;
   qcc_status st = qcc_driver_load_model(input, &opts, diag, &g);
-  if (st == QCC_OK && fuse && (st = qcc_qdq_fusion_run(g, diag)) == QCC_OK)
+  if (st == QCC_OK && fuse && (st = qcc_run_passes(g, qcc_ort_pipeline, 2, NULL, diag)) == QCC_OK)
     st = qcc_verify_graph(g, diag);
   int rc = st == QCC_OK ? QCC_EXIT_OK : st == QCC_ERR_USAGE ? QCC_EXIT_USAGE : QCC_EXIT_BAD_INPUT;
   if (st == QCC_OK && onnx_out) {

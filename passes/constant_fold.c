@@ -1,0 +1,132 @@
+#include "passes/constant_fold.h"
+
+#include <string.h>
+
+#include "ir/interp.h"
+#include "ir/op_registry.h"
+#include "passes/qdq_match.h"
+
+/* Folded results larger than this stay computed at run time: folding must not blow up the
+ * model (ConstantOfShape or Expand can make large tensors out of tiny ones). */
+enum { FOLD_MAX_BYTES = 1 << 20 };
+
+static bool foldable(const qcc_op *op) {
+  /* ONNX Runtime keeps DQ of constants for its QDQ fusion; a Q of a constant weight folds. */
+  if (op->konst || !op->def->eval || qcc_op_is(op, "DequantizeLinear"))
+    return false;
+  for (uint32_t i = 0; i < op->num_operands; ++i) {
+    const qcc_value *v = op->operands[i].value;
+    if (v && !qcc_value_const(v))
+      return false;
+  }
+  for (uint32_t r = 0; r < op->num_results; ++r) {
+    size_t nbytes;
+    if (!qcc_type_nbytes(op->results[r]->type, &nbytes) || nbytes > FOLD_MAX_BYTES)
+      return false;
+  }
+  return true;
+}
+
+static const qcc_tensor *const_tensor(const qcc_const *k, qcc_tensor *storage) {
+  memset(storage, 0, sizeof(*storage));
+  storage->elem = k->type.elem;
+  storage->rank = k->type.rank;
+  for (int32_t d = 0; d < k->type.rank; ++d)
+    storage->dims[d] = k->type.dims[d].size;
+  storage->numel = (int64_t)(k->nbytes / qcc_elem_size(k->type.elem));
+  storage->data = (void *)k->data;
+  return storage;
+}
+
+enum { FOLD_MAX_ARITY = 64 };
+
+/* Evaluates `op` on its constant operands and replaces it by Constant ops that keep its result
+ * names. An op whose evaluation fails is left for run time, where the error is reported. */
+static bool fold_op(qcc_graph *g, qcc_op *op) {
+  if (op->num_operands > FOLD_MAX_ARITY || op->num_results > FOLD_MAX_ARITY)
+    return false;
+  qcc_tensor storage[FOLD_MAX_ARITY];
+  const qcc_tensor *in[FOLD_MAX_ARITY];
+  qcc_tensor *out[FOLD_MAX_ARITY] = {0};
+  qcc_op *made[FOLD_MAX_ARITY] = {0};
+  const char *names[FOLD_MAX_ARITY];
+  for (uint32_t i = 0; i < op->num_operands; ++i) {
+    const qcc_value *v = op->operands[i].value;
+    in[i] = v ? const_tensor(qcc_value_const(v), &storage[i]) : NULL;
+  }
+  qcc_diag *quiet = qcc_diag_create(NULL);
+  qcc_status st = quiet ? qcc_interp_eval_op(op, quiet, in, out) : QCC_ERR_NOMEM;
+  qcc_diag_destroy(quiet);
+  bool ok = st == QCC_OK;
+  for (uint32_t r = 0; ok && r < op->num_results; ++r) {
+    const qcc_tensor *t = out[r];
+    size_t nbytes = (size_t)t->numel * qcc_elem_size(t->elem);
+    qcc_const k = {.nbytes = nbytes};
+    void *data = nbytes <= FOLD_MAX_BYTES ? qcc_arena_memdup(g->arena, t->data, nbytes) : NULL;
+    ok = data && qcc_type_make_static(g->arena, t->elem, t->rank, t->dims, &k.type);
+    if (ok) {
+      k.data = data;
+      if (op->results[r]->type.elem == k.type.elem)
+        k.type.quant = op->results[r]->type.quant;
+      ok = (made[r] = qcc_const_create(g, NULL, &k, op->loc, op)) != NULL;
+    }
+  }
+  if (ok) {
+    for (uint32_t r = 0; r < op->num_results; ++r) {
+      names[r] = op->results[r]->name;
+      qcc_value_replace_all_uses(op->results[r], made[r]->results[0]);
+    }
+    qcc_op_erase(op);
+    for (uint32_t r = 0; r < op->num_results; ++r)
+      qcc_value_rename(made[r]->results[0], names[r]);
+  } else {
+    for (uint32_t r = 0; r < op->num_results; ++r)
+      if (made[r])
+        qcc_op_erase(made[r]);
+  }
+  for (uint32_t r = 0; r < op->num_results; ++r)
+    qcc_tensor_free(out[r]);
+  return ok;
+}
+
+/* Identity forwards its operand; one that is not a graph output can go. */
+static void remove_identity(qcc_op *op) {
+  qcc_value *src = op->operands[0].value, *res = op->results[0];
+  if (!src || qcc_value_is_graph_output(res))
+    return;
+  qcc_value_replace_all_uses(res, src);
+  qcc_op_erase(op);
+}
+
+qcc_status qcc_constant_fold_run(qcc_graph *g, qcc_diag *diag) {
+  (void)diag;
+  for (qcc_op *op = g->first, *next; op; op = next) {
+    next = op->next; /* folding only inserts Constants before `op` and erases `op` */
+    if (qcc_op_is(op, "Identity"))
+      remove_identity(op);
+    else if (foldable(op))
+      fold_op(g, op);
+  }
+  qcc_erase_dead_ops(g);
+  /* Operands that became constants can make shape rules more precise (a Reshape whose shape
+   * operand is now known); keep the old types where a rule has nothing better to say. */
+  qcc_diag *quiet = qcc_diag_create(NULL);
+  if (!quiet)
+    return QCC_ERR_NOMEM;
+  qcc_graph_for_each_op(g, op) {
+    qcc_type inferred[FOLD_MAX_ARITY];
+    if (op->num_results > FOLD_MAX_ARITY || qcc_op_infer(op, g->arena, quiet, inferred) != QCC_OK)
+      continue;
+    for (uint32_t r = 0; r < op->num_results; ++r) {
+      qcc_value *v = op->results[r];
+      if (!qcc_type_refines(inferred[r], v->type))
+        continue;
+      inferred[r].quant = v->type.quant;
+      v->type = inferred[r];
+    }
+  }
+  qcc_diag_destroy(quiet);
+  return QCC_OK;
+}
+
+const qcc_pass qcc_pass_constant_fold = {.name = "constant-fold", .run = qcc_constant_fold_run};
