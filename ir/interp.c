@@ -5,13 +5,11 @@
 #include <string.h>
 
 qcc_status qcc_eval_error(qcc_eval_ctx *ctx, const char *fmt, ...) {
-  char msg[512];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  qcc_status st = qcc_op_error_v(ctx->diag, ctx->op, fmt, ap);
   va_end(ap);
-  qcc_diag_error(ctx->diag, ctx->op->loc, "%s: %s", ctx->op->def->name, msg);
-  return QCC_ERR_INPUT;
+  return st;
 }
 
 qcc_tensor *qcc_eval_alloc(qcc_eval_ctx *ctx, qcc_elem elem, int32_t rank, const int64_t *dims) {

@@ -39,14 +39,19 @@ const qcc_op_def *qcc_op_lookup(const char *name) { return qcc_op_lookup_n(name,
 
 const qcc_op_def *qcc_op_constant(void) { return qcc_ops_constant[0]; }
 
-qcc_status qcc_infer_error(qcc_infer_ctx *ctx, const char *fmt, ...) {
+qcc_status qcc_op_error_v(qcc_diag *diag, const qcc_op *op, const char *fmt, va_list ap) {
   char msg[512];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  qcc_diag_error(diag, op->loc, "%s: %s", op->def->name, msg);
+  return QCC_ERR_INPUT;
+}
+
+qcc_status qcc_infer_error(qcc_infer_ctx *ctx, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  qcc_status st = qcc_op_error_v(ctx->diag, ctx->op, fmt, ap);
   va_end(ap);
-  qcc_diag_error(ctx->diag, ctx->op->loc, "%s: %s", ctx->op->def->name, msg);
-  return QCC_ERR_INPUT;
+  return st;
 }
 
 static const char *attr_kind_name(qcc_attr_kind k) {

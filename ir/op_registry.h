@@ -4,6 +4,8 @@
 #ifndef QCC_IR_OP_REGISTRY_H
 #define QCC_IR_OP_REGISTRY_H
 
+#include <stdarg.h>
+
 #include "ir/graph.h"
 #include "ir/tensor.h"
 
@@ -52,6 +54,8 @@ const qcc_op_def *qcc_op_constant(void);
 size_t qcc_op_count(void);
 const qcc_op_def *qcc_op_at(size_t i);
 
+/* Reports "OpName: message" at the op's location and returns QCC_ERR_INPUT. */
+qcc_status qcc_op_error_v(qcc_diag *diag, const qcc_op *op, const char *fmt, va_list ap);
 /* Reports an error at the op under inference and returns QCC_ERR_INPUT. */
 qcc_status qcc_infer_error(qcc_infer_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -76,6 +76,19 @@ static qcc_op *replace_with(qcc_graph *g, qcc_op *center, qcc_op *q, const char 
   return fused;
 }
 
+/* Appends the scale and zero point of a Q or DQ (the QLinear operand order). */
+static bool push_params(qcc_graph *g, const qcc_op *qdq, qcc_op *before, qcc_value **ops,
+                        uint32_t *n) {
+  ops[(*n)++] = qcc_op_operand(qdq, 1);
+  return (ops[(*n)++] = zero_point_of(g, qdq, before)) != NULL;
+}
+
+/* Appends a DQ's integer operand, scale and zero point. */
+static bool push_dq(qcc_graph *g, const qcc_op *dq, qcc_op *before, qcc_value **ops, uint32_t *n) {
+  ops[(*n)++] = qcc_op_operand(dq, 0);
+  return push_params(g, dq, before, ops, n);
+}
+
 static bool is_8bit(qcc_elem e) { return e == QCC_U8 || e == QCC_I8; }
 
 /* ONNX Runtime's x86 selectors take u8 activations only for Conv/MatMul; int8 activations get
@@ -97,20 +110,12 @@ static qcc_op *fuse_conv_like(qcc_graph *g, qcc_op *op, const char *qop) {
       return NULL;
     bias = qcc_op_operand(db, 0);
   }
-  qcc_value *xz = zero_point_of(g, dx, q), *wz = zero_point_of(g, dw, q),
-            *yz = zero_point_of(g, q, q);
-  if (!xz || !wz || !yz)
+  qcc_value *ops[9];
+  uint32_t n = 0;
+  if (!push_dq(g, dx, q, ops, &n) || !push_dq(g, dw, q, ops, &n) || !push_params(g, q, q, ops, &n))
     return NULL;
-  qcc_value *ops[9] = {qcc_op_operand(dx, 0),
-                       qcc_op_operand(dx, 1),
-                       xz,
-                       qcc_op_operand(dw, 0),
-                       qcc_op_operand(dw, 1),
-                       wz,
-                       qcc_op_operand(q, 1),
-                       yz,
-                       bias};
-  uint32_t n = strcmp(qop, "QLinearConv") == 0 && bias ? 9 : 8;
+  if (bias)
+    ops[n++] = bias;
   return replace_with(g, op, q, qop, ops, n, op->attrs, op->num_attrs);
 }
 
@@ -143,19 +148,13 @@ static qcc_op *fuse_gemm(qcc_graph *g, qcc_op *op) {
       (!q && op->num_results == 1 && has_q_user(op->results[0])))
     return NULL;
   qcc_op *anchor = q ? q : op;
-  qcc_value *az = zero_point_of(g, da, anchor), *bz = zero_point_of(g, db, anchor);
-  qcc_value *yz = q ? zero_point_of(g, q, anchor) : NULL;
-  if (!az || !bz || (q && !yz))
+  qcc_value *ops[9];
+  uint32_t n = 0;
+  if (!push_dq(g, da, anchor, ops, &n) || !push_dq(g, db, anchor, ops, &n))
     return NULL;
-  qcc_value *ops[9] = {qcc_op_operand(da, 0),
-                       qcc_op_operand(da, 1),
-                       az,
-                       qcc_op_operand(db, 0),
-                       qcc_op_operand(db, 1),
-                       bz,
-                       bias,
-                       q ? qcc_op_operand(q, 1) : NULL,
-                       yz};
+  ops[n++] = bias;
+  if (q && !push_params(g, q, anchor, ops, &n))
+    return NULL;
   qcc_attr attrs[3];
   uint32_t n_attrs = 0;
   static const char *const kept[] = {"alpha", "transA", "transB"};
@@ -164,7 +163,7 @@ static qcc_op *fuse_gemm(qcc_graph *g, qcc_op *op) {
     if (a)
       attrs[n_attrs++] = *a;
   }
-  return replace_with(g, op, q, "QGemm", ops, q ? 9 : 7, attrs, n_attrs);
+  return replace_with(g, op, q, "QGemm", ops, n, attrs, n_attrs);
 }
 
 static qcc_op *fuse_binary(qcc_graph *g, qcc_op *op, const char *qop) {
@@ -175,19 +174,11 @@ static qcc_op *fuse_binary(qcc_graph *g, qcc_op *op, const char *qop) {
   qcc_elem e = qcc_qdq_int_elem(q);
   if (!is_8bit(e) || qcc_qdq_int_elem(da) != e || qcc_qdq_int_elem(db) != e)
     return NULL;
-  qcc_value *az = zero_point_of(g, da, q), *bz = zero_point_of(g, db, q),
-            *yz = zero_point_of(g, q, q);
-  if (!az || !bz || !yz)
+  qcc_value *ops[8];
+  uint32_t n = 0;
+  if (!push_dq(g, da, q, ops, &n) || !push_dq(g, db, q, ops, &n) || !push_params(g, q, q, ops, &n))
     return NULL;
-  qcc_value *ops[8] = {qcc_op_operand(da, 0),
-                       qcc_op_operand(da, 1),
-                       az,
-                       qcc_op_operand(db, 0),
-                       qcc_op_operand(db, 1),
-                       bz,
-                       qcc_op_operand(q, 1),
-                       yz};
-  return replace_with(g, op, q, qop, ops, 8, NULL, 0);
+  return replace_with(g, op, q, qop, ops, n, NULL, 0);
 }
 
 /* DQ -> op -> Q with one input, mapped to a com.microsoft QLinear op taking
@@ -200,17 +191,17 @@ static qcc_op *fuse_unary(qcc_graph *g, qcc_op *op, const char *qop, bool add_ch
   qcc_elem e = qcc_qdq_int_elem(q);
   if (!is_8bit(e) || qcc_qdq_int_elem(dx) != e)
     return NULL;
-  qcc_value *xz = zero_point_of(g, dx, q), *yz = zero_point_of(g, q, q);
-  if (!xz || !yz)
+  qcc_value *ops[5];
+  uint32_t n_ops = 0;
+  if (!push_dq(g, dx, q, ops, &n_ops) || !push_params(g, q, q, ops, &n_ops))
     return NULL;
-  qcc_value *ops[5] = {qcc_op_operand(dx, 0), qcc_op_operand(dx, 1), xz, qcc_op_operand(q, 1), yz};
   qcc_attr attrs[16];
   uint32_t n = 0;
   for (uint32_t i = 0; i < op->num_attrs && n < 15; ++i)
     attrs[n++] = op->attrs[i];
   if (add_channels_last)
     attrs[n++] = (qcc_attr){.name = "channels_last", .kind = QCC_ATTR_INT, .i = 0};
-  return replace_with(g, op, q, qop, ops, 5, attrs, n);
+  return replace_with(g, op, q, qop, ops, n_ops, attrs, n);
 }
 
 static qcc_op *fuse_concat(qcc_graph *g, qcc_op *op) {
@@ -219,20 +210,15 @@ static qcc_op *fuse_concat(qcc_graph *g, qcc_op *op) {
     return NULL;
   qcc_elem e = qcc_qdq_int_elem(q);
   qcc_value *ops[2 + 3 * 20];
-  ops[0] = qcc_op_operand(q, 1);
-  if (!(ops[1] = zero_point_of(g, q, q)))
+  uint32_t n = 0;
+  if (!push_params(g, q, q, ops, &n))
     return NULL;
   for (uint32_t i = 0; i < op->num_operands; ++i) {
     qcc_op *d = qcc_match_dq_operand(op, i);
-    if (!d || qcc_qdq_int_elem(d) != e)
-      return NULL;
-    ops[2 + 3 * i] = qcc_op_operand(d, 0);
-    ops[3 + 3 * i] = qcc_op_operand(d, 1);
-    if (!(ops[4 + 3 * i] = zero_point_of(g, d, q)))
+    if (!d || qcc_qdq_int_elem(d) != e || !push_dq(g, d, q, ops, &n))
       return NULL;
   }
-  return replace_with(g, op, q, "QLinearConcat", ops, 2 + 3 * op->num_operands, op->attrs,
-                      op->num_attrs);
+  return replace_with(g, op, q, "QLinearConcat", ops, n, op->attrs, op->num_attrs);
 }
 
 /* Data movement between a DQ and a Q with identical constant parameters runs on the integers
