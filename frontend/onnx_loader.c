@@ -470,7 +470,7 @@ static qcc_status convert_attr(loader *L, size_t node_index, const Onnx__Attribu
     return QCC_OK;
   case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING:
     out->kind = QCC_ATTR_STRING;
-    if (memchr(a->s.data, 0, a->s.len)) {
+    if (a->s.len && memchr(a->s.data, 0, a->s.len)) {
       qcc_diag_error(L->diag, loc, "attribute '%s': string contains a NUL byte", name);
       return QCC_ERR_INPUT;
     }
@@ -501,7 +501,7 @@ static qcc_status convert_attr(loader *L, size_t node_index, const Onnx__Attribu
       return nomem(L);
     for (size_t i = 0; i < a->n_strings; ++i) {
       const ProtobufCBinaryData *s = &a->strings[i];
-      if (memchr(s->data, 0, s->len)) {
+      if (s->len && memchr(s->data, 0, s->len)) {
         qcc_diag_error(L->diag, loc, "attribute '%s': string contains a NUL byte", name);
         return QCC_ERR_INPUT;
       }

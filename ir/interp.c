@@ -16,9 +16,9 @@ qcc_tensor *qcc_eval_alloc(qcc_eval_ctx *ctx, qcc_elem elem, int32_t rank, const
   qcc_tensor *t = qcc_tensor_alloc(elem, rank, dims);
   if (!t)
     qcc_eval_error(ctx,
-                   "cannot allocate a %s tensor of rank %d (shape overflows, exceeds the "
+                   "cannot allocate a rank-%d %s tensor (shape overflows, exceeds the "
                    "interpreter's limit, or memory is exhausted)",
-                   qcc_elem_name(elem), (int)rank);
+                   (int)rank, qcc_elem_name(elem));
   return t;
 }
 

@@ -19,7 +19,7 @@ typedef struct qcc_tensor {
 
 /* Interpreter-wide limit on one tensor's bytes; hostile shapes fail cleanly instead of
  * exhausting memory. */
-#define QCC_TENSOR_MAX_BYTES ((size_t)8 << 30)
+#define QCC_TENSOR_MAX_BYTES ((size_t)2 << 30)
 
 /* Zero-filled tensor; NULL when the shape overflows, exceeds the limit, or on OOM. */
 qcc_tensor *qcc_tensor_alloc(qcc_elem elem, int32_t rank, const int64_t *dims);

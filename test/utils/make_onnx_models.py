@@ -356,6 +356,18 @@ def case_shape_error(out):
     save(model(nodes, [vi("x", F, [2, 3])], [vi("y", F, None)]), out)
 
 
+def case_empty_string_attr(out):
+    """A string attribute holding the empty string (protobuf-c leaves its data pointer NULL)."""
+    nodes = [helper.make_node("AveragePool", ["x"], ["y"], name="pool", kernel_shape=[2, 2],
+                              auto_pad="")]
+    save(model(nodes, [vi("x", F, [1, 1, 4, 4])], [vi("y", F, None)]), out)
+
+def case_empty_strings_attr(out):
+    """A list-of-strings attribute whose one entry is the empty string."""
+    node = helper.make_node("Relu", ["x"], ["y"], name="relu")
+    node.attribute.append(helper.make_attribute("labels", [""]))
+    save(model([node], [vi("x", F, [2])], [vi("y", F, None)]), out)
+
 # ---- tensor files ---------------------------------------------------------------------------------
 
 def case_npy_inputs(out):
