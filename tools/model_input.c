@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "frontend/qir_parser.h"
 #include "passes/constant_fold.h"
@@ -59,8 +60,12 @@ static bool ends_with(const char *s, const char *suffix) {
   return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* .qir text starts (after blanks and comments) with "graph"; anything else is taken as ONNX. */
+/* .qir text starts (after blanks and comments) with "graph"; anything else is taken as ONNX.
+ * A pipe (e.g. /dev/stdin) cannot be peeked at without consuming it, so it is read as .qir. */
 static bool looks_like_qir(const char *path) {
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return true;
   FILE *f = fopen(path, "rb");
   if (!f)
     return false;
