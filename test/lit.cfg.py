@@ -1,6 +1,8 @@
 # lit configuration for qcc. Folders mirror the source tree (frontend/, ir/, tools/, ...).
+import hashlib
 import os
 import shutil
+import subprocess
 
 import lit.formats
 
@@ -36,11 +38,94 @@ if os.path.isdir(models_dir):
     config.available_features.add("models")
 if config.sanitize:
     config.available_features.add("asan")
+# ---- the machine ---------------------------------------------------------------------------------
+# CPU features of the host that runs qcc and, later, the code it generates.
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+host_flags = cpu_flags()
+for feature, flag in [("avx2", "avx2"), ("fma", "fma"), ("avx512vnni", "avx512_vnni"),
+                      ("avxvnni", "avx_vnni")]:
+    if flag in host_flags:
+        config.available_features.add(feature)
+if shutil.which("qemu-x86_64"):
+    config.available_features.add("qemu-x86_64")
+if shutil.which("qemu-aarch64") and shutil.which("aarch64-linux-gnu-gcc"):
+    config.available_features.add("qemu-aarch64")
+
+# ---- ONNX Runtime, the reference engine -------------------------------------------------------------
+# `--param ort_cpu=zen3` runs every ONNX Runtime invocation under QEMU as an AMD Zen 3 (AVX2, no
+# VNNI), so the suite sees what it sees on such a machine; only the tests that need ONNX Runtime
+# run then. Whether ONNX Runtime's u8 x s8 products are exact (they saturate to int16 pairs on x86
+# without VNNI) is not guessed from CPU flags: a probe model asks it (test/utils/ort_probe.py).
+utils_dir = os.path.join(config.qcc_src_root, "test", "utils")
+ort_cpu = lit_config.params.get("ort_cpu", "native")
+if ort_cpu not in ("native", "zen3"):
+    lit_config.fatal("ort_cpu must be native or zen3, not %r" % ort_cpu)
 ort_dir = os.environ.get("ORT_NODE_DIR", os.path.join(config.qcc_src_root, ".ort"))
-if os.path.isdir(os.path.join(ort_dir, "node_modules", "onnxruntime-node")) and shutil.which("node"):
+ort_run_js = os.path.abspath(os.path.join(config.qcc_src_root, "..", "shared", "tools", "ort-run.js"))
+node = shutil.which("node")
+ort_run_cmd = None
+if os.path.isdir(os.path.join(ort_dir, "node_modules", "onnxruntime-node")) and node:
+    ort_run_cmd = "%s %s" % (node, ort_run_js)
+    if ort_cpu == "zen3":
+        if not shutil.which("qemu-x86_64"):
+            lit_config.fatal("ort_cpu=zen3 needs qemu-x86_64 (Debian's qemu-user)")
+        ort_run_cmd = "%s %s" % (os.path.join(utils_dir, "as-zen3.sh"), ort_run_cmd)
+if ort_cpu == "zen3":
+    config.limit_to_features = {"ort"}
+
+
+def probe_ort_u8s8():
+    """'exact' or 'saturating', cached in the build tree per CPU, ONNX Runtime and probe."""
+    key = hashlib.sha256()
+    for part in (ort_cpu, " ".join(sorted(host_flags))):
+        key.update(part.encode())
+    for path in (os.path.join(ort_dir, "node_modules", "onnxruntime-node", "package.json"),
+                 os.path.join(utils_dir, "ort_probe.py"), os.path.join(utils_dir, "qref.py")):
+        with open(path, "rb") as f:
+            key.update(f.read())
+    cache = os.path.join(config.qcc_obj_root, "test", "ort-probe-%s.txt" % key.hexdigest()[:16])
+    if os.path.exists(cache):
+        with open(cache) as f:
+            return f.read().strip()
+    env = dict(os.environ, ORT_NODE_DIR=ort_dir)
+    p = subprocess.run([config.python, os.path.join(utils_dir, "ort_probe.py"), "--word",
+                        "--ort-run-cmd", ort_run_cmd], capture_output=True, text=True, env=env)
+    word = p.stdout.strip()
+    if p.returncode != 0 or word not in ("exact", "saturating"):
+        lit_config.fatal("ONNX Runtime probe failed:\n" + p.stdout + p.stderr)
+    os.makedirs(os.path.dirname(cache), exist_ok=True)
+    with open(cache + ".tmp", "w") as f:
+        f.write(word + "\n")
+    os.replace(cache + ".tmp", cache)
+    return word
+
+
+if ort_run_cmd:
     config.available_features.add("ort")
     config.environment["ORT_NODE_DIR"] = ort_dir
+    ort_u8s8 = probe_ort_u8s8()
+    if ort_u8s8 == "exact":
+        config.available_features.add("ort-exact-u8s8")
+    config.substitutions.append(("%ort-u8s8", ort_u8s8))
+    config.substitutions.append(("%ort-run", ort_run_cmd))
+    lit_config.note("ONNX Runtime (%s): u8 x s8 products %s" % (
+        "native" if ort_cpu == "native" else "emulated AMD Zen 3",
+        "exact" if ort_u8s8 == "exact" else "saturate to int16 pairs"))
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
 if shutil.which("clang-format-19"):
     config.available_features.add("clang-format")
+
+lit_config.note("machine features: " + " ".join(sorted(
+    f for f in config.available_features if f in ("avx2", "fma", "avx512vnni", "avxvnni", "qemu-x86_64",
+                                                    "qemu-aarch64", "ort", "ort-exact-u8s8"))))

@@ -1,18 +1,31 @@
 #!/usr/bin/python3
-"""Differential test of qcc's quantized ops against ONNX Runtime (CPU).
+"""Differential test of qcc's quantized ops against ONNX Runtime (CPU) and a numpy reference.
 
 Builds one small single-op ONNX model per case (every quantized op qcc implements, with u8
 non-zero zero points, i8 symmetric and per-channel variants), feeds random inputs from a fixed
-seed to both ONNX Runtime (node /work/shared/tools/ort-run.js, npm onnxruntime-node) and
-`qcc run`, and compares the outputs bit for bit. Prints one line per case,
-`PASS/FAIL name (max diff in steps, count of mismatches)`, then `ort-diff: N passed, M failed`.
+seed to ONNX Runtime (ort-run.js, npm onnxruntime-node) and to `qcc run`, and compares the outputs
+bit for bit. The integer products (QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger, QGemm)
+are also checked, on full-range data, against the independent numpy implementation of the ONNX
+formulas in qref.py, whatever machine this is.
+
+--ort-u8s8 says what ONNX Runtime does on this machine (the lit feature `ort-exact-u8s8`, found
+by ort_probe.py). `exact`: every case is compared with ONNX Runtime as generated. `saturating`
+(x86 without VNNI, where ONNX Runtime's u8 x s8 GEMM saturates pairs of products to int16): the
+u8 x s8 cases that take that GEMM are compared with ONNX Runtime on a copy whose weights are
+halved into [-64, 63], where no pair can saturate (2 * 255 * 64 = 32640); their full-range
+models are still checked against numpy.
+
+Prints one line per case, `PASS/FAIL name (onnxruntime: ..., numpy: ...)`, then the totals.
 Integer outputs differ in quantization steps; float outputs in ulps.
 
 Run with /usr/bin/python3 (needs numpy and onnx). ONNX Runtime is found through ORT_NODE_DIR
 (a folder whose node_modules holds onnxruntime-node).
 """
 import argparse
+import concurrent.futures
+import copy
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -20,6 +33,9 @@ import tempfile
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qref  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_ORT_RUN = os.path.join(HERE, "..", "..", "..", "shared", "tools", "ort-run.js")
@@ -53,6 +69,11 @@ class Case:
     def skip(self):
         self.operands.append("")
         return self
+
+    def args(self):
+        """Operand arrays in node order, None for omitted ones."""
+        values = dict(self.inputs + self.inits)
+        return [values[n] if n else None for n in self.operands]
 
     def model(self):
         node = helper.make_node(self.op, self.operands, ["y"], domain=self.domain, **self.attrs)
@@ -359,8 +380,95 @@ def pool_cases():
     return cases
 
 
+# ---- full-range integer products: every u8 x s8 product, saturating pairs, ties -------------------
+
+def extreme_cases():
+    cases = []
+    # Row i of A is the value i; every column of B is a permutation of all 256 int8 values, so
+    # every u8 x s8 product occurs and neighbouring products reach 2 * 255 * 127.
+    k = np.arange(256).reshape(256, 1)
+    j = np.arange(256).reshape(1, 256)
+    c = Case("matmulinteger_u8s8_every_product", "MatMulInteger")
+    c.feed("a", np.repeat(np.arange(256, dtype=np.uint8).reshape(256, 1), 256, axis=1))
+    c.const("b", (((k * 37 + j * 11) % 256) - 128).astype(np.int8))
+    c.out_type = TensorProto.INT32
+    cases.append(c)
+    # Per-channel extremes: saturated activations against all +127, all -128, alternating and
+    # random channels, with per-channel scales from tiny to large.
+    x = rand_q([1, 8, 6, 6], np.uint8)
+    x[:, :, ::2, :] = 255
+    w = rand_q([6, 8, 3, 3], np.int8)
+    w[0], w[1], w[2] = 127, -128, np.where(np.arange(72).reshape(8, 3, 3) % 2 == 0, 127, -128)
+    c = Case("qlinearconv_u8s8_per_channel_extremes", "QLinearConv")
+    c.feed("x", x).const("xs", f32(0.02)).const("xz", scalar(0, np.uint8)).const("w", w)
+    c.const("ws", f32([1e-5, 2e-5, 0.004, 0.0011, 0.0005, 0.3]))
+    c.const("wz", np.zeros([6], np.int8)).const("ys", f32(11.0)).const("yz", scalar(128, np.uint8))
+    c.const("b", np.array([0, 0, 2**20, -(2**20), 7, 0], np.int32))
+    c.attrs = {"pads": [1, 1, 1, 1]}
+    c.out_type = TensorProto.UINT8
+    cases.append(c)
+    # Requantization ties: M = f32(0.5 * 0.25) / 0.25 = 0.5 exactly, so every odd accumulator
+    # lands on k + 0.5 and must round to even.
+    c = Case("qlinearmatmul_u8s8_requant_ties", "QLinearMatMul")
+    c.feed("a", rng.integers(0, 16, size=[16, 8]).astype(np.uint8)).const("as", f32(0.5))
+    c.const("az", scalar(8, np.uint8)).const("b", rng.integers(-8, 9, size=[8, 12]).astype(np.int8))
+    c.const("bs", f32(0.25)).const("bz", scalar(0, np.int8))
+    c.const("ys", f32(0.25)).const("yz", scalar(128, np.uint8))
+    c.out_type = TensorProto.UINT8
+    cases.append(c)
+    return cases
+
+
 def all_cases():
-    return q_cases() + conv_cases() + matmul_cases() + binary_cases() + pool_cases()
+    return q_cases() + conv_cases() + matmul_cases() + binary_cases() + pool_cases() + extreme_cases()
+
+
+# ---- the numpy reference and the u8 x s8 GEMM --------------------------------------------------------
+
+# Operand index of the weights (the second factor) of each integer product.
+WEIGHT_OPERAND = {"QLinearConv": 3, "ConvInteger": 1, "QLinearMatMul": 3, "MatMulInteger": 1,
+                  "QGemm": 3}
+
+
+def numpy_reference(case):
+    """The exact ONNX result from qref.py, or None for ops it does not implement."""
+    a = case.args() + [None] * 9
+    if case.op == "QLinearConv":
+        return qref.qlinear_conv(*a[:9], case.attrs)
+    if case.op == "ConvInteger":
+        return qref.checked_i32(qref.conv_integer(a[0], a[1], a[2], a[3], case.attrs))
+    if case.op == "QLinearMatMul":
+        return qref.qlinear_matmul(*a[:8])
+    if case.op == "MatMulInteger":
+        return qref.checked_i32(qref.matmul_integer(a[0], a[1], a[2], a[3]))
+    if case.op == "QGemm":
+        return qref.qgemm(*a[:9], case.attrs)
+    return None
+
+
+def takes_u8s8_gemm(case):
+    """u8 activations x s8 weights through ONNX Runtime's GEMM (depthwise convs use another
+    kernel, which does not pair products)."""
+    if case.op not in WEIGHT_OPERAND:
+        return False
+    args = case.args()
+    act, weights = args[0], args[WEIGHT_OPERAND[case.op]]
+    if act.dtype != np.uint8 or weights.dtype != np.int8:
+        return False
+    depthwise = (case.op in ("QLinearConv", "ConvInteger") and weights.shape[1] == 1
+                 and case.attrs.get("group", 1) == act.shape[1])
+    return not depthwise
+
+
+def with_bounded_weights(case):
+    """A copy whose int8 weights are halved into [-64, 63]: no pair of u8 x s8 products can
+    leave int16, so ONNX Runtime's saturating GEMM computes it exactly."""
+    bounded = copy.deepcopy(case)
+    bounded.name = case.name + "_bounded"
+    wname = case.operands[WEIGHT_OPERAND[case.op]]
+    bounded.inits = [(n, np.right_shift(a, 1) if n == wname else a) for n, a in case.inits]
+    bounded.inputs = [(n, np.right_shift(a, 1) if n == wname else a) for n, a in case.inputs]
+    return bounded
 
 
 # ---- running and comparing -------------------------------------------------------------------------
@@ -386,8 +494,8 @@ def compare(ref, got):
     return (int(d.max()) if d.size else 0), int(np.count_nonzero(d))
 
 
-def run_case(case, qcc, ort_run, workdir, env, verbose):
-    d = os.path.join(workdir, case.name)
+def save_case(case, d):
+    """Writes the model and its inputs; returns (model path, ort args, qcc args)."""
     os.makedirs(d, exist_ok=True)
     model_path = os.path.join(d, "model.onnx")
     onnx.save(case.model(), model_path)
@@ -397,33 +505,75 @@ def run_case(case, qcc, ort_run, workdir, env, verbose):
         np.save(f, a)
         ort_args += ["--in", "%s=%s" % (n, f)]
         qcc_args += ["--input", "%s=%s" % (n, f)]
-    rc, out = run(["node", ort_run, model_path] + ort_args + ["--out-dir", os.path.join(d, "ort")], env)
+    return model_path, ort_args, qcc_args
+
+
+class ToolFailed(Exception):
+    pass
+
+
+def run_qcc(case, qcc, d, env):
+    model, _, qcc_args = save_case(case, d)
+    rc, out = run([qcc, "run", model] + qcc_args + ["--output-dir", os.path.join(d, "qcc")], env)
     if rc != 0:
-        return False, "onnxruntime failed: " + out.strip().splitlines()[-1] if out.strip() else "onnxruntime failed"
-    rc, out = run([qcc, "run", model_path] + qcc_args + ["--output-dir", os.path.join(d, "qcc")], env)
+        raise ToolFailed("qcc failed: " + (out.strip().splitlines()[0] if out.strip() else ""))
+    return np.load(os.path.join(d, "qcc", "y.npy"))
+
+
+def run_ort(case, ort_cmd, d, env):
+    model, ort_args, _ = save_case(case, d)
+    rc, out = run(ort_cmd + [model] + ort_args + ["--out-dir", os.path.join(d, "ort")], env)
     if rc != 0:
-        return False, "qcc failed: " + (out.strip().splitlines()[0] if out.strip() else "")
-    ref = np.load(os.path.join(d, "ort", "y.npy"))
-    got = np.load(os.path.join(d, "qcc", "y.npy"))
+        last = out.strip().splitlines()[-1] if out.strip() else ""
+        raise ToolFailed("onnxruntime failed: " + last)
+    return np.load(os.path.join(d, "ort", "y.npy"))
+
+
+def describe(label, ref, got, verbose):
+    """(ok, text) for one bit-exact comparison of qcc's output `got` with `ref`."""
     r = compare(ref, got)
     if r is None:
-        return False, "output mismatch: ort %s %s, qcc %s %s" % (ref.dtype, ref.shape, got.dtype, got.shape)
+        return False, "%s: output mismatch: %s %s vs qcc %s %s" % (label, ref.dtype, ref.shape,
+                                                                 got.dtype, got.shape)
     maxd, count = r
     if verbose and count:
-        idx = np.argwhere(ref != got)[:5]
-        for i in idx:
+        for i in np.argwhere(ref != got)[:5]:
             t = tuple(i)
-            print("    at %s: ort %s qcc %s" % (t, ref[t], got[t]))
+            print("    %s at %s: reference %s qcc %s" % (label, t, ref[t], got[t]))
     unit = "ulps" if ref.dtype == np.float32 else "steps"
-    return count == 0, "max diff %d %s, %d mismatches" % (maxd, unit, count)
+    return count == 0, "%s: max diff %d %s, %d mismatches" % (label, maxd, unit, count)
+
+
+def run_case(case, qcc, ort_cmd, ort_u8s8, workdir, env, verbose):
+    """Returns (ok, message, compared-with-onnxruntime-on-bounded-weights, checked-by-numpy)."""
+    d = os.path.join(workdir, case.name)
+    got = run_qcc(case, qcc, d, env)
+    checks = []
+    bounded = ort_u8s8 == "saturating" and takes_u8s8_gemm(case)
+    if bounded:
+        weak = with_bounded_weights(case)
+        wd = os.path.join(workdir, weak.name)
+        checks.append(describe("onnxruntime, weights in [-64, 63]", run_ort(weak, ort_cmd, wd, env),
+                               run_qcc(weak, qcc, wd, env), verbose))
+    else:
+        checks.append(describe("onnxruntime", run_ort(case, ort_cmd, d, env), got, verbose))
+    ref = numpy_reference(case)
+    if ref is not None:
+        checks.append(describe("numpy", ref, got, verbose))
+    return all(ok for ok, _ in checks), "; ".join(t for _, t in checks), bounded, ref is not None
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--qcc", required=True, help="path of the qcc driver")
     ap.add_argument("--ort-run", default=DEFAULT_ORT_RUN, help="path of ort-run.js")
+    ap.add_argument("--ort-run-cmd", help="whole command that runs ort-run.js, split like a shell "
+                    "(default: node ORT_RUN); e.g. under an emulated CPU")
+    ap.add_argument("--ort-u8s8", choices=["exact", "saturating"], default="exact",
+                    help="whether ONNX Runtime's u8 x s8 GEMM is exact here (see ort_probe.py)")
     ap.add_argument("--filter", default="", help="only cases whose name contains this")
     ap.add_argument("--keep", help="keep the models and outputs in this directory")
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="cases run at once")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     env = dict(os.environ)
@@ -431,22 +581,32 @@ def main():
         default = os.path.join(HERE, "..", "..", ".ort")
         if os.path.isdir(default):
             env["ORT_NODE_DIR"] = os.path.abspath(default)
-    passed = failed = 0
+    ort_cmd = shlex.split(args.ort_run_cmd) if args.ort_run_cmd else ["node", args.ort_run]
+    passed = failed = vs_ort = vs_ort_bounded = vs_numpy = 0
+
+    def check(case):
+        try:
+            return run_case(case, args.qcc, ort_cmd, args.ort_u8s8, workdir, env, args.verbose)
+        except (ToolFailed, subprocess.TimeoutExpired, OSError, ValueError) as e:
+            return False, "error: %s" % e, False, False
+
     with tempfile.TemporaryDirectory(prefix="ort-diff-") as tmp:
         workdir = args.keep or tmp
-        for case in all_cases():
-            if args.filter and args.filter not in case.name:
-                continue
-            try:
-                ok, msg = run_case(case, args.qcc, args.ort_run, workdir, env, args.verbose)
-            except (subprocess.TimeoutExpired, OSError, ValueError) as e:
-                ok, msg = False, "error: %s" % e
-            print("%s %s (%s)" % ("PASS" if ok else "FAIL", case.name, msg), flush=True)
-            if ok:
-                passed += 1
-            else:
-                failed += 1
+        cases = [c for c in all_cases() if args.filter in c.name]
+        # Cases run in parallel (each is two or three processes); results print in case order.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            for case, (ok, msg, bounded, numpy_checked) in zip(cases, pool.map(check, cases)):
+                print("%s %s (%s)" % ("PASS" if ok else "FAIL", case.name, msg), flush=True)
+                if ok:
+                    passed += 1
+                    vs_ort += 1
+                    vs_ort_bounded += bounded
+                    vs_numpy += numpy_checked
+                else:
+                    failed += 1
     print("ort-diff: %d passed, %d failed" % (passed, failed))
+    print("ort-diff: bit-identical to onnxruntime on %d (%d with weights in [-64, 63]), "
+          "to the numpy reference on %d" % (vs_ort, vs_ort_bounded, vs_numpy))
     return 0 if failed == 0 else 1
 
 
