@@ -849,7 +849,7 @@ bool qir_build_op(qir_ctx *ctx, const char *op_name, qir_loc op_loc, const char 
   if (!def) {
     qir_report_error(ctx, op_loc, "unknown op '%s'", op_name);
     bad = true;
-  } else if (def == qcc_op_constant()) {
+  } else if (def->kind == QCC_OP_Constant) {
     qir_report_error(ctx, op_loc,
                      "constants are written '%%name = const TYPE dense<[...]>', not "
                      "as a 'Constant' op");

@@ -281,7 +281,7 @@ qcc_op *qcc_const_create(qcc_graph *g, const char *name, const qcc_const *k, qcc
   if (!copy)
     return NULL;
   const char *names[1] = {name};
-  qcc_op_spec spec = {.def = qcc_op_constant(),
+  qcc_op_spec spec = {.def = qcc_op_get(QCC_OP_Constant),
                       .loc = loc,
                       .num_results = 1,
                       .result_names = names,

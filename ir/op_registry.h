@@ -7,6 +7,7 @@
 #include <stdarg.h>
 
 #include "ir/graph.h"
+#include "ir/op_kinds.h"
 #include "ir/tensor.h"
 
 #define QCC_VARIADIC 0xffffu
@@ -37,8 +38,10 @@ typedef qcc_status (*qcc_eval_fn)(qcc_eval_ctx *ctx, const qcc_op *op, const qcc
                                   qcc_tensor **out);
 
 struct qcc_op_def {
-  const char *name;   /* "Conv", "QLinearAdd"; unique across domains */
-  const char *domain; /* "" for the ONNX default domain, "com.microsoft", or "qcc" */
+  qcc_op_kind kind;                    /* the identity passes and lowering dispatch on */
+  const char *name;                    /* "Conv", "QLinearAdd"; unique across domains */
+  const char *domain;                  /* "" for the ONNX default domain, or "com.microsoft" */
+  const char *family;                  /* the ir/ops/ file defining it: "conv", "qlinear_pool" */
   uint16_t min_operands, max_operands; /* max may be QCC_VARIADIC */
   uint16_t min_results, max_results;
   const qcc_attr_spec *attrs; /* terminated by an entry with name == NULL */
@@ -46,13 +49,13 @@ struct qcc_op_def {
   qcc_eval_fn eval;
 };
 
+/* The definition of op kind `k` (k < QCC_OP_COUNT). Its `kind` field is k. */
+const qcc_op_def *qcc_op_get(qcc_op_kind k);
+/* True when `op` (may be NULL, e.g. the producer of a graph input) is of kind `k`. */
+static inline bool qcc_op_is(const qcc_op *op, qcc_op_kind k) { return op && op->def->kind == k; }
+/* Lookup by ONNX/.qir name, for the front ends only: everything else uses kinds. */
 const qcc_op_def *qcc_op_lookup(const char *name);
 const qcc_op_def *qcc_op_lookup_n(const char *name, size_t len);
-/* The Constant op that holds qcc_const payloads. */
-const qcc_op_def *qcc_op_constant(void);
-/* Iteration over all registered ops, e.g. for documentation and tests. */
-size_t qcc_op_count(void);
-const qcc_op_def *qcc_op_at(size_t i);
 
 /* Reports "OpName: message" at the op's location and returns QCC_ERR_INPUT. */
 qcc_status qcc_op_error_v(qcc_diag *diag, const qcc_op *op, const char *fmt, va_list ap);

@@ -12,7 +12,7 @@ enum { FOLD_MAX_BYTES = 1 << 20 };
 
 static bool foldable(const qcc_op *op) {
   /* ONNX Runtime keeps DQ of constants for its QDQ fusion; a Q of a constant weight folds. */
-  if (op->konst || !op->def->eval || qcc_op_is(op, "DequantizeLinear"))
+  if (op->konst || !op->def->eval || qcc_op_is(op, QCC_OP_DequantizeLinear))
     return false;
   for (uint32_t i = 0; i < op->num_operands; ++i) {
     const qcc_value *v = op->operands[i].value;
@@ -102,7 +102,7 @@ qcc_status qcc_constant_fold_run(qcc_graph *g, qcc_diag *diag) {
   (void)diag;
   for (qcc_op *op = g->first, *next; op; op = next) {
     next = op->next; /* folding only inserts Constants before `op` and erases `op` */
-    if (qcc_op_is(op, "Identity"))
+    if (qcc_op_is(op, QCC_OP_Identity))
       remove_identity(op);
     else if (foldable(op))
       fold_op(g, op);

@@ -6,10 +6,6 @@
 #include "ir/tensor.h"
 #include "ir/verifier.h"
 
-bool qcc_op_is(const qcc_op *op, const char *name) {
-  return op && strcmp(op->def->name, name) == 0;
-}
-
 bool qcc_value_is_graph_output(const qcc_value *v) {
   const qcc_graph *g = v->graph;
   for (uint32_t i = 0; i < g->num_outputs; ++i)
@@ -20,7 +16,7 @@ bool qcc_value_is_graph_output(const qcc_value *v) {
 
 qcc_op *qcc_match_dq_operand(const qcc_op *op, uint32_t i) {
   const qcc_value *v = qcc_op_operand(op, i);
-  return v && qcc_op_is(v->def, "DequantizeLinear") ? v->def : NULL;
+  return v && qcc_op_is(v->def, QCC_OP_DequantizeLinear) ? v->def : NULL;
 }
 
 qcc_op *qcc_match_single_q_consumer(const qcc_op *op) {
@@ -30,7 +26,7 @@ qcc_op *qcc_match_single_q_consumer(const qcc_op *op) {
   if (!v->first_use || v->first_use->next || qcc_value_is_graph_output(v))
     return NULL;
   qcc_op *user = v->first_use->user;
-  return qcc_op_is(user, "QuantizeLinear") && v->first_use->index == 0 ? user : NULL;
+  return qcc_op_is(user, QCC_OP_QuantizeLinear) && v->first_use->index == 0 ? user : NULL;
 }
 
 bool qcc_const_scalar(const qcc_value *v, double *out) {
@@ -44,7 +40,7 @@ bool qcc_const_scalar(const qcc_value *v, double *out) {
 }
 
 qcc_elem qcc_qdq_int_elem(const qcc_op *qdq) {
-  if (qcc_op_is(qdq, "QuantizeLinear"))
+  if (qcc_op_is(qdq, QCC_OP_QuantizeLinear))
     return qdq->results[0]->type.elem;
   return qdq->operands[0].value->type.elem;
 }

@@ -9,7 +9,6 @@ qcc_op *qcc_match_dq_operand(const qcc_op *op, uint32_t i);
 /* The only consumer of `op`'s single result when it is a QuantizeLinear and the result is not a
  * graph output; NULL otherwise. */
 qcc_op *qcc_match_single_q_consumer(const qcc_op *op);
-bool qcc_op_is(const qcc_op *op, const char *name);
 bool qcc_value_is_graph_output(const qcc_value *v);
 /* Scalar value of a constant operand as double; false when not a 1-element constant. */
 bool qcc_const_scalar(const qcc_value *v, double *out);

@@ -17,22 +17,15 @@ typedef enum {
 } act_kind;
 
 static act_kind kind_of(const qcc_op *op) {
-  static const struct {
-    const char *name;
-    act_kind kind;
-  } table[] = {
-      {"Relu", ACT_RELU},
-      {"LeakyRelu", ACT_LEAKY_RELU},
-      {"Sigmoid", ACT_SIGMOID},
-      {"HardSigmoid", ACT_HARD_SIGMOID},
-      {"HardSwish", ACT_HARD_SWISH},
-      {"Tanh", ACT_TANH},
-      {"Exp", ACT_EXP},
-  };
-  for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i)
-    if (strcmp(op->def->name, table[i].name) == 0)
-      return table[i].kind;
-  return ACT_RELU;
+  switch (op->def->kind) {
+  case QCC_OP_LeakyRelu: return ACT_LEAKY_RELU;
+  case QCC_OP_Sigmoid: return ACT_SIGMOID;
+  case QCC_OP_HardSigmoid: return ACT_HARD_SIGMOID;
+  case QCC_OP_HardSwish: return ACT_HARD_SWISH;
+  case QCC_OP_Tanh: return ACT_TANH;
+  case QCC_OP_Exp: return ACT_EXP;
+  default: return ACT_RELU;
+  }
 }
 
 static bool is_int_elem(qcc_elem e) {
@@ -120,28 +113,20 @@ static qcc_status unary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
   return QCC_OK;
 }
 
-#define UNARY_DEF(var, opname, infer_fn, attr_table)                                               \
-  static const qcc_op_def var = {                                                                  \
-      .name = opname,                                                                              \
-      .domain = "",                                                                                \
-      .min_operands = 1,                                                                           \
-      .max_operands = 1,                                                                           \
-      .min_results = 1,                                                                            \
-      .max_results = 1,                                                                            \
-      .attrs = attr_table,                                                                         \
-      .infer = infer_fn,                                                                           \
-      .eval = unary_eval,                                                                          \
+#define UNARY_DEF(k, infer_fn, attr_table)                                                         \
+  const qcc_op_def qcc_op_def_##k = {                                                              \
+      QCC_OP_HEAD(k),   .min_operands = 1,   .max_operands = 1, .min_results = 1,                  \
+      .max_results = 1, .attrs = attr_table, .infer = infer_fn, .eval = unary_eval,                \
   }
 
-UNARY_DEF(relu_def, "Relu", relu_infer, QCC_NO_ATTRS);
-UNARY_DEF(leaky_relu_def, "LeakyRelu", float_unary_infer,
-          QCC_ATTRS({"alpha", QCC_ATTR_FLOAT, false}));
-UNARY_DEF(sigmoid_def, "Sigmoid", float_unary_infer, QCC_NO_ATTRS);
-UNARY_DEF(hard_sigmoid_def, "HardSigmoid", float_unary_infer,
+UNARY_DEF(Relu, relu_infer, QCC_NO_ATTRS);
+UNARY_DEF(LeakyRelu, float_unary_infer, QCC_ATTRS({"alpha", QCC_ATTR_FLOAT, false}));
+UNARY_DEF(Sigmoid, float_unary_infer, QCC_NO_ATTRS);
+UNARY_DEF(HardSigmoid, float_unary_infer,
           QCC_ATTRS({"alpha", QCC_ATTR_FLOAT, false}, {"beta", QCC_ATTR_FLOAT, false}));
-UNARY_DEF(hard_swish_def, "HardSwish", float_unary_infer, QCC_NO_ATTRS);
-UNARY_DEF(tanh_def, "Tanh", float_unary_infer, QCC_NO_ATTRS);
-UNARY_DEF(exp_def, "Exp", float_unary_infer, QCC_NO_ATTRS);
+UNARY_DEF(HardSwish, float_unary_infer, QCC_NO_ATTRS);
+UNARY_DEF(Tanh, float_unary_infer, QCC_NO_ATTRS);
+UNARY_DEF(Exp, float_unary_infer, QCC_NO_ATTRS);
 
 /* ---- Clip: bounds from operands 1/2 (opset 11+) or attributes min/max (opset 6) ---- */
 
@@ -222,9 +207,8 @@ static qcc_status clip_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   return QCC_OK;
 }
 
-static const qcc_op_def clip_def = {
-    .name = "Clip",
-    .domain = "",
+const qcc_op_def qcc_op_def_Clip = {
+    QCC_OP_HEAD(Clip),
     .min_operands = 1,
     .max_operands = 3,
     .min_results = 1,
@@ -311,9 +295,8 @@ static qcc_status softmax_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_te
   return QCC_OK;
 }
 
-static const qcc_op_def softmax_def = {
-    .name = "Softmax",
-    .domain = "",
+const qcc_op_def qcc_op_def_Softmax = {
+    QCC_OP_HEAD(Softmax),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -321,9 +304,4 @@ static const qcc_op_def softmax_def = {
     .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}, {"coerce_2d", QCC_ATTR_INT, false}),
     .infer = softmax_infer,
     .eval = softmax_eval,
-};
-
-const qcc_op_def *const qcc_ops_activation[] = {
-    &relu_def,       &leaky_relu_def, &clip_def, &sigmoid_def, &hard_sigmoid_def,
-    &hard_swish_def, &tanh_def,       &exp_def,  &softmax_def, NULL,
 };

@@ -11,16 +11,10 @@ static qcc_status constant_infer(qcc_infer_ctx *ctx) {
   return QCC_OK;
 }
 
-static const qcc_op_def constant_def = {
-    .name = "Constant",
-    .domain = "",
-    .min_operands = 0,
-    .max_operands = 0,
-    .min_results = 1,
-    .max_results = 1,
-    .attrs = QCC_NO_ATTRS,
-    .infer = constant_infer,
-    .eval = NULL, /* the interpreter copies the payload itself */
+const qcc_op_def qcc_op_def_Constant = {
+    QCC_OP_HEAD(Constant),   .min_operands = 0, .max_operands = 0,
+    .min_results = 1,        .max_results = 1,  .attrs = QCC_NO_ATTRS,
+    .infer = constant_infer, .eval = NULL, /* the interpreter copies the payload itself */
 };
 
 static qcc_status identity_infer(qcc_infer_ctx *ctx) {
@@ -38,17 +32,7 @@ static qcc_status identity_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_t
   return QCC_OK;
 }
 
-static const qcc_op_def identity_def = {
-    .name = "Identity",
-    .domain = "",
-    .min_operands = 1,
-    .max_operands = 1,
-    .min_results = 1,
-    .max_results = 1,
-    .attrs = QCC_NO_ATTRS,
-    .infer = identity_infer,
-    .eval = identity_eval,
+const qcc_op_def qcc_op_def_Identity = {
+    QCC_OP_HEAD(Identity), .min_operands = 1,     .max_operands = 1,       .min_results = 1,
+    .max_results = 1,      .attrs = QCC_NO_ATTRS, .infer = identity_infer, .eval = identity_eval,
 };
-
-/* Constant must stay first: qcc_op_constant() returns entry 0. */
-const qcc_op_def *const qcc_ops_constant[] = {&constant_def, &identity_def, NULL};

@@ -184,9 +184,8 @@ static qcc_status conv_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   return QCC_OK;
 }
 
-static const qcc_op_def conv_def = {
-    .name = "Conv",
-    .domain = "",
+const qcc_op_def qcc_op_def_Conv = {
+    QCC_OP_HEAD(Conv),
     .min_operands = 2,
     .max_operands = 3,
     .min_results = 1,
@@ -265,9 +264,8 @@ static qcc_status batchnorm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_
   return QCC_OK;
 }
 
-static const qcc_op_def batchnorm_def = {
-    .name = "BatchNormalization",
-    .domain = "",
+const qcc_op_def qcc_op_def_BatchNormalization = {
+    QCC_OP_HEAD(BatchNormalization),
     .min_operands = 5,
     .max_operands = 5,
     .min_results = 1,
@@ -277,5 +275,3 @@ static const qcc_op_def batchnorm_def = {
     .infer = batchnorm_infer,
     .eval = batchnorm_eval,
 };
-
-const qcc_op_def *const qcc_ops_conv[] = {&conv_def, &batchnorm_def, NULL};

@@ -150,16 +150,9 @@ static qcc_status matmul_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   return QCC_OK;
 }
 
-static const qcc_op_def matmul_def = {
-    .name = "MatMul",
-    .domain = "",
-    .min_operands = 2,
-    .max_operands = 2,
-    .min_results = 1,
-    .max_results = 1,
-    .attrs = QCC_NO_ATTRS,
-    .infer = matmul_infer,
-    .eval = matmul_eval,
+const qcc_op_def qcc_op_def_MatMul = {
+    QCC_OP_HEAD(MatMul), .min_operands = 2,     .max_operands = 2,     .min_results = 1,
+    .max_results = 1,    .attrs = QCC_NO_ATTRS, .infer = matmul_infer, .eval = matmul_eval,
 };
 
 /* ---- Gemm ---- */
@@ -254,9 +247,8 @@ static qcc_status gemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   return QCC_OK;
 }
 
-static const qcc_op_def gemm_def = {
-    .name = "Gemm",
-    .domain = "",
+const qcc_op_def qcc_op_def_Gemm = {
+    QCC_OP_HEAD(Gemm),
     .min_operands = 2,
     .max_operands = 3,
     .min_results = 1,
@@ -266,5 +258,3 @@ static const qcc_op_def gemm_def = {
     .infer = gemm_infer,
     .eval = gemm_eval,
 };
-
-const qcc_op_def *const qcc_ops_gemm[] = {&gemm_def, &matmul_def, NULL};

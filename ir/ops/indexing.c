@@ -233,9 +233,8 @@ static qcc_status slice_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
   return QCC_OK;
 }
 
-static const qcc_op_def slice_def = {
-    .name = "Slice",
-    .domain = "",
+const qcc_op_def qcc_op_def_Slice = {
+    QCC_OP_HEAD(Slice),
     .min_operands = 1,
     .max_operands = 5,
     .min_results = 1,
@@ -325,16 +324,8 @@ static qcc_status gather_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   return QCC_OK;
 }
 
-static const qcc_op_def gather_def = {
-    .name = "Gather",
-    .domain = "",
-    .min_operands = 2,
-    .max_operands = 2,
-    .min_results = 1,
-    .max_results = 1,
-    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}),
-    .infer = gather_infer,
-    .eval = gather_eval,
+const qcc_op_def qcc_op_def_Gather = {
+    QCC_OP_HEAD(Gather),   .min_operands = 2,   .max_operands = 2,
+    .min_results = 1,      .max_results = 1,    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}),
+    .infer = gather_infer, .eval = gather_eval,
 };
-
-const qcc_op_def *const qcc_ops_indexing[] = {&slice_def, &gather_def, NULL};

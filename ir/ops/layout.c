@@ -112,16 +112,10 @@ static qcc_status flatten_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_te
   return out[0] ? QCC_OK : QCC_ERR_INPUT;
 }
 
-static const qcc_op_def flatten_def = {
-    .name = "Flatten",
-    .domain = "",
-    .min_operands = 1,
-    .max_operands = 1,
-    .min_results = 1,
-    .max_results = 1,
-    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}),
-    .infer = flatten_infer,
-    .eval = flatten_eval,
+const qcc_op_def qcc_op_def_Flatten = {
+    QCC_OP_HEAD(Flatten),   .min_operands = 1,    .max_operands = 1,
+    .min_results = 1,       .max_results = 1,     .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}),
+    .infer = flatten_infer, .eval = flatten_eval,
 };
 
 /* ---- Reshape ---------------------------------------------------------------------------- */
@@ -235,16 +229,11 @@ static qcc_status reshape_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_te
   return out[0] ? QCC_OK : QCC_ERR_INPUT;
 }
 
-static const qcc_op_def reshape_def = {
-    .name = "Reshape",
-    .domain = "",
-    .min_operands = 2,
-    .max_operands = 2,
-    .min_results = 1,
-    .max_results = 1,
-    .attrs = QCC_ATTRS({"allowzero", QCC_ATTR_INT, false}),
-    .infer = reshape_infer,
-    .eval = reshape_eval,
+const qcc_op_def qcc_op_def_Reshape = {
+    QCC_OP_HEAD(Reshape),   .min_operands = 2,
+    .max_operands = 2,      .min_results = 1,
+    .max_results = 1,       .attrs = QCC_ATTRS({"allowzero", QCC_ATTR_INT, false}),
+    .infer = reshape_infer, .eval = reshape_eval,
 };
 
 /* ---- Transpose -------------------------------------------------------------------------- */
@@ -321,16 +310,11 @@ static qcc_status transpose_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_
   return QCC_OK;
 }
 
-static const qcc_op_def transpose_def = {
-    .name = "Transpose",
-    .domain = "",
-    .min_operands = 1,
-    .max_operands = 1,
-    .min_results = 1,
-    .max_results = 1,
-    .attrs = QCC_ATTRS({"perm", QCC_ATTR_INTS, false}),
-    .infer = transpose_infer,
-    .eval = transpose_eval,
+const qcc_op_def qcc_op_def_Transpose = {
+    QCC_OP_HEAD(Transpose),   .min_operands = 1,
+    .max_operands = 1,        .min_results = 1,
+    .max_results = 1,         .attrs = QCC_ATTRS({"perm", QCC_ATTR_INTS, false}),
+    .infer = transpose_infer, .eval = transpose_eval,
 };
 
 /* ---- Concat ----------------------------------------------------------------------------- */
@@ -433,16 +417,10 @@ static qcc_status concat_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   return QCC_OK;
 }
 
-static const qcc_op_def concat_def = {
-    .name = "Concat",
-    .domain = "",
-    .min_operands = 1,
-    .max_operands = QCC_VARIADIC,
-    .min_results = 1,
-    .max_results = 1,
-    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, true}),
-    .infer = concat_infer,
-    .eval = concat_eval,
+const qcc_op_def qcc_op_def_Concat = {
+    QCC_OP_HEAD(Concat),   .min_operands = 1,   .max_operands = QCC_VARIADIC,
+    .min_results = 1,      .max_results = 1,    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, true}),
+    .infer = concat_infer, .eval = concat_eval,
 };
 
 /* ---- Split ------------------------------------------------------------------------------ */
@@ -587,9 +565,8 @@ static qcc_status split_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
   return QCC_OK;
 }
 
-static const qcc_op_def split_def = {
-    .name = "Split",
-    .domain = "",
+const qcc_op_def qcc_op_def_Split = {
+    QCC_OP_HEAD(Split),
     .min_operands = 1,
     .max_operands = 2,
     .min_results = 1,
@@ -719,16 +696,11 @@ static qcc_status squeeze_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_te
   return out[0] ? QCC_OK : QCC_ERR_INPUT;
 }
 
-static const qcc_op_def squeeze_def = {
-    .name = "Squeeze",
-    .domain = "",
-    .min_operands = 1,
-    .max_operands = 2,
-    .min_results = 1,
-    .max_results = 1,
-    .attrs = QCC_ATTRS({"axes", QCC_ATTR_INTS, false}),
-    .infer = squeeze_infer,
-    .eval = squeeze_eval,
+const qcc_op_def qcc_op_def_Squeeze = {
+    QCC_OP_HEAD(Squeeze),   .min_operands = 1,
+    .max_operands = 2,      .min_results = 1,
+    .max_results = 1,       .attrs = QCC_ATTRS({"axes", QCC_ATTR_INTS, false}),
+    .infer = squeeze_infer, .eval = squeeze_eval,
 };
 
 static qcc_status unsqueeze_infer(qcc_infer_ctx *ctx) {
@@ -777,16 +749,11 @@ static qcc_status unsqueeze_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_
   return out[0] ? QCC_OK : QCC_ERR_INPUT;
 }
 
-static const qcc_op_def unsqueeze_def = {
-    .name = "Unsqueeze",
-    .domain = "",
-    .min_operands = 1,
-    .max_operands = 2,
-    .min_results = 1,
-    .max_results = 1,
-    .attrs = QCC_ATTRS({"axes", QCC_ATTR_INTS, false}),
-    .infer = unsqueeze_infer,
-    .eval = unsqueeze_eval,
+const qcc_op_def qcc_op_def_Unsqueeze = {
+    QCC_OP_HEAD(Unsqueeze),   .min_operands = 1,
+    .max_operands = 2,        .min_results = 1,
+    .max_results = 1,         .attrs = QCC_ATTRS({"axes", QCC_ATTR_INTS, false}),
+    .infer = unsqueeze_infer, .eval = unsqueeze_eval,
 };
 
 /* ---- Pad -------------------------------------------------------------------------------- */
@@ -990,9 +957,8 @@ static qcc_status pad_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor
   return QCC_OK;
 }
 
-static const qcc_op_def pad_def = {
-    .name = "Pad",
-    .domain = "",
+const qcc_op_def qcc_op_def_Pad = {
+    QCC_OP_HEAD(Pad),
     .min_operands = 1,
     .max_operands = 4,
     .min_results = 1,
@@ -1065,9 +1031,8 @@ static qcc_status cast_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   return QCC_OK;
 }
 
-static const qcc_op_def cast_def = {
-    .name = "Cast",
-    .domain = "",
+const qcc_op_def qcc_op_def_Cast = {
+    QCC_OP_HEAD(Cast),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -1115,9 +1080,8 @@ static qcc_status shape_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
   return QCC_OK;
 }
 
-static const qcc_op_def shape_def = {
-    .name = "Shape",
-    .domain = "",
+const qcc_op_def qcc_op_def_Shape = {
+    QCC_OP_HEAD(Shape),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -1189,9 +1153,8 @@ static qcc_status cos_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor
   return QCC_OK;
 }
 
-static const qcc_op_def constant_of_shape_def = {
-    .name = "ConstantOfShape",
-    .domain = "",
+const qcc_op_def qcc_op_def_ConstantOfShape = {
+    QCC_OP_HEAD(ConstantOfShape),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -1199,10 +1162,4 @@ static const qcc_op_def constant_of_shape_def = {
     .attrs = QCC_ATTRS({"value", QCC_ATTR_TENSOR, false}),
     .infer = cos_infer,
     .eval = cos_eval,
-};
-
-const qcc_op_def *const qcc_ops_layout[] = {
-    &flatten_def, &reshape_def, &transpose_def,         &concat_def,
-    &split_def,   &squeeze_def, &unsqueeze_def,         &pad_def,
-    &cast_def,    &shape_def,   &constant_of_shape_def, NULL,
 };

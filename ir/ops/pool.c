@@ -14,7 +14,7 @@ enum { MAX_SPATIAL = 3 };
 
 /* ---- MaxPool / AveragePool ---- */
 
-static bool is_max_pool(const qcc_op *op) { return strcmp(op->def->name, "MaxPool") == 0; }
+static bool is_max_pool(const qcc_op *op) { return qcc_op_is(op, QCC_OP_MaxPool); }
 
 static bool pool_elem_supported(const qcc_op *op, qcc_elem e) {
   return e == QCC_F32 || (is_max_pool(op) && (e == QCC_I8 || e == QCC_U8));
@@ -197,9 +197,8 @@ static qcc_status pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   return QCC_OK;
 }
 
-static const qcc_op_def max_pool_def = {
-    .name = "MaxPool",
-    .domain = "",
+const qcc_op_def qcc_op_def_MaxPool = {
+    QCC_OP_HEAD(MaxPool),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -212,9 +211,8 @@ static const qcc_op_def max_pool_def = {
     .eval = pool_eval,
 };
 
-static const qcc_op_def average_pool_def = {
-    .name = "AveragePool",
-    .domain = "",
+const qcc_op_def qcc_op_def_AveragePool = {
+    QCC_OP_HEAD(AveragePool),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -229,7 +227,7 @@ static const qcc_op_def average_pool_def = {
 
 /* ---- GlobalAveragePool / GlobalMaxPool: reduce every spatial dim to 1 ---- */
 
-static bool is_global_max(const qcc_op *op) { return strcmp(op->def->name, "GlobalMaxPool") == 0; }
+static bool is_global_max(const qcc_op *op) { return qcc_op_is(op, QCC_OP_GlobalMaxPool); }
 
 static qcc_status global_pool_infer(qcc_infer_ctx *ctx) {
   qcc_type x = qcc_operand_type(ctx, 0);
@@ -284,9 +282,8 @@ static qcc_status global_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qc
   return QCC_OK;
 }
 
-static const qcc_op_def global_average_pool_def = {
-    .name = "GlobalAveragePool",
-    .domain = "",
+const qcc_op_def qcc_op_def_GlobalAveragePool = {
+    QCC_OP_HEAD(GlobalAveragePool),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -296,16 +293,10 @@ static const qcc_op_def global_average_pool_def = {
     .eval = global_pool_eval,
 };
 
-static const qcc_op_def global_max_pool_def = {
-    .name = "GlobalMaxPool",
-    .domain = "",
-    .min_operands = 1,
-    .max_operands = 1,
-    .min_results = 1,
-    .max_results = 1,
-    .attrs = QCC_NO_ATTRS,
-    .infer = global_pool_infer,
-    .eval = global_pool_eval,
+const qcc_op_def qcc_op_def_GlobalMaxPool = {
+    QCC_OP_HEAD(GlobalMaxPool), .min_operands = 1,        .max_operands = 1,
+    .min_results = 1,           .max_results = 1,         .attrs = QCC_NO_ATTRS,
+    .infer = global_pool_infer, .eval = global_pool_eval,
 };
 
 /* ---- ReduceMean ----
@@ -463,9 +454,8 @@ static qcc_status reduce_mean_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qc
   return QCC_OK;
 }
 
-static const qcc_op_def reduce_mean_def = {
-    .name = "ReduceMean",
-    .domain = "",
+const qcc_op_def qcc_op_def_ReduceMean = {
+    QCC_OP_HEAD(ReduceMean),
     .min_operands = 1,
     .max_operands = 2,
     .min_results = 1,
@@ -474,9 +464,4 @@ static const qcc_op_def reduce_mean_def = {
                        {"noop_with_empty_axes", QCC_ATTR_INT, false}),
     .infer = reduce_mean_infer,
     .eval = reduce_mean_eval,
-};
-
-const qcc_op_def *const qcc_ops_pool[] = {
-    &max_pool_def,        &average_pool_def, &global_average_pool_def,
-    &global_max_pool_def, &reduce_mean_def,  NULL,
 };

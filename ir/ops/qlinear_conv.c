@@ -314,21 +314,15 @@ done:
             {"group", QCC_ATTR_INT, false}, {"kernel_shape", QCC_ATTR_INTS, false},                \
             {"pads", QCC_ATTR_INTS, false}, {"strides", QCC_ATTR_INTS, false})
 
-static const qcc_op_def qlinear_conv_def = {
-    .name = "QLinearConv",
-    .domain = "",
-    .min_operands = 1, /* the shape rule names the missing required operand */
-    .max_operands = 9,
-    .min_results = 1,
-    .max_results = 1,
-    .attrs = CONV_ATTRS,
-    .infer = qlinear_conv_infer,
-    .eval = qlinear_conv_eval,
+const qcc_op_def qcc_op_def_QLinearConv = {
+    QCC_OP_HEAD(QLinearConv),    .min_operands = 1, /* the shape rule names the missing required
+                                                       operand */
+    .max_operands = 9,           .min_results = 1,          .max_results = 1, .attrs = CONV_ATTRS,
+    .infer = qlinear_conv_infer, .eval = qlinear_conv_eval,
 };
 
-static const qcc_op_def conv_integer_def = {
-    .name = "ConvInteger",
-    .domain = "",
+const qcc_op_def qcc_op_def_ConvInteger = {
+    QCC_OP_HEAD(ConvInteger),
     .min_operands = 2,
     .max_operands = 4,
     .min_results = 1,
@@ -337,5 +331,3 @@ static const qcc_op_def conv_integer_def = {
     .infer = conv_integer_infer,
     .eval = conv_integer_eval,
 };
-
-const qcc_op_def *const qcc_ops_qlinear_conv[] = {&qlinear_conv_def, &conv_integer_def, NULL};

@@ -240,9 +240,8 @@ static qcc_status qlinear_leaky_relu_eval(qcc_eval_ctx *ctx, const qcc_op *op,
   return lookup_eval(ctx, op, in, out, LUT_LEAKY_RELU);
 }
 
-static const qcc_op_def qlinear_add_def = {
-    .name = "QLinearAdd",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearAdd = {
+    QCC_OP_HEAD(QLinearAdd),
     .min_operands = 1, /* the shape rule names the missing required operand */
     .max_operands = 8,
     .min_results = 1,
@@ -252,9 +251,8 @@ static const qcc_op_def qlinear_add_def = {
     .eval = qlinear_add_eval,
 };
 
-static const qcc_op_def qlinear_mul_def = {
-    .name = "QLinearMul",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearMul = {
+    QCC_OP_HEAD(QLinearMul),
     .min_operands = 1,
     .max_operands = 8,
     .min_results = 1,
@@ -264,9 +262,8 @@ static const qcc_op_def qlinear_mul_def = {
     .eval = qlinear_mul_eval,
 };
 
-static const qcc_op_def qlinear_sigmoid_def = {
-    .name = "QLinearSigmoid",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearSigmoid = {
+    QCC_OP_HEAD(QLinearSigmoid),
     .min_operands = 1,
     .max_operands = 5,
     .min_results = 1,
@@ -276,9 +273,8 @@ static const qcc_op_def qlinear_sigmoid_def = {
     .eval = qlinear_sigmoid_eval,
 };
 
-static const qcc_op_def qlinear_leaky_relu_def = {
-    .name = "QLinearLeakyRelu",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearLeakyRelu = {
+    QCC_OP_HEAD(QLinearLeakyRelu),
     .min_operands = 1,
     .max_operands = 5,
     .min_results = 1,
@@ -287,6 +283,3 @@ static const qcc_op_def qlinear_leaky_relu_def = {
     .infer = qlinear_unary_infer,
     .eval = qlinear_leaky_relu_eval,
 };
-
-const qcc_op_def *const qcc_ops_qlinear_elementwise[] = {
-    &qlinear_add_def, &qlinear_mul_def, &qlinear_sigmoid_def, &qlinear_leaky_relu_def, NULL};

@@ -490,9 +490,8 @@ done:
   return st;
 }
 
-static const qcc_op_def qlinear_matmul_def = {
-    .name = "QLinearMatMul",
-    .domain = "",
+const qcc_op_def qcc_op_def_QLinearMatMul = {
+    QCC_OP_HEAD(QLinearMatMul),
     .min_operands = 1, /* the shape rule names the missing required operand */
     .max_operands = 8,
     .min_results = 1,
@@ -502,9 +501,8 @@ static const qcc_op_def qlinear_matmul_def = {
     .eval = qlinear_matmul_eval,
 };
 
-static const qcc_op_def matmul_integer_def = {
-    .name = "MatMulInteger",
-    .domain = "",
+const qcc_op_def qcc_op_def_MatMulInteger = {
+    QCC_OP_HEAD(MatMulInteger),
     .min_operands = 2,
     .max_operands = 4,
     .min_results = 1,
@@ -514,9 +512,8 @@ static const qcc_op_def matmul_integer_def = {
     .eval = matmul_integer_eval,
 };
 
-static const qcc_op_def qgemm_def = {
-    .name = "QGemm",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QGemm = {
+    QCC_OP_HEAD(QGemm),
     .min_operands = 1,
     .max_operands = 9,
     .min_results = 1,
@@ -526,6 +523,3 @@ static const qcc_op_def qgemm_def = {
     .infer = qgemm_infer,
     .eval = qgemm_eval,
 };
-
-const qcc_op_def *const qcc_ops_qlinear_matmul[] = {&qlinear_matmul_def, &matmul_integer_def,
-                                                    &qgemm_def, NULL};

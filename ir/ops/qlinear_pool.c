@@ -386,9 +386,8 @@ static qcc_status concat_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   return QCC_OK;
 }
 
-static const qcc_op_def global_pool_def = {
-    .name = "QLinearGlobalAveragePool",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearGlobalAveragePool = {
+    QCC_OP_HEAD(QLinearGlobalAveragePool),
     .min_operands = 1, /* the shape rule names the missing required operand */
     .max_operands = 5,
     .min_results = 1,
@@ -398,9 +397,8 @@ static const qcc_op_def global_pool_def = {
     .eval = global_pool_eval,
 };
 
-static const qcc_op_def avg_pool_def = {
-    .name = "QLinearAveragePool",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearAveragePool = {
+    QCC_OP_HEAD(QLinearAveragePool),
     .min_operands = 1,
     .max_operands = 5,
     .min_results = 1,
@@ -414,9 +412,8 @@ static const qcc_op_def avg_pool_def = {
     .eval = avg_pool_eval,
 };
 
-static const qcc_op_def concat_def = {
-    .name = "QLinearConcat",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearConcat = {
+    QCC_OP_HEAD(QLinearConcat),
     .min_operands = 1,
     .max_operands = QCC_VARIADIC,
     .min_results = 1,
@@ -425,6 +422,3 @@ static const qcc_op_def concat_def = {
     .infer = concat_infer,
     .eval = concat_eval,
 };
-
-const qcc_op_def *const qcc_ops_qlinear_pool[] = {&global_pool_def, &avg_pool_def, &concat_def,
-                                                  NULL};

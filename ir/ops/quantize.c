@@ -196,9 +196,8 @@ static qcc_status dequantize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc
 }
 
 /* `saturate` (opset 19) only affects float8 outputs, which qcc does not have. */
-static const qcc_op_def quantize_linear_def = {
-    .name = "QuantizeLinear",
-    .domain = "",
+const qcc_op_def qcc_op_def_QuantizeLinear = {
+    QCC_OP_HEAD(QuantizeLinear),
     .min_operands = 2,
     .max_operands = 3,
     .min_results = 1,
@@ -208,9 +207,8 @@ static const qcc_op_def quantize_linear_def = {
     .eval = quantize_eval,
 };
 
-static const qcc_op_def dequantize_linear_def = {
-    .name = "DequantizeLinear",
-    .domain = "",
+const qcc_op_def qcc_op_def_DequantizeLinear = {
+    QCC_OP_HEAD(DequantizeLinear),
     .min_operands = 2,
     .max_operands = 3,
     .min_results = 1,
@@ -219,5 +217,3 @@ static const qcc_op_def dequantize_linear_def = {
     .infer = dequantize_infer,
     .eval = dequantize_eval,
 };
-
-const qcc_op_def *const qcc_ops_quantize[] = {&quantize_linear_def, &dequantize_linear_def, NULL};

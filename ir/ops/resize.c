@@ -512,9 +512,8 @@ static qcc_status resize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   return QCC_OK;
 }
 
-static const qcc_op_def resize_def = {
-    .name = "Resize",
-    .domain = "",
+const qcc_op_def qcc_op_def_Resize = {
+    QCC_OP_HEAD(Resize),
     .min_operands = 1,
     .max_operands = 4,
     .min_results = 1,
@@ -529,5 +528,3 @@ static const qcc_op_def resize_def = {
     .infer = resize_infer,
     .eval = resize_eval,
 };
-
-const qcc_op_def *const qcc_ops_resize[] = {&resize_def, NULL};
