@@ -11,16 +11,16 @@ typedef enum qcc_op_kind {
 } qcc_op_kind;
 
 /* Name, domain and family strings of every kind, defined once in ir/op_registry.c so that the
- * op definitions can point at them from static initializers (see QCC_OP_HEAD). */
+ * op definitions can point at them from static initializers (see QCC_OP_NAMES). */
 #define QCC_OP(kind, onnx_name, domain, family)                                                    \
   extern const char qcc_op_name_##kind[], qcc_op_domain_##kind[], qcc_op_family_##kind[];
 #include "ir/op_kinds.def"
 #undef QCC_OP
 
-/* The identity fields of the definition of op kind `k`: the only way an ir/ops/ file names the op
- * it defines, e.g. `const qcc_op_def qcc_op_def_Conv = {QCC_OP_HEAD(Conv), .infer = ...};`. */
-#define QCC_OP_HEAD(k)                                                                             \
-  .kind = QCC_OP_##k, .name = qcc_op_name_##k, .domain = qcc_op_domain_##k,                        \
-  .family = qcc_op_family_##k
+/* The name fields of the definition of op kind `k`. Every ir/ops/ file names the op it defines
+ * as `const qcc_op_def qcc_op_def_Conv = {.kind = QCC_OP_Conv, QCC_OP_NAMES(Conv), ...};`;
+ * test/ir/registry checks that the two agree. */
+#define QCC_OP_NAMES(k)                                                                            \
+  .name = qcc_op_name_##k, .domain = qcc_op_domain_##k, .family = qcc_op_family_##k
 
 #endif

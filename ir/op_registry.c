@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-/* The strings QCC_OP_HEAD points at, one set per kind. */
+/* The strings QCC_OP_NAMES points at, one set per kind. */
 #define QCC_OP(kind, onnx_name, domain, family)                                                    \
   const char qcc_op_name_##kind[] = onnx_name, qcc_op_domain_##kind[] = domain,                    \
              qcc_op_family_##kind[] = #family;

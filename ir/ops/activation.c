@@ -115,8 +115,15 @@ static qcc_status unary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
 
 #define UNARY_DEF(k, infer_fn, attr_table)                                                         \
   const qcc_op_def qcc_op_def_##k = {                                                              \
-      QCC_OP_HEAD(k),   .min_operands = 1,   .max_operands = 1, .min_results = 1,                  \
-      .max_results = 1, .attrs = attr_table, .infer = infer_fn, .eval = unary_eval,                \
+      .kind = QCC_OP_##k,                                                                          \
+      QCC_OP_NAMES(k),                                                                             \
+      .min_operands = 1,                                                                           \
+      .max_operands = 1,                                                                           \
+      .min_results = 1,                                                                            \
+      .max_results = 1,                                                                            \
+      .attrs = attr_table,                                                                         \
+      .infer = infer_fn,                                                                           \
+      .eval = unary_eval,                                                                          \
   }
 
 UNARY_DEF(Relu, relu_infer, QCC_NO_ATTRS);
@@ -208,7 +215,8 @@ static qcc_status clip_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
 }
 
 const qcc_op_def qcc_op_def_Clip = {
-    QCC_OP_HEAD(Clip),
+    .kind = QCC_OP_Clip,
+    QCC_OP_NAMES(Clip),
     .min_operands = 1,
     .max_operands = 3,
     .min_results = 1,
@@ -296,7 +304,8 @@ static qcc_status softmax_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_te
 }
 
 const qcc_op_def qcc_op_def_Softmax = {
-    QCC_OP_HEAD(Softmax),
+    .kind = QCC_OP_Softmax,
+    QCC_OP_NAMES(Softmax),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,

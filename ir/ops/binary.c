@@ -161,8 +161,15 @@ static qcc_status binary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
 
 #define BINARY_DEF(k)                                                                              \
   const qcc_op_def qcc_op_def_##k = {                                                              \
-      QCC_OP_HEAD(k),   .min_operands = 2,     .max_operands = 2,     .min_results = 1,            \
-      .max_results = 1, .attrs = QCC_NO_ATTRS, .infer = binary_infer, .eval = binary_eval,         \
+      .kind = QCC_OP_##k,                                                                          \
+      QCC_OP_NAMES(k),                                                                             \
+      .min_operands = 2,                                                                           \
+      .max_operands = 2,                                                                           \
+      .min_results = 1,                                                                            \
+      .max_results = 1,                                                                            \
+      .attrs = QCC_NO_ATTRS,                                                                       \
+      .infer = binary_infer,                                                                       \
+      .eval = binary_eval,                                                                         \
   }
 
 BINARY_DEF(Add);

@@ -12,9 +12,15 @@ static qcc_status constant_infer(qcc_infer_ctx *ctx) {
 }
 
 const qcc_op_def qcc_op_def_Constant = {
-    QCC_OP_HEAD(Constant),   .min_operands = 0, .max_operands = 0,
-    .min_results = 1,        .max_results = 1,  .attrs = QCC_NO_ATTRS,
-    .infer = constant_infer, .eval = NULL, /* the interpreter copies the payload itself */
+    .kind = QCC_OP_Constant,
+    QCC_OP_NAMES(Constant),
+    .min_operands = 0,
+    .max_operands = 0,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_NO_ATTRS,
+    .infer = constant_infer,
+    .eval = NULL, /* the interpreter copies the payload itself */
 };
 
 static qcc_status identity_infer(qcc_infer_ctx *ctx) {
@@ -33,6 +39,13 @@ static qcc_status identity_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_t
 }
 
 const qcc_op_def qcc_op_def_Identity = {
-    QCC_OP_HEAD(Identity), .min_operands = 1,     .max_operands = 1,       .min_results = 1,
-    .max_results = 1,      .attrs = QCC_NO_ATTRS, .infer = identity_infer, .eval = identity_eval,
+    .kind = QCC_OP_Identity,
+    QCC_OP_NAMES(Identity),
+    .min_operands = 1,
+    .max_operands = 1,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_NO_ATTRS,
+    .infer = identity_infer,
+    .eval = identity_eval,
 };

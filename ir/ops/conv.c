@@ -185,7 +185,8 @@ static qcc_status conv_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
 }
 
 const qcc_op_def qcc_op_def_Conv = {
-    QCC_OP_HEAD(Conv),
+    .kind = QCC_OP_Conv,
+    QCC_OP_NAMES(Conv),
     .min_operands = 2,
     .max_operands = 3,
     .min_results = 1,
@@ -265,7 +266,8 @@ static qcc_status batchnorm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_
 }
 
 const qcc_op_def qcc_op_def_BatchNormalization = {
-    QCC_OP_HEAD(BatchNormalization),
+    .kind = QCC_OP_BatchNormalization,
+    QCC_OP_NAMES(BatchNormalization),
     .min_operands = 5,
     .max_operands = 5,
     .min_results = 1,

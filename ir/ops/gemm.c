@@ -151,8 +151,15 @@ static qcc_status matmul_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
 }
 
 const qcc_op_def qcc_op_def_MatMul = {
-    QCC_OP_HEAD(MatMul), .min_operands = 2,     .max_operands = 2,     .min_results = 1,
-    .max_results = 1,    .attrs = QCC_NO_ATTRS, .infer = matmul_infer, .eval = matmul_eval,
+    .kind = QCC_OP_MatMul,
+    QCC_OP_NAMES(MatMul),
+    .min_operands = 2,
+    .max_operands = 2,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_NO_ATTRS,
+    .infer = matmul_infer,
+    .eval = matmul_eval,
 };
 
 /* ---- Gemm ---- */
@@ -248,7 +255,8 @@ static qcc_status gemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
 }
 
 const qcc_op_def qcc_op_def_Gemm = {
-    QCC_OP_HEAD(Gemm),
+    .kind = QCC_OP_Gemm,
+    QCC_OP_NAMES(Gemm),
     .min_operands = 2,
     .max_operands = 3,
     .min_results = 1,

@@ -234,7 +234,8 @@ static qcc_status slice_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
 }
 
 const qcc_op_def qcc_op_def_Slice = {
-    QCC_OP_HEAD(Slice),
+    .kind = QCC_OP_Slice,
+    QCC_OP_NAMES(Slice),
     .min_operands = 1,
     .max_operands = 5,
     .min_results = 1,
@@ -325,7 +326,13 @@ static qcc_status gather_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
 }
 
 const qcc_op_def qcc_op_def_Gather = {
-    QCC_OP_HEAD(Gather),   .min_operands = 2,   .max_operands = 2,
-    .min_results = 1,      .max_results = 1,    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}),
-    .infer = gather_infer, .eval = gather_eval,
+    .kind = QCC_OP_Gather,
+    QCC_OP_NAMES(Gather),
+    .min_operands = 2,
+    .max_operands = 2,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}),
+    .infer = gather_infer,
+    .eval = gather_eval,
 };

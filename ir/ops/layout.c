@@ -113,9 +113,15 @@ static qcc_status flatten_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_te
 }
 
 const qcc_op_def qcc_op_def_Flatten = {
-    QCC_OP_HEAD(Flatten),   .min_operands = 1,    .max_operands = 1,
-    .min_results = 1,       .max_results = 1,     .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}),
-    .infer = flatten_infer, .eval = flatten_eval,
+    .kind = QCC_OP_Flatten,
+    QCC_OP_NAMES(Flatten),
+    .min_operands = 1,
+    .max_operands = 1,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}),
+    .infer = flatten_infer,
+    .eval = flatten_eval,
 };
 
 /* ---- Reshape ---------------------------------------------------------------------------- */
@@ -230,10 +236,15 @@ static qcc_status reshape_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_te
 }
 
 const qcc_op_def qcc_op_def_Reshape = {
-    QCC_OP_HEAD(Reshape),   .min_operands = 2,
-    .max_operands = 2,      .min_results = 1,
-    .max_results = 1,       .attrs = QCC_ATTRS({"allowzero", QCC_ATTR_INT, false}),
-    .infer = reshape_infer, .eval = reshape_eval,
+    .kind = QCC_OP_Reshape,
+    QCC_OP_NAMES(Reshape),
+    .min_operands = 2,
+    .max_operands = 2,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_ATTRS({"allowzero", QCC_ATTR_INT, false}),
+    .infer = reshape_infer,
+    .eval = reshape_eval,
 };
 
 /* ---- Transpose -------------------------------------------------------------------------- */
@@ -311,10 +322,15 @@ static qcc_status transpose_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_
 }
 
 const qcc_op_def qcc_op_def_Transpose = {
-    QCC_OP_HEAD(Transpose),   .min_operands = 1,
-    .max_operands = 1,        .min_results = 1,
-    .max_results = 1,         .attrs = QCC_ATTRS({"perm", QCC_ATTR_INTS, false}),
-    .infer = transpose_infer, .eval = transpose_eval,
+    .kind = QCC_OP_Transpose,
+    QCC_OP_NAMES(Transpose),
+    .min_operands = 1,
+    .max_operands = 1,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_ATTRS({"perm", QCC_ATTR_INTS, false}),
+    .infer = transpose_infer,
+    .eval = transpose_eval,
 };
 
 /* ---- Concat ----------------------------------------------------------------------------- */
@@ -418,9 +434,15 @@ static qcc_status concat_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
 }
 
 const qcc_op_def qcc_op_def_Concat = {
-    QCC_OP_HEAD(Concat),   .min_operands = 1,   .max_operands = QCC_VARIADIC,
-    .min_results = 1,      .max_results = 1,    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, true}),
-    .infer = concat_infer, .eval = concat_eval,
+    .kind = QCC_OP_Concat,
+    QCC_OP_NAMES(Concat),
+    .min_operands = 1,
+    .max_operands = QCC_VARIADIC,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, true}),
+    .infer = concat_infer,
+    .eval = concat_eval,
 };
 
 /* ---- Split ------------------------------------------------------------------------------ */
@@ -566,7 +588,8 @@ static qcc_status split_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
 }
 
 const qcc_op_def qcc_op_def_Split = {
-    QCC_OP_HEAD(Split),
+    .kind = QCC_OP_Split,
+    QCC_OP_NAMES(Split),
     .min_operands = 1,
     .max_operands = 2,
     .min_results = 1,
@@ -697,10 +720,15 @@ static qcc_status squeeze_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_te
 }
 
 const qcc_op_def qcc_op_def_Squeeze = {
-    QCC_OP_HEAD(Squeeze),   .min_operands = 1,
-    .max_operands = 2,      .min_results = 1,
-    .max_results = 1,       .attrs = QCC_ATTRS({"axes", QCC_ATTR_INTS, false}),
-    .infer = squeeze_infer, .eval = squeeze_eval,
+    .kind = QCC_OP_Squeeze,
+    QCC_OP_NAMES(Squeeze),
+    .min_operands = 1,
+    .max_operands = 2,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_ATTRS({"axes", QCC_ATTR_INTS, false}),
+    .infer = squeeze_infer,
+    .eval = squeeze_eval,
 };
 
 static qcc_status unsqueeze_infer(qcc_infer_ctx *ctx) {
@@ -750,10 +778,15 @@ static qcc_status unsqueeze_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_
 }
 
 const qcc_op_def qcc_op_def_Unsqueeze = {
-    QCC_OP_HEAD(Unsqueeze),   .min_operands = 1,
-    .max_operands = 2,        .min_results = 1,
-    .max_results = 1,         .attrs = QCC_ATTRS({"axes", QCC_ATTR_INTS, false}),
-    .infer = unsqueeze_infer, .eval = unsqueeze_eval,
+    .kind = QCC_OP_Unsqueeze,
+    QCC_OP_NAMES(Unsqueeze),
+    .min_operands = 1,
+    .max_operands = 2,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_ATTRS({"axes", QCC_ATTR_INTS, false}),
+    .infer = unsqueeze_infer,
+    .eval = unsqueeze_eval,
 };
 
 /* ---- Pad -------------------------------------------------------------------------------- */
@@ -958,7 +991,8 @@ static qcc_status pad_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor
 }
 
 const qcc_op_def qcc_op_def_Pad = {
-    QCC_OP_HEAD(Pad),
+    .kind = QCC_OP_Pad,
+    QCC_OP_NAMES(Pad),
     .min_operands = 1,
     .max_operands = 4,
     .min_results = 1,
@@ -1032,7 +1066,8 @@ static qcc_status cast_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
 }
 
 const qcc_op_def qcc_op_def_Cast = {
-    QCC_OP_HEAD(Cast),
+    .kind = QCC_OP_Cast,
+    QCC_OP_NAMES(Cast),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -1081,7 +1116,8 @@ static qcc_status shape_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
 }
 
 const qcc_op_def qcc_op_def_Shape = {
-    QCC_OP_HEAD(Shape),
+    .kind = QCC_OP_Shape,
+    QCC_OP_NAMES(Shape),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -1154,7 +1190,8 @@ static qcc_status cos_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor
 }
 
 const qcc_op_def qcc_op_def_ConstantOfShape = {
-    QCC_OP_HEAD(ConstantOfShape),
+    .kind = QCC_OP_ConstantOfShape,
+    QCC_OP_NAMES(ConstantOfShape),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,

@@ -198,7 +198,8 @@ static qcc_status pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
 }
 
 const qcc_op_def qcc_op_def_MaxPool = {
-    QCC_OP_HEAD(MaxPool),
+    .kind = QCC_OP_MaxPool,
+    QCC_OP_NAMES(MaxPool),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -212,7 +213,8 @@ const qcc_op_def qcc_op_def_MaxPool = {
 };
 
 const qcc_op_def qcc_op_def_AveragePool = {
-    QCC_OP_HEAD(AveragePool),
+    .kind = QCC_OP_AveragePool,
+    QCC_OP_NAMES(AveragePool),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -283,7 +285,8 @@ static qcc_status global_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qc
 }
 
 const qcc_op_def qcc_op_def_GlobalAveragePool = {
-    QCC_OP_HEAD(GlobalAveragePool),
+    .kind = QCC_OP_GlobalAveragePool,
+    QCC_OP_NAMES(GlobalAveragePool),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -294,9 +297,15 @@ const qcc_op_def qcc_op_def_GlobalAveragePool = {
 };
 
 const qcc_op_def qcc_op_def_GlobalMaxPool = {
-    QCC_OP_HEAD(GlobalMaxPool), .min_operands = 1,        .max_operands = 1,
-    .min_results = 1,           .max_results = 1,         .attrs = QCC_NO_ATTRS,
-    .infer = global_pool_infer, .eval = global_pool_eval,
+    .kind = QCC_OP_GlobalMaxPool,
+    QCC_OP_NAMES(GlobalMaxPool),
+    .min_operands = 1,
+    .max_operands = 1,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_NO_ATTRS,
+    .infer = global_pool_infer,
+    .eval = global_pool_eval,
 };
 
 /* ---- ReduceMean ----
@@ -455,7 +464,8 @@ static qcc_status reduce_mean_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qc
 }
 
 const qcc_op_def qcc_op_def_ReduceMean = {
-    QCC_OP_HEAD(ReduceMean),
+    .kind = QCC_OP_ReduceMean,
+    QCC_OP_NAMES(ReduceMean),
     .min_operands = 1,
     .max_operands = 2,
     .min_results = 1,

@@ -315,14 +315,21 @@ done:
             {"pads", QCC_ATTR_INTS, false}, {"strides", QCC_ATTR_INTS, false})
 
 const qcc_op_def qcc_op_def_QLinearConv = {
-    QCC_OP_HEAD(QLinearConv),    .min_operands = 1, /* the shape rule names the missing required
-                                                       operand */
-    .max_operands = 9,           .min_results = 1,          .max_results = 1, .attrs = CONV_ATTRS,
-    .infer = qlinear_conv_infer, .eval = qlinear_conv_eval,
+    .kind = QCC_OP_QLinearConv,
+    QCC_OP_NAMES(QLinearConv),
+    .min_operands = 1, /* the shape rule names the missing required
+                            operand */
+    .max_operands = 9,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = CONV_ATTRS,
+    .infer = qlinear_conv_infer,
+    .eval = qlinear_conv_eval,
 };
 
 const qcc_op_def qcc_op_def_ConvInteger = {
-    QCC_OP_HEAD(ConvInteger),
+    .kind = QCC_OP_ConvInteger,
+    QCC_OP_NAMES(ConvInteger),
     .min_operands = 2,
     .max_operands = 4,
     .min_results = 1,

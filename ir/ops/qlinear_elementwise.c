@@ -241,7 +241,8 @@ static qcc_status qlinear_leaky_relu_eval(qcc_eval_ctx *ctx, const qcc_op *op,
 }
 
 const qcc_op_def qcc_op_def_QLinearAdd = {
-    QCC_OP_HEAD(QLinearAdd),
+    .kind = QCC_OP_QLinearAdd,
+    QCC_OP_NAMES(QLinearAdd),
     .min_operands = 1, /* the shape rule names the missing required operand */
     .max_operands = 8,
     .min_results = 1,
@@ -252,7 +253,8 @@ const qcc_op_def qcc_op_def_QLinearAdd = {
 };
 
 const qcc_op_def qcc_op_def_QLinearMul = {
-    QCC_OP_HEAD(QLinearMul),
+    .kind = QCC_OP_QLinearMul,
+    QCC_OP_NAMES(QLinearMul),
     .min_operands = 1,
     .max_operands = 8,
     .min_results = 1,
@@ -263,7 +265,8 @@ const qcc_op_def qcc_op_def_QLinearMul = {
 };
 
 const qcc_op_def qcc_op_def_QLinearSigmoid = {
-    QCC_OP_HEAD(QLinearSigmoid),
+    .kind = QCC_OP_QLinearSigmoid,
+    QCC_OP_NAMES(QLinearSigmoid),
     .min_operands = 1,
     .max_operands = 5,
     .min_results = 1,
@@ -274,7 +277,8 @@ const qcc_op_def qcc_op_def_QLinearSigmoid = {
 };
 
 const qcc_op_def qcc_op_def_QLinearLeakyRelu = {
-    QCC_OP_HEAD(QLinearLeakyRelu),
+    .kind = QCC_OP_QLinearLeakyRelu,
+    QCC_OP_NAMES(QLinearLeakyRelu),
     .min_operands = 1,
     .max_operands = 5,
     .min_results = 1,

@@ -491,7 +491,8 @@ done:
 }
 
 const qcc_op_def qcc_op_def_QLinearMatMul = {
-    QCC_OP_HEAD(QLinearMatMul),
+    .kind = QCC_OP_QLinearMatMul,
+    QCC_OP_NAMES(QLinearMatMul),
     .min_operands = 1, /* the shape rule names the missing required operand */
     .max_operands = 8,
     .min_results = 1,
@@ -502,7 +503,8 @@ const qcc_op_def qcc_op_def_QLinearMatMul = {
 };
 
 const qcc_op_def qcc_op_def_MatMulInteger = {
-    QCC_OP_HEAD(MatMulInteger),
+    .kind = QCC_OP_MatMulInteger,
+    QCC_OP_NAMES(MatMulInteger),
     .min_operands = 2,
     .max_operands = 4,
     .min_results = 1,
@@ -513,7 +515,8 @@ const qcc_op_def qcc_op_def_MatMulInteger = {
 };
 
 const qcc_op_def qcc_op_def_QGemm = {
-    QCC_OP_HEAD(QGemm),
+    .kind = QCC_OP_QGemm,
+    QCC_OP_NAMES(QGemm),
     .min_operands = 1,
     .max_operands = 9,
     .min_results = 1,

@@ -387,7 +387,8 @@ static qcc_status concat_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
 }
 
 const qcc_op_def qcc_op_def_QLinearGlobalAveragePool = {
-    QCC_OP_HEAD(QLinearGlobalAveragePool),
+    .kind = QCC_OP_QLinearGlobalAveragePool,
+    QCC_OP_NAMES(QLinearGlobalAveragePool),
     .min_operands = 1, /* the shape rule names the missing required operand */
     .max_operands = 5,
     .min_results = 1,
@@ -398,7 +399,8 @@ const qcc_op_def qcc_op_def_QLinearGlobalAveragePool = {
 };
 
 const qcc_op_def qcc_op_def_QLinearAveragePool = {
-    QCC_OP_HEAD(QLinearAveragePool),
+    .kind = QCC_OP_QLinearAveragePool,
+    QCC_OP_NAMES(QLinearAveragePool),
     .min_operands = 1,
     .max_operands = 5,
     .min_results = 1,
@@ -413,7 +415,8 @@ const qcc_op_def qcc_op_def_QLinearAveragePool = {
 };
 
 const qcc_op_def qcc_op_def_QLinearConcat = {
-    QCC_OP_HEAD(QLinearConcat),
+    .kind = QCC_OP_QLinearConcat,
+    QCC_OP_NAMES(QLinearConcat),
     .min_operands = 1,
     .max_operands = QCC_VARIADIC,
     .min_results = 1,

@@ -197,7 +197,8 @@ static qcc_status dequantize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc
 
 /* `saturate` (opset 19) only affects float8 outputs, which qcc does not have. */
 const qcc_op_def qcc_op_def_QuantizeLinear = {
-    QCC_OP_HEAD(QuantizeLinear),
+    .kind = QCC_OP_QuantizeLinear,
+    QCC_OP_NAMES(QuantizeLinear),
     .min_operands = 2,
     .max_operands = 3,
     .min_results = 1,
@@ -208,7 +209,8 @@ const qcc_op_def qcc_op_def_QuantizeLinear = {
 };
 
 const qcc_op_def qcc_op_def_DequantizeLinear = {
-    QCC_OP_HEAD(DequantizeLinear),
+    .kind = QCC_OP_DequantizeLinear,
+    QCC_OP_NAMES(DequantizeLinear),
     .min_operands = 2,
     .max_operands = 3,
     .min_results = 1,

@@ -513,7 +513,8 @@ static qcc_status resize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
 }
 
 const qcc_op_def qcc_op_def_Resize = {
-    QCC_OP_HEAD(Resize),
+    .kind = QCC_OP_Resize,
+    QCC_OP_NAMES(Resize),
     .min_operands = 1,
     .max_operands = 4,
     .min_results = 1,

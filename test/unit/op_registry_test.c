@@ -26,6 +26,13 @@ static void check_attrs(const qcc_op_def *def) {
         problem("%s: attribute '%s' listed twice", def->name, s->name);
 }
 
+/* The names ir/op_kinds.def gives every kind, by kind. */
+static const char *const def_names[QCC_OP_COUNT] = {
+#define QCC_OP(kind, onnx_name, domain, family) [QCC_OP_##kind] = onnx_name,
+#include "ir/op_kinds.def"
+#undef QCC_OP
+};
+
 int main(void) {
   for (int k = 0; k < QCC_OP_COUNT; ++k) {
     const qcc_op_def *def = qcc_op_get((qcc_op_kind)k);
@@ -37,6 +44,8 @@ int main(void) {
     }
     if ((int)def->kind != k)
       problem("%s: its kind is not its registry index %s", def->name, id);
+    if (strcmp(def->name, def_names[k]) != 0)
+      problem("%s: ir/op_kinds.def names its kind '%s'", def->name, def_names[k]);
     if (qcc_op_lookup(def->name) != def)
       problem("%s: lookup by name finds another definition%s", def->name, "");
     if (strcmp(def->domain, "") != 0 && strcmp(def->domain, "com.microsoft") != 0)
