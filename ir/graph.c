@@ -341,43 +341,53 @@ const qcc_attr *qcc_op_attr(const qcc_op *op, const char *name) {
   return NULL;
 }
 
-int64_t qcc_op_attr_int(const qcc_op *op, const char *name, int64_t dflt) {
+/* The attribute as written when it has kind `want` (or, for a float, an int), else the default
+ * of the op's attribute table, else NULL. Aborts on a name the op does not declare. */
+static const qcc_attr *attr_or_default(const qcc_op *op, const char *name, qcc_attr_kind want) {
+  const qcc_attr_spec *spec = qcc_op_attr_spec(op->def, name);
+  if (!spec) {
+    fprintf(stderr, "qcc: internal error: %s has no attribute '%s'\n", op->def->name, name);
+    abort();
+  }
   const qcc_attr *a = qcc_op_attr(op, name);
-  return a && a->kind == QCC_ATTR_INT ? a->i : dflt;
+  if (a && (a->kind == want || (want == QCC_ATTR_FLOAT && a->kind == QCC_ATTR_INT)))
+    return a;
+  return spec->has_default ? &spec->dflt : NULL;
 }
 
-float qcc_op_attr_float(const qcc_op *op, const char *name, float dflt) {
-  const qcc_attr *a = qcc_op_attr(op, name);
-  if (a && a->kind == QCC_ATTR_FLOAT)
-    return a->f;
-  if (a && a->kind == QCC_ATTR_INT)
-    return (float)a->i;
-  return dflt;
+static const qcc_attr *scalar_attr(const qcc_op *op, const char *name, qcc_attr_kind want) {
+  const qcc_attr *a = attr_or_default(op, name, want);
+  if (!a) {
+    fprintf(stderr, "qcc: internal error: %s attribute '%s' is absent and has no default\n",
+            op->def->name, name);
+    abort();
+  }
+  return a;
 }
 
-const char *qcc_op_attr_string(const qcc_op *op, const char *name, const char *dflt) {
-  const qcc_attr *a = qcc_op_attr(op, name);
-  return a && a->kind == QCC_ATTR_STRING ? a->s : dflt;
+int64_t qcc_op_attr_int(const qcc_op *op, const char *name) {
+  return scalar_attr(op, name, QCC_ATTR_INT)->i;
+}
+
+float qcc_op_attr_float(const qcc_op *op, const char *name) {
+  const qcc_attr *a = scalar_attr(op, name, QCC_ATTR_FLOAT);
+  return a->kind == QCC_ATTR_INT ? (float)a->i : a->f;
+}
+
+const char *qcc_op_attr_string(const qcc_op *op, const char *name) {
+  return scalar_attr(op, name, QCC_ATTR_STRING)->s;
 }
 
 uint32_t qcc_op_attr_ints(const qcc_op *op, const char *name, const int64_t **v) {
-  const qcc_attr *a = qcc_op_attr(op, name);
-  if (a && a->kind == QCC_ATTR_INTS) {
-    *v = a->ints.v;
-    return a->ints.n;
-  }
-  *v = NULL;
-  return 0;
+  const qcc_attr *a = attr_or_default(op, name, QCC_ATTR_INTS);
+  *v = a ? a->ints.v : NULL;
+  return a ? a->ints.n : 0;
 }
 
 uint32_t qcc_op_attr_floats(const qcc_op *op, const char *name, const float **v) {
-  const qcc_attr *a = qcc_op_attr(op, name);
-  if (a && a->kind == QCC_ATTR_FLOATS) {
-    *v = a->floats.v;
-    return a->floats.n;
-  }
-  *v = NULL;
-  return 0;
+  const qcc_attr *a = attr_or_default(op, name, QCC_ATTR_FLOATS);
+  *v = a ? a->floats.v : NULL;
+  return a ? a->floats.n : 0;
 }
 
 qcc_value *qcc_op_operand(const qcc_op *op, uint32_t i) {

@@ -34,6 +34,13 @@ const qcc_op_def *qcc_op_lookup_n(const char *name, size_t len) {
 
 const qcc_op_def *qcc_op_lookup(const char *name) { return qcc_op_lookup_n(name, strlen(name)); }
 
+const qcc_attr_spec *qcc_op_attr_spec(const qcc_op_def *def, const char *name) {
+  for (const qcc_attr_spec *s = def->attrs; s && s->name; ++s)
+    if (strcmp(s->name, name) == 0)
+      return s;
+  return NULL;
+}
+
 qcc_status qcc_op_error_v(qcc_diag *diag, const qcc_op *op, const char *fmt, va_list ap) {
   char msg[512];
   vsnprintf(msg, sizeof msg, fmt, ap);
@@ -86,10 +93,8 @@ qcc_status qcc_op_infer(const qcc_op *op, qcc_arena *arena, qcc_diag *diag, qcc_
       return qcc_infer_error(&ctx, "operand %u is required", i);
   for (uint32_t i = 0; i < op->num_attrs; ++i) {
     const qcc_attr *a = &op->attrs[i];
-    const qcc_attr_spec *s = def->attrs;
-    while (s && s->name && strcmp(s->name, a->name) != 0)
-      ++s;
-    if (!s || !s->name)
+    const qcc_attr_spec *s = qcc_op_attr_spec(def, a->name);
+    if (!s)
       return qcc_infer_error(&ctx, "unknown attribute '%s'", a->name);
     if (!attr_kind_fits(s->kind, a))
       return qcc_infer_error(&ctx, "attribute '%s' must be %s, not %s", a->name,

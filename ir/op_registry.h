@@ -12,11 +12,32 @@
 
 #define QCC_VARIADIC 0xffffu
 
+/* One attribute of an op: its kind and, for an optional one, the value it has when absent. The
+ * typed accessors (qcc_op_attr_int, ...) return that default, so call sites never repeat it. */
 typedef struct qcc_attr_spec {
   const char *name;
   qcc_attr_kind kind;
   bool required;
+  bool has_default; /* `dflt` is the value of an absent attribute */
+  qcc_attr dflt;
 } qcc_attr_spec;
+
+/* Entries of an attribute table (QCC_ATTRS in ir/ops/op_util.h). */
+#define QCC_ATTR_REQ(n, k) {.name = n, .kind = k, .required = true}
+/* Optional with no static default: absent means "not given" (a list reads as empty). Readers of
+ * an int, float or string one check qcc_op_attr first. */
+#define QCC_ATTR_OPT(n, k) {.name = n, .kind = k}
+#define QCC_ATTR_DEFAULT_(n, k, ...)                                                               \
+  {                                                                                                \
+    .name = n, .kind = k, .has_default = true, .dflt = {.name = n, .kind = k, __VA_ARGS__ }        \
+  }
+#define QCC_ATTR_I(n, v) QCC_ATTR_DEFAULT_(n, QCC_ATTR_INT, .i = (v))
+#define QCC_ATTR_F(n, v) QCC_ATTR_DEFAULT_(n, QCC_ATTR_FLOAT, .f = (v))
+#define QCC_ATTR_S(n, v) QCC_ATTR_DEFAULT_(n, QCC_ATTR_STRING, .s = (v))
+#define QCC_ATTR_IS(n, ...)                                                                        \
+  QCC_ATTR_DEFAULT_(n, QCC_ATTR_INTS,                                                              \
+                    .ints = {(const int64_t[]){__VA_ARGS__},                                       \
+                             sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t)})
 
 /* Shape-rule context: result types are written to `results`; errors go through
  * qcc_infer_error so they carry the op's location. */
@@ -56,6 +77,9 @@ static inline bool qcc_op_is(const qcc_op *op, qcc_op_kind k) { return op && op-
 /* Lookup by ONNX/.qir name, for the front ends only: everything else uses kinds. */
 const qcc_op_def *qcc_op_lookup(const char *name);
 const qcc_op_def *qcc_op_lookup_n(const char *name, size_t len);
+
+/* The table entry of attribute `name` of `def`, or NULL when the op has no such attribute. */
+const qcc_attr_spec *qcc_op_attr_spec(const qcc_op_def *def, const char *name);
 
 /* Reports "OpName: message" at the op's location and returns QCC_ERR_INPUT. */
 qcc_status qcc_op_error_v(qcc_diag *diag, const qcc_op *op, const char *fmt, va_list ap);

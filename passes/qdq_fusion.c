@@ -135,7 +135,7 @@ static qcc_op *fuse_gemm(qcc_graph *g, qcc_op *op) {
   qcc_value *bias = NULL;
   if (qcc_op_operand(op, 2)) {
     qcc_op *dc = qcc_match_dq_operand(op, 2);
-    if (!dc || qcc_qdq_int_elem(dc) != QCC_I32 || qcc_op_attr_float(op, "beta", 1.0f) != 1.0f)
+    if (!dc || qcc_qdq_int_elem(dc) != QCC_I32 || qcc_op_attr_float(op, "beta") != 1.0f)
       return NULL;
     bias = qcc_op_operand(dc, 0);
   }
@@ -258,8 +258,10 @@ static bool remove_redundant_activation(qcc_op *op) {
     const qcc_value *vmin = qcc_op_operand(op, 1), *vmax = qcc_op_operand(op, 2);
     if ((vmin && !qcc_const_scalar(vmin, &mn)) || (vmax && !qcc_const_scalar(vmax, &mx)))
       return false;
-    mn = qcc_op_attr(op, "min") ? qcc_op_attr_float(op, "min", 0) : mn;
-    mx = qcc_op_attr(op, "max") ? qcc_op_attr_float(op, "max", 0) : mx;
+    if (qcc_op_attr(op, "min"))
+      mn = qcc_op_attr_float(op, "min");
+    if (qcc_op_attr(op, "max"))
+      mx = qcc_op_attr_float(op, "max");
     float qlo = (float)(s * (double)(lo - z)), qhi = (float)(s * (double)(hi - z));
     if (!((float)mn - qlo <= FLT_EPSILON && qhi - (float)mx <= FLT_EPSILON))
       return false;

@@ -66,7 +66,7 @@ const qcc_quant *qcc_quant_of_qdq(qcc_graph *g, const qcc_op *qdq, qcc_type t) {
     return NULL;
   int32_t axis = QCC_PER_TENSOR;
   if (n > 1) {
-    int64_t a = qcc_op_attr_int(qdq, "axis", 1);
+    int64_t a = qcc_op_attr_int(qdq, "axis");
     if (a < 0)
       a += t.rank;
     if (a < 0 || a >= t.rank)

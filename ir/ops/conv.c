@@ -33,7 +33,7 @@ static qcc_status conv_infer(qcc_infer_ctx *ctx) {
       return st;
   }
   qcc_type x = qcc_operand_type(ctx, 0), wt = qcc_operand_type(ctx, 1);
-  int64_t group = qcc_op_attr_int(op, "group", 1);
+  int64_t group = qcc_op_attr_int(op, "group");
   if (group < 1)
     return qcc_infer_error(ctx, "group must be >= 1, not %lld", (long long)group);
   const int64_t *ks;
@@ -100,7 +100,7 @@ static qcc_status conv_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   qcc_window w;
   if (!qcc_window_read(&w, op, &qcc_window_rules_float, nsp, wt->dims + 2))
     return qcc_eval_error(ctx, "%s", w.err);
-  int64_t group = qcc_op_attr_int(op, "group", 1);
+  int64_t group = qcc_op_attr_int(op, "group");
   int64_t n_batch = x->dims[0], c_in = x->dims[1], m = wt->dims[0], cg = wt->dims[1];
   if (group < 1 || m % group != 0 || c_in % group != 0 || c_in / group != cg)
     return qcc_eval_error(ctx, "channels (input %lld, weights %lld x %lld) do not match group %lld",
@@ -191,9 +191,9 @@ const qcc_op_def qcc_op_def_Conv = {
     .max_operands = 3,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"dilations", QCC_ATTR_INTS, false},
-                       {"group", QCC_ATTR_INT, false}, {"kernel_shape", QCC_ATTR_INTS, false},
-                       {"pads", QCC_ATTR_INTS, false}, {"strides", QCC_ATTR_INTS, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_S("auto_pad", "NOTSET"), QCC_ATTR_OPT("dilations", QCC_ATTR_INTS),
+                       QCC_ATTR_I("group", 1), QCC_ATTR_OPT("kernel_shape", QCC_ATTR_INTS),
+                       QCC_ATTR_OPT("pads", QCC_ATTR_INTS), QCC_ATTR_OPT("strides", QCC_ATTR_INTS)),
     .infer = conv_infer,
     .eval = conv_eval,
 };
@@ -203,9 +203,9 @@ const qcc_op_def qcc_op_def_Conv = {
 
 static qcc_status batchnorm_infer(qcc_infer_ctx *ctx) {
   const qcc_op *op = ctx->op;
-  if (qcc_op_attr_int(op, "training_mode", 0) != 0)
+  if (qcc_op_attr_int(op, "training_mode") != 0)
     return qcc_infer_error(ctx, "training mode is not supported (training_mode must be 0)");
-  if (qcc_op_attr_int(op, "spatial", 1) != 1)
+  if (qcc_op_attr_int(op, "spatial") != 1)
     return qcc_infer_error(ctx, "spatial = 0 (opset < 9 per-activation statistics) is not "
                                 "supported");
   if (op->num_results != 1)
@@ -235,7 +235,7 @@ static qcc_status batchnorm_infer(qcc_infer_ctx *ctx) {
 static qcc_status batchnorm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
                                  qcc_tensor **out) {
   const qcc_tensor *x = in[0];
-  if (qcc_op_attr_int(op, "training_mode", 0) != 0 || op->num_results != 1)
+  if (qcc_op_attr_int(op, "training_mode") != 0 || op->num_results != 1)
     return qcc_eval_error(ctx, "training mode is not supported");
   if (x->rank < 2)
     return qcc_eval_error(ctx, "input must have rank >= 2 (N x C x ...)");
@@ -244,7 +244,7 @@ static qcc_status batchnorm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_
     if (in[i]->elem != QCC_F32 || (i > 0 && (in[i]->rank != 1 || in[i]->dims[0] != c)))
       return qcc_eval_error(ctx, "operands must be f32, with 1-D parameters of %lld elements",
                             (long long)c);
-  float eps = qcc_op_attr_float(op, "epsilon", 1e-5f);
+  float eps = qcc_op_attr_float(op, "epsilon");
   qcc_tensor *y = qcc_eval_alloc(ctx, QCC_F32, x->rank, x->dims);
   if (!y)
     return QCC_ERR_INPUT;
@@ -272,8 +272,8 @@ const qcc_op_def qcc_op_def_BatchNormalization = {
     .max_operands = 5,
     .min_results = 1,
     .max_results = 5, /* accepted so the shape rule can reject training outputs clearly */
-    .attrs = QCC_ATTRS({"epsilon", QCC_ATTR_FLOAT, false}, {"momentum", QCC_ATTR_FLOAT, false},
-                       {"training_mode", QCC_ATTR_INT, false}, {"spatial", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_F("epsilon", 1e-5f), QCC_ATTR_F("momentum", 0.9f),
+                       QCC_ATTR_I("training_mode", 0), QCC_ATTR_I("spatial", 1)),
     .infer = batchnorm_infer,
     .eval = batchnorm_eval,
 };

@@ -176,7 +176,7 @@ static qcc_status gemm_infer(qcc_infer_ctx *ctx) {
   qcc_type a = qcc_operand_type(ctx, 0), b = qcc_operand_type(ctx, 1);
   if ((a.rank >= 0 && a.rank != 2) || (b.rank >= 0 && b.rank != 2))
     return qcc_infer_error(ctx, "A and B must be 2-D");
-  bool ta = qcc_op_attr_int(op, "transA", 0) != 0, tb = qcc_op_attr_int(op, "transB", 0) != 0;
+  bool ta = qcc_op_attr_int(op, "transA") != 0, tb = qcc_op_attr_int(op, "transB") != 0;
   qcc_dim unknown = {.size = -1};
   qcc_dim m = a.rank == 2 ? a.dims[ta ? 1 : 0] : unknown;
   qcc_dim ka = a.rank == 2 ? a.dims[ta ? 0 : 1] : unknown;
@@ -212,8 +212,8 @@ static qcc_status gemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
     return qcc_eval_error(ctx, "operands must be f32");
   if (a->rank != 2 || b->rank != 2)
     return qcc_eval_error(ctx, "A and B must be 2-D");
-  bool ta = qcc_op_attr_int(op, "transA", 0) != 0, tb = qcc_op_attr_int(op, "transB", 0) != 0;
-  float alpha = qcc_op_attr_float(op, "alpha", 1.0f), beta = qcc_op_attr_float(op, "beta", 1.0f);
+  bool ta = qcc_op_attr_int(op, "transA") != 0, tb = qcc_op_attr_int(op, "transB") != 0;
+  float alpha = qcc_op_attr_float(op, "alpha"), beta = qcc_op_attr_float(op, "beta");
   int64_t m = a->dims[ta ? 1 : 0], k = a->dims[ta ? 0 : 1];
   int64_t kb = b->dims[tb ? 1 : 0], n = b->dims[tb ? 0 : 1];
   if (k != kb)
@@ -261,8 +261,8 @@ const qcc_op_def qcc_op_def_Gemm = {
     .max_operands = 3,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"alpha", QCC_ATTR_FLOAT, false}, {"beta", QCC_ATTR_FLOAT, false},
-                       {"transA", QCC_ATTR_INT, false}, {"transB", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_F("alpha", 1.0f), QCC_ATTR_F("beta", 1.0f), QCC_ATTR_I("transA", 0),
+                       QCC_ATTR_I("transB", 0)),
     .infer = gemm_infer,
     .eval = gemm_eval,
 };

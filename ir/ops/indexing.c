@@ -240,8 +240,8 @@ const qcc_op_def qcc_op_def_Slice = {
     .max_operands = 5,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"starts", QCC_ATTR_INTS, false}, {"ends", QCC_ATTR_INTS, false},
-                       {"axes", QCC_ATTR_INTS, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_OPT("starts", QCC_ATTR_INTS), QCC_ATTR_OPT("ends", QCC_ATTR_INTS),
+                       QCC_ATTR_OPT("axes", QCC_ATTR_INTS)),
     .infer = slice_infer,
     .eval = slice_eval,
 };
@@ -257,7 +257,7 @@ static qcc_status gather_infer(qcc_infer_ctx *ctx) {
   if (x.rank < 0 || idx.rank < 0)
     return set_unknown_dims(ctx, x.elem, -1);
   int32_t a;
-  qcc_status st = qcc_infer_axis(ctx, qcc_op_attr_int(ctx->op, "axis", 0), x.rank, &a);
+  qcc_status st = qcc_infer_axis(ctx, qcc_op_attr_int(ctx->op, "axis"), x.rank, &a);
   if (st != QCC_OK)
     return st;
   int32_t r = x.rank + idx.rank - 1;
@@ -278,7 +278,7 @@ static qcc_status gather_infer(qcc_infer_ctx *ctx) {
 static qcc_status gather_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
                               qcc_tensor **out) {
   const qcc_tensor *x = in[0], *ind = in[1];
-  int64_t axis = qcc_op_attr_int(op, "axis", 0);
+  int64_t axis = qcc_op_attr_int(op, "axis");
   if (x->rank == 0 || axis < -(int64_t)x->rank || axis >= x->rank)
     return qcc_eval_error(ctx, "axis %lld is out of range for rank %d", (long long)axis,
                           (int)x->rank);
@@ -332,7 +332,7 @@ const qcc_op_def qcc_op_def_Gather = {
     .max_operands = 2,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_I("axis", 0)),
     .infer = gather_infer,
     .eval = gather_eval,
 };

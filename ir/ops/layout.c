@@ -86,7 +86,7 @@ static qcc_tensor *copy_with_shape(qcc_eval_ctx *ctx, const qcc_tensor *x, int32
 
 static qcc_status flatten_infer(qcc_infer_ctx *ctx) {
   qcc_type x = qcc_operand_type(ctx, 0);
-  int64_t axis = qcc_op_attr_int(ctx->op, "axis", 1);
+  int64_t axis = qcc_op_attr_int(ctx->op, "axis");
   if (x.rank < 0)
     return infer_unknown_dims(ctx, 0, x.elem, 2);
   if (axis < -(int64_t)x.rank || axis > x.rank)
@@ -100,7 +100,7 @@ static qcc_status flatten_infer(qcc_infer_ctx *ctx) {
 static qcc_status flatten_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
                                qcc_tensor **out) {
   const qcc_tensor *x = in[0];
-  int64_t axis = qcc_op_attr_int(op, "axis", 1);
+  int64_t axis = qcc_op_attr_int(op, "axis");
   if (axis < -(int64_t)x->rank || axis > x->rank)
     return qcc_eval_error(ctx, "axis %lld is out of range for rank %d", (long long)axis,
                           (int)x->rank);
@@ -119,7 +119,7 @@ const qcc_op_def qcc_op_def_Flatten = {
     .max_operands = 1,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_I("axis", 1)),
     .infer = flatten_infer,
     .eval = flatten_eval,
 };
@@ -128,7 +128,7 @@ const qcc_op_def qcc_op_def_Flatten = {
 
 static qcc_status reshape_infer(qcc_infer_ctx *ctx) {
   qcc_type x = qcc_operand_type(ctx, 0);
-  bool allowzero = qcc_op_attr_int(ctx->op, "allowzero", 0) != 0;
+  bool allowzero = qcc_op_attr_int(ctx->op, "allowzero") != 0;
   qcc_status st = expect_index_elem(ctx, 1, "shape");
   if (st != QCC_OK)
     return st;
@@ -187,7 +187,7 @@ static qcc_status reshape_infer(qcc_infer_ctx *ctx) {
 static qcc_status reshape_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
                                qcc_tensor **out) {
   const qcc_tensor *x = in[0];
-  bool allowzero = qcc_op_attr_int(op, "allowzero", 0) != 0;
+  bool allowzero = qcc_op_attr_int(op, "allowzero") != 0;
   int64_t dims[QCC_MAX_RANK], n;
   qcc_status st = read_ints(ctx, in[1], "shape", QCC_MAX_RANK, dims, &n);
   if (st != QCC_OK)
@@ -242,7 +242,7 @@ const qcc_op_def qcc_op_def_Reshape = {
     .max_operands = 2,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"allowzero", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_I("allowzero", 0)),
     .infer = reshape_infer,
     .eval = reshape_eval,
 };
@@ -328,7 +328,7 @@ const qcc_op_def qcc_op_def_Transpose = {
     .max_operands = 1,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"perm", QCC_ATTR_INTS, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_OPT("perm", QCC_ATTR_INTS)),
     .infer = transpose_infer,
     .eval = transpose_eval,
 };
@@ -337,7 +337,7 @@ const qcc_op_def qcc_op_def_Transpose = {
 
 static qcc_status concat_infer(qcc_infer_ctx *ctx) {
   const qcc_op *op = ctx->op;
-  int64_t axis = qcc_op_attr_int(op, "axis", 0);
+  int64_t axis = qcc_op_attr_int(op, "axis");
   qcc_elem elem = qcc_operand_type(ctx, 0).elem;
   int32_t rank = -1;
   for (uint32_t i = 0; i < op->num_operands; ++i) {
@@ -392,7 +392,7 @@ static qcc_status concat_infer(qcc_infer_ctx *ctx) {
 static qcc_status concat_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
                               qcc_tensor **out) {
   const qcc_tensor *x0 = in[0];
-  int64_t axis = qcc_op_attr_int(op, "axis", 0);
+  int64_t axis = qcc_op_attr_int(op, "axis");
   int32_t rank = x0->rank;
   if (axis < -(int64_t)rank || axis >= rank)
     return qcc_eval_error(ctx, "axis %lld is out of range for rank %d", (long long)axis, (int)rank);
@@ -440,7 +440,7 @@ const qcc_op_def qcc_op_def_Concat = {
     .max_operands = QCC_VARIADIC,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, true}),
+    .attrs = QCC_ATTRS(QCC_ATTR_REQ("axis", QCC_ATTR_INT)),
     .infer = concat_infer,
     .eval = concat_eval,
 };
@@ -465,7 +465,7 @@ static qcc_status split_infer(qcc_infer_ctx *ctx) {
   const qcc_op *op = ctx->op;
   qcc_type x = qcc_operand_type(ctx, 0);
   uint32_t parts = op->num_results;
-  int64_t num_outputs = qcc_op_attr_int(op, "num_outputs", -1);
+  int64_t num_outputs = qcc_op_attr(op, "num_outputs") ? qcc_op_attr_int(op, "num_outputs") : -1;
   if (num_outputs >= 0 && num_outputs != parts)
     return qcc_infer_error(ctx, "num_outputs is %lld but the op has %u results",
                            (long long)num_outputs, parts);
@@ -475,7 +475,7 @@ static qcc_status split_infer(qcc_infer_ctx *ctx) {
     return QCC_OK;
   }
   int32_t a;
-  qcc_status st = qcc_infer_axis(ctx, qcc_op_attr_int(op, "axis", 0), x.rank, &a);
+  qcc_status st = qcc_infer_axis(ctx, qcc_op_attr_int(op, "axis"), x.rank, &a);
   if (st != QCC_OK)
     return st;
   const int64_t *split = NULL;
@@ -526,7 +526,7 @@ static qcc_status split_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
                              qcc_tensor **out) {
   const qcc_tensor *x = in[0];
   uint32_t parts = op->num_results;
-  int64_t axis = qcc_op_attr_int(op, "axis", 0);
+  int64_t axis = qcc_op_attr_int(op, "axis");
   if (axis < -(int64_t)x->rank || axis >= x->rank)
     return qcc_eval_error(ctx, "axis %lld is out of range for rank %d", (long long)axis,
                           (int)x->rank);
@@ -594,8 +594,8 @@ const qcc_op_def qcc_op_def_Split = {
     .max_operands = 2,
     .min_results = 1,
     .max_results = QCC_VARIADIC,
-    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}, {"split", QCC_ATTR_INTS, false},
-                       {"num_outputs", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_I("axis", 0), QCC_ATTR_OPT("split", QCC_ATTR_INTS),
+                       QCC_ATTR_OPT("num_outputs", QCC_ATTR_INT)),
     .infer = split_infer,
     .eval = split_eval,
 };
@@ -726,7 +726,7 @@ const qcc_op_def qcc_op_def_Squeeze = {
     .max_operands = 2,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"axes", QCC_ATTR_INTS, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_OPT("axes", QCC_ATTR_INTS)),
     .infer = squeeze_infer,
     .eval = squeeze_eval,
 };
@@ -784,7 +784,7 @@ const qcc_op_def qcc_op_def_Unsqueeze = {
     .max_operands = 2,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"axes", QCC_ATTR_INTS, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_OPT("axes", QCC_ATTR_INTS)),
     .infer = unsqueeze_infer,
     .eval = unsqueeze_eval,
 };
@@ -807,8 +807,8 @@ static qcc_status pad_infer(qcc_infer_ctx *ctx) {
   const qcc_op *op = ctx->op;
   qcc_type x = qcc_operand_type(ctx, 0);
   pad_mode mode;
-  if (!parse_pad_mode(qcc_op_attr_string(op, "mode", "constant"), &mode))
-    return qcc_infer_error(ctx, "unknown mode '%s'", qcc_op_attr_string(op, "mode", ""));
+  if (!parse_pad_mode(qcc_op_attr_string(op, "mode"), &mode))
+    return qcc_infer_error(ctx, "unknown mode '%s'", qcc_op_attr_string(op, "mode"));
   if (qcc_has_operand(op, 2) && qcc_operand_type(ctx, 2).elem != x.elem)
     return qcc_infer_error(ctx, "constant_value must be %s", qcc_elem_name(x.elem));
   if (x.rank < 0)
@@ -890,7 +890,7 @@ static qcc_status pad_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor
   const qcc_tensor *x = in[0];
   int32_t rank = x->rank;
   pad_mode mode;
-  if (!parse_pad_mode(qcc_op_attr_string(op, "mode", "constant"), &mode))
+  if (!parse_pad_mode(qcc_op_attr_string(op, "mode"), &mode))
     return qcc_eval_error(ctx, "unknown mode");
   int64_t pads[2 * QCC_MAX_RANK], npads, axes[QCC_MAX_RANK], naxes = rank;
   qcc_status st;
@@ -950,7 +950,7 @@ static qcc_status pad_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor
       qcc_tensor *tmp = qcc_eval_alloc(ctx, x->elem, 1, &one);
       if (!tmp)
         return QCC_ERR_INPUT;
-      qcc_tensor_set_f64(tmp, 0, qcc_op_attr_float(op, "value", 0.0f));
+      qcc_tensor_set_f64(tmp, 0, qcc_op_attr_float(op, "value"));
       memcpy(fill, tmp->data, es);
       qcc_tensor_free(tmp);
     }
@@ -997,8 +997,8 @@ const qcc_op_def qcc_op_def_Pad = {
     .max_operands = 4,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"mode", QCC_ATTR_STRING, false}, {"pads", QCC_ATTR_INTS, false},
-                       {"value", QCC_ATTR_FLOAT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_S("mode", "constant"), QCC_ATTR_OPT("pads", QCC_ATTR_INTS),
+                       QCC_ATTR_F("value", 0.0f)),
     .infer = pad_infer,
     .eval = pad_eval,
 };
@@ -1022,7 +1022,7 @@ static bool elem_from_onnx(int64_t dt, qcc_elem *out) {
 static qcc_status cast_infer(qcc_infer_ctx *ctx) {
   qcc_type x = qcc_operand_type(ctx, 0);
   qcc_elem to;
-  int64_t dt = qcc_op_attr_int(ctx->op, "to", 0);
+  int64_t dt = qcc_op_attr_int(ctx->op, "to");
   if (!elem_from_onnx(dt, &to))
     return qcc_infer_error(ctx, "unsupported target data type %lld", (long long)dt);
   return qcc_infer_set(ctx, 0, to, x.rank, x.dims);
@@ -1032,7 +1032,7 @@ static qcc_status cast_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
                             qcc_tensor **out) {
   const qcc_tensor *x = in[0];
   qcc_elem to;
-  if (!elem_from_onnx(qcc_op_attr_int(op, "to", 0), &to))
+  if (!elem_from_onnx(qcc_op_attr_int(op, "to"), &to))
     return qcc_eval_error(ctx, "unsupported target data type");
   qcc_tensor *y = out[0] = qcc_eval_alloc(ctx, to, x->rank, x->dims);
   if (!y)
@@ -1072,7 +1072,7 @@ const qcc_op_def qcc_op_def_Cast = {
     .max_operands = 1,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"to", QCC_ATTR_INT, true}, {"saturate", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_REQ("to", QCC_ATTR_INT), QCC_ATTR_I("saturate", 1)),
     .infer = cast_infer,
     .eval = cast_eval,
 };
@@ -1080,7 +1080,8 @@ const qcc_op_def qcc_op_def_Cast = {
 /* ---- Shape ------------------------------------------------------------------------------ */
 
 static void shape_range(const qcc_op *op, int32_t rank, int64_t *start, int64_t *end) {
-  int64_t s = qcc_op_attr_int(op, "start", 0), e = qcc_op_attr_int(op, "end", rank);
+  int64_t s = qcc_op_attr_int(op, "start"),
+          e = qcc_op_attr(op, "end") ? qcc_op_attr_int(op, "end") : rank;
   if (s < 0)
     s += rank;
   if (e < 0)
@@ -1122,7 +1123,7 @@ const qcc_op_def qcc_op_def_Shape = {
     .max_operands = 1,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"start", QCC_ATTR_INT, false}, {"end", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_I("start", 0), QCC_ATTR_OPT("end", QCC_ATTR_INT)),
     .infer = shape_infer,
     .eval = shape_eval,
 };
@@ -1196,7 +1197,7 @@ const qcc_op_def qcc_op_def_ConstantOfShape = {
     .max_operands = 1,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"value", QCC_ATTR_TENSOR, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_OPT("value", QCC_ATTR_TENSOR)),
     .infer = cos_infer,
     .eval = cos_eval,
 };

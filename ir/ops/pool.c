@@ -26,12 +26,12 @@ static qcc_status pool_infer(qcc_infer_ctx *ctx) {
   if (!pool_elem_supported(op, x.elem))
     return qcc_infer_error(ctx, "element type %s is not supported", qcc_elem_name(x.elem));
   if (is_max_pool(op)) {
-    if ((uint64_t)qcc_op_attr_int(op, "storage_order", 0) > 1)
+    if ((uint64_t)qcc_op_attr_int(op, "storage_order") > 1)
       return qcc_infer_error(ctx, "storage_order must be 0 (row major) or 1 (column major)");
-  } else if ((uint64_t)qcc_op_attr_int(op, "count_include_pad", 0) > 1) {
+  } else if ((uint64_t)qcc_op_attr_int(op, "count_include_pad") > 1) {
     return qcc_infer_error(ctx, "count_include_pad must be 0 or 1");
   }
-  int64_t ceil_mode = qcc_op_attr_int(op, "ceil_mode", 0);
+  int64_t ceil_mode = qcc_op_attr_int(op, "ceil_mode");
   if (ceil_mode != 0 && ceil_mode != 1)
     return qcc_infer_error(ctx, "ceil_mode must be 0 or 1");
   const int64_t *ks;
@@ -97,8 +97,8 @@ static qcc_status pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   qcc_window w;
   if (!qcc_window_read(&w, op, &qcc_window_rules_float, nsp, NULL))
     return qcc_eval_error(ctx, "%s", w.err);
-  bool ceil_mode = qcc_op_attr_int(op, "ceil_mode", 0) != 0;
-  bool include_pad = qcc_op_attr_int(op, "count_include_pad", 0) != 0;
+  bool ceil_mode = qcc_op_attr_int(op, "ceil_mode") != 0;
+  bool include_pad = !is_max && qcc_op_attr_int(op, "count_include_pad") != 0;
 
   /* Normalize to 3 spatial dims (leading ones of size 1). */
   int64_t ind[MAX_SPATIAL], kd[MAX_SPATIAL], outd[MAX_SPATIAL], st[MAX_SPATIAL], dl[MAX_SPATIAL],
@@ -125,7 +125,7 @@ static qcc_status pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
     return QCC_ERR_INPUT;
   out[0] = y;
   int64_t *indices = NULL;
-  bool col_major = qcc_op_attr_int(op, "storage_order", 0) == 1;
+  bool col_major = is_max && qcc_op_attr_int(op, "storage_order") == 1;
   if (op->num_results > 1) {
     if (!(out[1] = qcc_eval_alloc(ctx, QCC_I64, y->rank, y->dims)))
       return QCC_ERR_INPUT;
@@ -204,10 +204,11 @@ const qcc_op_def qcc_op_def_MaxPool = {
     .max_operands = 1,
     .min_results = 1,
     .max_results = 2, /* Y and the optional Indices */
-    .attrs = QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"ceil_mode", QCC_ATTR_INT, false},
-                       {"dilations", QCC_ATTR_INTS, false}, {"kernel_shape", QCC_ATTR_INTS, true},
-                       {"pads", QCC_ATTR_INTS, false}, {"storage_order", QCC_ATTR_INT, false},
-                       {"strides", QCC_ATTR_INTS, false}),
+    .attrs =
+        QCC_ATTRS(QCC_ATTR_S("auto_pad", "NOTSET"), QCC_ATTR_I("ceil_mode", 0),
+                  QCC_ATTR_OPT("dilations", QCC_ATTR_INTS),
+                  QCC_ATTR_REQ("kernel_shape", QCC_ATTR_INTS), QCC_ATTR_OPT("pads", QCC_ATTR_INTS),
+                  QCC_ATTR_I("storage_order", 0), QCC_ATTR_OPT("strides", QCC_ATTR_INTS)),
     .infer = pool_infer,
     .eval = pool_eval,
 };
@@ -219,10 +220,10 @@ const qcc_op_def qcc_op_def_AveragePool = {
     .max_operands = 1,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"ceil_mode", QCC_ATTR_INT, false},
-                       {"count_include_pad", QCC_ATTR_INT, false},
-                       {"dilations", QCC_ATTR_INTS, false}, {"kernel_shape", QCC_ATTR_INTS, true},
-                       {"pads", QCC_ATTR_INTS, false}, {"strides", QCC_ATTR_INTS, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_S("auto_pad", "NOTSET"), QCC_ATTR_I("ceil_mode", 0),
+                       QCC_ATTR_I("count_include_pad", 0), QCC_ATTR_OPT("dilations", QCC_ATTR_INTS),
+                       QCC_ATTR_REQ("kernel_shape", QCC_ATTR_INTS),
+                       QCC_ATTR_OPT("pads", QCC_ATTR_INTS), QCC_ATTR_OPT("strides", QCC_ATTR_INTS)),
     .infer = pool_infer,
     .eval = pool_eval,
 };
@@ -340,8 +341,8 @@ static qcc_status reduce_mean_infer(qcc_infer_ctx *ctx) {
   if (st != QCC_OK)
     return st;
   qcc_type x = qcc_operand_type(ctx, 0);
-  bool keepdims = qcc_op_attr_int(op, "keepdims", 1) != 0;
-  bool noop = qcc_op_attr_int(op, "noop_with_empty_axes", 0) != 0;
+  bool keepdims = qcc_op_attr_int(op, "keepdims") != 0;
+  bool noop = qcc_op_attr_int(op, "noop_with_empty_axes") != 0;
   const int64_t *axes = NULL;
   int64_t n_axes = 0;
   if (qcc_has_operand(op, 1)) {
@@ -391,8 +392,8 @@ static qcc_status reduce_mean_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qc
   const qcc_tensor *at = op->num_operands > 1 ? in[1] : NULL;
   if (x->elem != QCC_F32)
     return qcc_eval_error(ctx, "element type %s is not supported", qcc_elem_name(x->elem));
-  bool keepdims = qcc_op_attr_int(op, "keepdims", 1) != 0;
-  bool noop = qcc_op_attr_int(op, "noop_with_empty_axes", 0) != 0;
+  bool keepdims = qcc_op_attr_int(op, "keepdims") != 0;
+  bool noop = qcc_op_attr_int(op, "noop_with_empty_axes") != 0;
   int64_t axes_buf[QCC_MAX_RANK];
   const int64_t *axes;
   int64_t n_axes;
@@ -470,8 +471,8 @@ const qcc_op_def qcc_op_def_ReduceMean = {
     .max_operands = 2,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"axes", QCC_ATTR_INTS, false}, {"keepdims", QCC_ATTR_INT, false},
-                       {"noop_with_empty_axes", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_OPT("axes", QCC_ATTR_INTS), QCC_ATTR_I("keepdims", 1),
+                       QCC_ATTR_I("noop_with_empty_axes", 0)),
     .infer = reduce_mean_infer,
     .eval = reduce_mean_eval,
 };

@@ -21,7 +21,7 @@ typedef struct conv_geom {
 /* Reads group and the window attributes for `nsp` spatial dims; `w_kernel` holds the weight's
  * spatial sizes (< 0 when unknown). On error g->w.err says why. */
 static bool conv_geom_read(const qcc_op *op, int32_t nsp, const int64_t *w_kernel, conv_geom *g) {
-  int64_t group = qcc_op_attr_int(op, "group", 1);
+  int64_t group = qcc_op_attr_int(op, "group");
   if (group < 1 || group > INT32_MAX) {
     snprintf(g->w.err, sizeof g->w.err, "attribute 'group' must be positive");
     return false;
@@ -310,9 +310,9 @@ done:
 }
 
 #define CONV_ATTRS                                                                                 \
-  QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"dilations", QCC_ATTR_INTS, false},             \
-            {"group", QCC_ATTR_INT, false}, {"kernel_shape", QCC_ATTR_INTS, false},                \
-            {"pads", QCC_ATTR_INTS, false}, {"strides", QCC_ATTR_INTS, false})
+  QCC_ATTRS(QCC_ATTR_S("auto_pad", "NOTSET"), QCC_ATTR_OPT("dilations", QCC_ATTR_INTS),            \
+            QCC_ATTR_I("group", 1), QCC_ATTR_OPT("kernel_shape", QCC_ATTR_INTS),                   \
+            QCC_ATTR_OPT("pads", QCC_ATTR_INTS), QCC_ATTR_OPT("strides", QCC_ATTR_INTS))
 
 const qcc_op_def qcc_op_def_QLinearConv = {
     .kind = QCC_OP_QLinearConv,

@@ -210,7 +210,7 @@ static qcc_status lookup_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   if ((st = qcc_read_scalar_qparam(ctx, op, in, 1, 2, x->elem, &px)) != QCC_OK ||
       (st = qcc_read_scalar_qparam(ctx, op, in, 3, 4, x->elem, &py)) != QCC_OK)
     return st;
-  float alpha = qcc_op_attr_float(op, "alpha", 0.01f);
+  float alpha = fn == LUT_LEAKY_RELU ? qcc_op_attr_float(op, "alpha") : 0.0f;
   qcc_qrange r = qcc_elem_qrange(x->elem);
   /* Indexed by the raw byte, as the kernel does for both signednesses. */
   uint8_t table[256];
@@ -283,7 +283,7 @@ const qcc_op_def qcc_op_def_QLinearLeakyRelu = {
     .max_operands = 5,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"alpha", QCC_ATTR_FLOAT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_F("alpha", 0.01f)),
     .infer = qlinear_unary_infer,
     .eval = qlinear_leaky_relu_eval,
 };

@@ -383,8 +383,8 @@ static qcc_status qgemm_infer(qcc_infer_ctx *ctx) {
   qcc_type a = qcc_operand_type(ctx, 0), b = qcc_operand_type(ctx, 3);
   if ((a.rank >= 0 && a.rank != 2) || (b.rank >= 0 && b.rank != 2))
     return qcc_infer_error(ctx, "A and B must be 2-D");
-  bool ta = qcc_op_attr_int(ctx->op, "transA", 0) != 0;
-  bool tb = qcc_op_attr_int(ctx->op, "transB", 0) != 0;
+  bool ta = qcc_op_attr_int(ctx->op, "transA") != 0;
+  bool tb = qcc_op_attr_int(ctx->op, "transB") != 0;
   qcc_dim unknown = {.size = -1};
   qcc_dim m = a.rank == 2 ? a.dims[ta ? 1 : 0] : unknown;
   qcc_dim ka = a.rank == 2 ? a.dims[ta ? 0 : 1] : unknown;
@@ -417,7 +417,7 @@ static qcc_status qgemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
     return qcc_eval_error(ctx, "A and B must be 2-D u8 or i8 tensors");
   if ((st = check_zp(ctx, a_zp_t, a)) != QCC_OK || (st = check_zp(ctx, b_zp_t, b)) != QCC_OK)
     return st;
-  bool ta = qcc_op_attr_int(op, "transA", 0) != 0, tb = qcc_op_attr_int(op, "transB", 0) != 0;
+  bool ta = qcc_op_attr_int(op, "transA") != 0, tb = qcc_op_attr_int(op, "transB") != 0;
   int64_t m = a->dims[ta ? 1 : 0], k = a->dims[ta ? 0 : 1];
   int64_t n = b->dims[tb ? 0 : 1];
   if (b->dims[tb ? 1 : 0] != k)
@@ -452,7 +452,7 @@ static qcc_status qgemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
     st = qcc_eval_error(ctx, "out of memory");
     goto done;
   }
-  float alpha = qcc_op_attr_float(op, "alpha", 1.0f);
+  float alpha = qcc_op_attr_float(op, "alpha");
   float a_scale = (float)qcc_tensor_get_f64(in[1], 0);
   float y_scale = y_scale_t ? (float)qcc_tensor_get_f64(y_scale_t, 0) : 1.0f;
   for (int64_t j = 0; j < n; ++j) {
@@ -521,8 +521,7 @@ const qcc_op_def qcc_op_def_QGemm = {
     .max_operands = 9,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"alpha", QCC_ATTR_FLOAT, false}, {"transA", QCC_ATTR_INT, false},
-                       {"transB", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_F("alpha", 1.0f), QCC_ATTR_I("transA", 0), QCC_ATTR_I("transB", 0)),
     .infer = qgemm_infer,
     .eval = qgemm_eval,
 };

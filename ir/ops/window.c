@@ -61,7 +61,7 @@ static bool read_auto_pad(qcc_window *w, const qcc_op *op) {
       [QCC_AUTO_PAD_SAME_UPPER] = "SAME_UPPER",
       [QCC_AUTO_PAD_SAME_LOWER] = "SAME_LOWER",
   };
-  const char *ap = qcc_op_attr_string(op, "auto_pad", "NOTSET");
+  const char *ap = qcc_op_attr_string(op, "auto_pad");
   for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i)
     if (strcmp(ap, names[i]) == 0) {
       w->auto_pad = (qcc_auto_pad)i;

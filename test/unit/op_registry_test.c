@@ -20,10 +20,14 @@ static void check_attrs(const qcc_op_def *def) {
     problem("%s%s: no attribute table", def->name, "");
     return;
   }
-  for (const qcc_attr_spec *s = def->attrs; s->name; ++s)
+  for (const qcc_attr_spec *s = def->attrs; s->name; ++s) {
+    if (s->has_default && (s->required || s->dflt.kind != s->kind))
+      problem("%s: attribute '%s' has a default of the wrong kind, or is required", def->name,
+              s->name);
     for (const qcc_attr_spec *t = def->attrs; t != s; ++t)
       if (strcmp(s->name, t->name) == 0)
         problem("%s: attribute '%s' listed twice", def->name, s->name);
+  }
 }
 
 /* The names ir/op_kinds.def gives every kind, by kind. */
