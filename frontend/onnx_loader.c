@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "frontend/onnx_tensor.h"
+#include "ir/hash.h"
 #include "ir/op_registry.h"
 #include "ir/verifier.h"
 #include "onnx.pb-c.h"
@@ -36,16 +37,9 @@ typedef struct name_map {
   size_t cap, count;
 } name_map;
 
-static uint64_t hash_str(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; ++s)
-    h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
-}
-
 static name_entry *map_slot(const name_map *m, const char *name) {
   size_t mask = m->cap - 1;
-  for (size_t i = (size_t)hash_str(name) & mask;; i = (i + 1) & mask)
+  for (size_t i = (size_t)qcc_hash_str(name) & mask;; i = (i + 1) & mask)
     if (!m->slots[i].name || strcmp(m->slots[i].name, name) == 0)
       return &m->slots[i];
 }

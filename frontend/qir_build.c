@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "frontend/qir_internal.h"
+#include "ir/hash.h"
 #include "ir/op_registry.h"
 #include "ir/tensor.h"
 #include "ir/verifier.h"
@@ -120,18 +121,11 @@ static const char *spell_name(char *buf, size_t cap, char sigil, const char *nam
 /* ---- poisoned names and values ----------------------------------------------------------------
  */
 
-static uint64_t hash_name(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; ++s)
-    h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
-}
-
 static bool name_poisoned(const qir_ctx *ctx, const char *name) {
   if (!ctx->poison_cap)
     return false;
   size_t mask = ctx->poison_cap - 1;
-  for (size_t i = hash_name(name) & mask; ctx->poison[i]; i = (i + 1) & mask)
+  for (size_t i = qcc_hash_str(name) & mask; ctx->poison[i]; i = (i + 1) & mask)
     if (strcmp(ctx->poison[i], name) == 0)
       return true;
   return false;
@@ -151,7 +145,7 @@ static bool poison_name(qir_ctx *ctx, const char *name) {
       const char *s = ctx->poison[i];
       if (!s)
         continue;
-      size_t j = hash_name(s) & (cap - 1);
+      size_t j = qcc_hash_str(s) & (cap - 1);
       while (slots[j])
         j = (j + 1) & (cap - 1);
       slots[j] = s;
@@ -165,7 +159,7 @@ static bool poison_name(qir_ctx *ctx, const char *name) {
     qir_out_of_memory(ctx);
     return false;
   }
-  size_t j = hash_name(copy) & (ctx->poison_cap - 1);
+  size_t j = qcc_hash_str(copy) & (ctx->poison_cap - 1);
   while (ctx->poison[j])
     j = (j + 1) & (ctx->poison_cap - 1);
   ctx->poison[j] = copy;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/hash.h"
 #include "ir/op_registry.h"
 
 /* Open-addressing name -> value table in the arena; old tables are abandoned on growth,
@@ -14,13 +15,6 @@ typedef struct qcc_name_table {
   uint32_t fresh_counter;
 } qcc_name_table;
 
-static uint64_t hash_name(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; ++s)
-    h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
-}
-
 /* Marks a slot whose name was removed, so probe chains through it stay intact. Only its
  * address is used; it is never written. */
 static const qcc_value removed_slot_marker;
@@ -29,7 +23,7 @@ static const qcc_value removed_slot_marker;
 /* The slot holding `name`, or the empty slot where it would go. */
 static qcc_value **table_slot(const qcc_name_table *t, const char *name) {
   uint32_t mask = t->cap - 1;
-  for (uint32_t i = (uint32_t)hash_name(name) & mask;; i = (i + 1) & mask) {
+  for (uint32_t i = (uint32_t)qcc_hash_str(name) & mask;; i = (i + 1) & mask) {
     qcc_value *v = t->slots[i];
     if (!v || (v != &removed_slot && strcmp(v->name, name) == 0))
       return &t->slots[i];

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ir/op_registry.h"
+#include "ir/ops/gemm.h"
 #include "ir/verifier.h"
 #include "passes/qdq_match.h"
 
@@ -135,7 +136,7 @@ static qcc_op *fuse_gemm(qcc_graph *g, qcc_op *op) {
   qcc_value *bias = NULL;
   if (qcc_op_operand(op, 2)) {
     qcc_op *dc = qcc_match_dq_operand(op, 2);
-    if (!dc || qcc_qdq_int_elem(dc) != QCC_I32 || qcc_op_attr_float(op, "beta") != 1.0f)
+    if (!dc || qcc_qdq_int_elem(dc) != QCC_I32 || qcc_gemm_params_read(op).beta != 1.0f)
       return NULL;
     bias = qcc_op_operand(dc, 0);
   }

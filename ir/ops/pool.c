@@ -48,19 +48,11 @@ static qcc_status pool_infer(qcc_infer_ctx *ctx) {
   if (!qcc_window_read(&w, op, &qcc_window_rules_float, (int32_t)nk, NULL))
     return qcc_infer_error(ctx, "%s", w.err);
   qcc_dim dims[MAX_SPATIAL + 2];
-  qcc_dim unknown = {.size = -1};
-  for (int32_t d = 0; d < rank; ++d)
-    dims[d] = x.rank >= 0 ? x.dims[d] : unknown;
-  for (int32_t d = 0; d < (int32_t)nk; ++d) {
-    int64_t in = dims[2 + d].size;
-    dims[2 + d] = unknown;
-    if (in < 0)
-      continue;
-    int64_t o, pb, pe;
-    if (!qcc_window_out(&w, &qcc_window_rules_float, d, in, ceil_mode != 0, &o, &pb, &pe))
-      return qcc_infer_error(ctx, "%s", w.err);
-    dims[2 + d] = (qcc_dim){.size = o};
-  }
+  for (int32_t d = 0; d < 2; ++d)
+    dims[d] = x.rank >= 0 ? x.dims[d] : (qcc_dim){.size = -1};
+  if (!qcc_window_infer_dims(&w, &qcc_window_rules_float, x.rank >= 0 ? x.dims + 2 : NULL,
+                             ceil_mode != 0, dims + 2))
+    return qcc_infer_error(ctx, "%s", w.err);
   qcc_status st = qcc_infer_set(ctx, 0, x.elem, rank, dims);
   if (st == QCC_OK && op->num_results > 1) /* MaxPool's Indices: flat offsets into X */
     st = qcc_infer_set(ctx, 1, QCC_I64, rank, dims);
@@ -100,26 +92,12 @@ static qcc_status pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   bool ceil_mode = qcc_op_attr_int(op, "ceil_mode") != 0;
   bool include_pad = !is_max && qcc_op_attr_int(op, "count_include_pad") != 0;
 
-  /* Normalize to 3 spatial dims (leading ones of size 1). */
-  int64_t ind[MAX_SPATIAL], kd[MAX_SPATIAL], outd[MAX_SPATIAL], st[MAX_SPATIAL], dl[MAX_SPATIAL],
-      pb[MAX_SPATIAL], pe[MAX_SPATIAL];
+  qcc_window3 n3;
   int64_t ydims[MAX_SPATIAL + 2] = {x->dims[0], x->dims[1]};
-  int32_t shift = MAX_SPATIAL - nsp;
-  for (int32_t d = 0; d < MAX_SPATIAL; ++d) {
-    ind[d] = kd[d] = outd[d] = st[d] = dl[d] = 1;
-    pb[d] = pe[d] = 0;
-  }
-  for (int32_t d = 0; d < nsp; ++d) {
-    int32_t e = d + shift;
-    ind[e] = x->dims[2 + d];
-    kd[e] = w.kernel[d];
-    st[e] = w.stride[d];
-    dl[e] = w.dilation[d];
-    if (!qcc_window_out(&w, &qcc_window_rules_float, d, ind[e], ceil_mode, &outd[e], &pb[e],
-                        &pe[e]))
-      return qcc_eval_error(ctx, "%s", w.err);
-    ydims[2 + d] = outd[e];
-  }
+  if (!qcc_window_expand3(&w, &qcc_window_rules_float, x->dims + 2, ceil_mode, &n3, ydims + 2))
+    return qcc_eval_error(ctx, "%s", w.err);
+  const int64_t *ind = n3.in, *kd = n3.kernel, *outd = n3.out, *st = n3.stride, *dl = n3.dilation,
+                *pb = n3.pad_begin, *pe = n3.pad_end;
   qcc_tensor *y = qcc_eval_alloc(ctx, x->elem, x->rank, ydims);
   if (!y)
     return QCC_ERR_INPUT;
