@@ -107,26 +107,10 @@ qcc_status qcc_constant_fold_run(qcc_graph *g, qcc_diag *diag) {
     else if (foldable(op))
       fold_op(g, op);
   }
-  qcc_erase_dead_ops(g);
+  qcc_graph_erase_dead_ops(g);
   /* Operands that became constants can make shape rules more precise (a Reshape whose shape
    * operand is now known); keep the old types where a rule has nothing better to say. */
-  qcc_diag *quiet = qcc_diag_create(NULL);
-  if (!quiet)
-    return QCC_ERR_NOMEM;
-  qcc_graph_for_each_op(g, op) {
-    qcc_type inferred[FOLD_MAX_ARITY];
-    if (op->num_results > FOLD_MAX_ARITY || qcc_op_infer(op, g->arena, quiet, inferred) != QCC_OK)
-      continue;
-    for (uint32_t r = 0; r < op->num_results; ++r) {
-      qcc_value *v = op->results[r];
-      if (!qcc_type_refines(inferred[r], v->type))
-        continue;
-      inferred[r].quant = v->type.quant;
-      v->type = inferred[r];
-    }
-  }
-  qcc_diag_destroy(quiet);
-  return QCC_OK;
+  return qcc_graph_refine_types(g);
 }
 
 const qcc_pass qcc_pass_constant_fold = {.name = "constant-fold", .run = qcc_constant_fold_run};

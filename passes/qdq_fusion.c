@@ -23,14 +23,6 @@ static qcc_value *zero_point_of(qcc_graph *g, const qcc_op *qdq, qcc_op *before)
   return c ? c->results[0] : NULL;
 }
 
-/* Runs an op's shape rule without reporting: a rejected candidate is not an error of the model. */
-static bool infer_quietly(qcc_op *op) {
-  qcc_diag *quiet = qcc_diag_create(NULL);
-  qcc_status st = quiet ? qcc_infer_op_types(op, quiet) : QCC_ERR_NOMEM;
-  qcc_diag_destroy(quiet);
-  return st == QCC_OK;
-}
-
 /* Moves the uses, the name and the quantization annotation of `anchor`'s result onto `fresh`,
  * then erases `anchor`. */
 static void take_over(qcc_op *anchor, qcc_value *fresh) {
@@ -65,7 +57,7 @@ static qcc_op *replace_with(qcc_graph *g, qcc_op *center, qcc_op *q, qcc_op_kind
   qcc_op *fused = qcc_op_create(g, &spec, anchor);
   if (!fused)
     return NULL;
-  if (!infer_quietly(fused)) {
+  if (!qcc_op_reinfer_quietly(fused)) {
     qcc_op_erase(fused);
     return NULL;
   }
@@ -233,9 +225,9 @@ static qcc_op *drop_qdq_around(qcc_graph *g, qcc_op *op) {
     return NULL;
   qcc_value *old_operand = qcc_op_operand(op, 0);
   qcc_op_set_operand(op, 0, qcc_op_operand(dx, 0));
-  if (!infer_quietly(op)) {
+  if (!qcc_op_reinfer_quietly(op)) {
     qcc_op_set_operand(op, 0, old_operand);
-    infer_quietly(op);
+    qcc_op_reinfer_quietly(op);
     return NULL;
   }
   take_over(q, op->results[0]);
@@ -304,7 +296,7 @@ static void convert_s8_to_u8(qcc_graph *g) {
     qcc_op_set_operand(q, 2, zero->results[0]);
     qcc_op_set_operand(dq, 2, zero->results[0]);
     qv->type.quant = NULL;
-    if (!infer_quietly(q) || !infer_quietly(dq)) {
+    if (!qcc_op_reinfer_quietly(q) || !qcc_op_reinfer_quietly(dq)) {
       /* Cannot happen for a verified graph; leave the pair as it was. */
       qcc_op_set_operand(q, 2, old_qz);
       qcc_op_set_operand(dq, 2, old_dqz);
@@ -384,7 +376,7 @@ qcc_status qcc_qdq_fusion_run(qcc_graph *g, qcc_diag *diag) {
     if (done)
       next = prev ? prev->next : g->first;
   }
-  qcc_erase_dead_ops(g);
+  qcc_graph_erase_dead_ops(g);
   return QCC_OK;
 }
 

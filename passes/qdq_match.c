@@ -2,17 +2,10 @@
 
 #include <string.h>
 
+#include "ir/graph_util.h"
 #include "ir/op_registry.h"
 #include "ir/tensor.h"
 #include "ir/verifier.h"
-
-bool qcc_value_is_graph_output(const qcc_value *v) {
-  const qcc_graph *g = v->graph;
-  for (uint32_t i = 0; i < g->num_outputs; ++i)
-    if (g->outputs[i] == v)
-      return true;
-  return false;
-}
 
 qcc_op *qcc_match_dq_operand(const qcc_op *op, uint32_t i) {
   const qcc_value *v = qcc_op_operand(op, i);
@@ -27,16 +20,6 @@ qcc_op *qcc_match_single_q_consumer(const qcc_op *op) {
     return NULL;
   qcc_op *user = v->first_use->user;
   return qcc_op_is(user, QCC_OP_QuantizeLinear) && v->first_use->index == 0 ? user : NULL;
-}
-
-bool qcc_const_scalar(const qcc_value *v, double *out) {
-  const qcc_const *k = qcc_value_const(v);
-  int64_t n;
-  if (!k || !qcc_type_numel(k->type, &n) || n != 1)
-    return false;
-  qcc_tensor t = {.elem = k->type.elem, .numel = 1, .data = (void *)k->data};
-  *out = qcc_tensor_get_f64(&t, 0);
-  return true;
 }
 
 qcc_elem qcc_qdq_int_elem(const qcc_op *qdq) {
@@ -91,21 +74,4 @@ const qcc_quant *qcc_quant_of_qdq(qcc_graph *g, const qcc_op *qdq, qcc_type t) {
   bool ok = quiet && qcc_verify_quant(t, (qcc_loc){0}, quiet) == QCC_OK;
   qcc_diag_destroy(quiet);
   return ok ? q : NULL;
-}
-
-static bool op_is_dead(const qcc_op *op) {
-  for (uint32_t r = 0; r < op->num_results; ++r)
-    if (qcc_value_has_uses(op->results[r]) || qcc_value_is_graph_output(op->results[r]))
-      return false;
-  return true;
-}
-
-void qcc_erase_dead_ops(qcc_graph *g) {
-  /* Walking backwards frees producers after their last consumer in one sweep. */
-  for (qcc_op *op = g->last; op;) {
-    qcc_op *prev = op->prev;
-    if (op_is_dead(op))
-      qcc_op_erase(op);
-    op = prev;
-  }
 }
