@@ -25,13 +25,9 @@ static void valid_range(int64_t in, int64_t out, int64_t stride, int64_t off, in
 
 static qcc_status conv_infer(qcc_infer_ctx *ctx) {
   const qcc_op *op = ctx->op;
-  for (uint32_t i = 0; i < 3; ++i) {
-    if (!qcc_has_operand(op, i))
-      continue;
-    qcc_status st = qcc_infer_expect_elem(ctx, i, QCC_F32);
-    if (st != QCC_OK)
-      return st;
-  }
+  qcc_status st = qcc_infer_expect_elems(ctx, 3, QCC_F32);
+  if (st != QCC_OK)
+    return st;
   qcc_type x = qcc_operand_type(ctx, 0), wt = qcc_operand_type(ctx, 1);
   int64_t group;
   char err[200];

@@ -202,16 +202,12 @@ bool qcc_gemm_c_shape(const qcc_tensor *c, int64_t m, int64_t n, int64_t *rows, 
 
 static qcc_status gemm_infer(qcc_infer_ctx *ctx) {
   const qcc_op *op = ctx->op;
-  for (uint32_t i = 0; i < 3; ++i) {
-    if (!qcc_has_operand(op, i))
-      continue;
-    qcc_status st = qcc_infer_expect_elem(ctx, i, QCC_F32);
-    if (st != QCC_OK)
-      return st;
-  }
+  qcc_status st = qcc_infer_expect_elems(ctx, 3, QCC_F32);
+  if (st != QCC_OK)
+    return st;
   qcc_gemm_params p = qcc_gemm_params_read(op);
   qcc_dim dims[2];
-  qcc_status st = qcc_infer_gemm_dims(ctx, 0, 1, &p, dims);
+  st = qcc_infer_gemm_dims(ctx, 0, 1, &p, dims);
   if (st != QCC_OK)
     return st;
   if (qcc_has_operand(op, 2)) {

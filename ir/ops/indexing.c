@@ -1,23 +1,7 @@
 /* Indexing ops: Slice and Gather (element-type generic byte copies). */
-#include "ir/ops/op_util.h"
+#include "ir/ops/layout_util.h"
 
 #include <string.h>
-
-static const qcc_dim unknown_dim = {.size = -1, .sym = NULL};
-
-static qcc_status set_unknown_dims(qcc_infer_ctx *ctx, qcc_elem elem, int64_t rank) {
-  qcc_dim dims[QCC_MAX_RANK];
-  if (rank < 0) {
-    ctx->results[0] = qcc_type_unranked(elem);
-    return QCC_OK;
-  }
-  if (rank > QCC_MAX_RANK)
-    return qcc_infer_error(ctx, "result rank %lld exceeds the supported maximum %d",
-                           (long long)rank, QCC_MAX_RANK);
-  for (int64_t d = 0; d < rank; ++d)
-    dims[d] = unknown_dim;
-  return qcc_infer_set(ctx, 0, elem, (int32_t)rank, dims);
-}
 
 static qcc_status expect_index_operand(qcc_infer_ctx *ctx, uint32_t i, const char *what) {
   qcc_type t = qcc_operand_type(ctx, i);
@@ -123,7 +107,7 @@ static qcc_status slice_infer(qcc_infer_ctx *ctx) {
       known = known && qcc_infer_const_ints(ctx, 4, &a.steps, &a.nsteps);
   }
   if (x.rank < 0)
-    return set_unknown_dims(ctx, x.elem, -1);
+    return qcc_infer_unknown_dims(ctx, 0, x.elem, -1);
   if (!known) {
     /* Without constant axes any dim may be sliced; with them only those. */
     const int64_t *axes;
@@ -136,11 +120,11 @@ static qcc_status slice_infer(qcc_infer_ctx *ctx) {
         if (ax < 0 || ax >= x.rank)
           return qcc_infer_error(ctx, "axis %lld is out of range for rank %d", (long long)axes[i],
                                  (int)x.rank);
-        dims[ax] = unknown_dim;
+        dims[ax] = qcc_unknown_dim;
       }
       return qcc_infer_set(ctx, 0, x.elem, x.rank, dims);
     }
-    return set_unknown_dims(ctx, x.elem, x.rank);
+    return qcc_infer_unknown_dims(ctx, 0, x.elem, x.rank);
   }
   int64_t entry[QCC_MAX_RANK];
   const char *err = slice_check(&a, x.rank, entry);
@@ -150,7 +134,7 @@ static qcc_status slice_infer(qcc_infer_ctx *ctx) {
   for (int32_t d = 0; d < x.rank; ++d) {
     int64_t i = entry[d];
     if (i < 0 || x.dims[d].size < 0) {
-      dims[d] = i < 0 ? x.dims[d] : unknown_dim;
+      dims[d] = i < 0 ? x.dims[d] : qcc_unknown_dim;
       continue;
     }
     slice_axis s = slice_clamp(a.starts[i], a.ends[i], a.steps ? a.steps[i] : 1, x.dims[d].size);
@@ -255,7 +239,7 @@ static qcc_status gather_infer(qcc_infer_ctx *ctx) {
   if (x.rank == 0)
     return qcc_infer_error(ctx, "data must have rank >= 1");
   if (x.rank < 0 || idx.rank < 0)
-    return set_unknown_dims(ctx, x.elem, -1);
+    return qcc_infer_unknown_dims(ctx, 0, x.elem, -1);
   int32_t a;
   qcc_status st = qcc_infer_axis(ctx, qcc_op_attr_int(ctx->op, "axis"), x.rank, &a);
   if (st != QCC_OK)
