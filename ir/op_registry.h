@@ -1,6 +1,8 @@
-/* The op registry: one entry per op kind holding its operand/result/attribute signature,
- * its shape rule (which also verifies operands and attributes) and its reference semantics.
- * Later issues add lowering hooks here. Entries are immutable, so the registry is shared. */
+/* The op registry: one entry per op kind of ir/op_kinds.def holding its operand/result/attribute
+ * signature (with attribute defaults), its shape rule (which also verifies operands and
+ * attributes) and its reference semantics. Each ir/ops/ family file defines qcc_op_def_<kind>
+ * for its kinds; the table indexed by kind is generated from the .def file. Later issues add
+ * lowering hooks here. Entries are immutable, so the registry is shared. */
 #ifndef QCC_IR_OP_REGISTRY_H
 #define QCC_IR_OP_REGISTRY_H
 
