@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/hash.h"
 #include "ir/op_registry.h"
 
 /* Open-addressing name -> value table in the arena; old tables are abandoned on growth,
@@ -14,13 +15,6 @@ typedef struct qcc_name_table {
   uint32_t fresh_counter;
 } qcc_name_table;
 
-static uint64_t hash_name(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; ++s)
-    h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
-}
-
 /* Marks a slot whose name was removed, so probe chains through it stay intact. Only its
  * address is used; it is never written. */
 static const qcc_value removed_slot_marker;
@@ -29,7 +23,7 @@ static const qcc_value removed_slot_marker;
 /* The slot holding `name`, or the empty slot where it would go. */
 static qcc_value **table_slot(const qcc_name_table *t, const char *name) {
   uint32_t mask = t->cap - 1;
-  for (uint32_t i = (uint32_t)hash_name(name) & mask;; i = (i + 1) & mask) {
+  for (uint32_t i = (uint32_t)qcc_hash_str(name) & mask;; i = (i + 1) & mask) {
     qcc_value *v = t->slots[i];
     if (!v || (v != &removed_slot && strcmp(v->name, name) == 0))
       return &t->slots[i];
@@ -281,7 +275,7 @@ qcc_op *qcc_const_create(qcc_graph *g, const char *name, const qcc_const *k, qcc
   if (!copy)
     return NULL;
   const char *names[1] = {name};
-  qcc_op_spec spec = {.def = qcc_op_constant(),
+  qcc_op_spec spec = {.def = qcc_op_get(QCC_OP_Constant),
                       .loc = loc,
                       .num_results = 1,
                       .result_names = names,
@@ -341,43 +335,53 @@ const qcc_attr *qcc_op_attr(const qcc_op *op, const char *name) {
   return NULL;
 }
 
-int64_t qcc_op_attr_int(const qcc_op *op, const char *name, int64_t dflt) {
+/* The attribute as written when it has kind `want` (or, for a float, an int), else the default
+ * of the op's attribute table, else NULL. Aborts on a name the op does not declare. */
+static const qcc_attr *attr_or_default(const qcc_op *op, const char *name, qcc_attr_kind want) {
+  const qcc_attr_spec *spec = qcc_op_attr_spec(op->def, name);
+  if (!spec) {
+    fprintf(stderr, "qcc: internal error: %s has no attribute '%s'\n", op->def->name, name);
+    abort();
+  }
   const qcc_attr *a = qcc_op_attr(op, name);
-  return a && a->kind == QCC_ATTR_INT ? a->i : dflt;
+  if (a && (a->kind == want || (want == QCC_ATTR_FLOAT && a->kind == QCC_ATTR_INT)))
+    return a;
+  return spec->has_default ? &spec->dflt : NULL;
 }
 
-float qcc_op_attr_float(const qcc_op *op, const char *name, float dflt) {
-  const qcc_attr *a = qcc_op_attr(op, name);
-  if (a && a->kind == QCC_ATTR_FLOAT)
-    return a->f;
-  if (a && a->kind == QCC_ATTR_INT)
-    return (float)a->i;
-  return dflt;
+static const qcc_attr *scalar_attr(const qcc_op *op, const char *name, qcc_attr_kind want) {
+  const qcc_attr *a = attr_or_default(op, name, want);
+  if (!a) {
+    fprintf(stderr, "qcc: internal error: %s attribute '%s' is absent and has no default\n",
+            op->def->name, name);
+    abort();
+  }
+  return a;
 }
 
-const char *qcc_op_attr_string(const qcc_op *op, const char *name, const char *dflt) {
-  const qcc_attr *a = qcc_op_attr(op, name);
-  return a && a->kind == QCC_ATTR_STRING ? a->s : dflt;
+int64_t qcc_op_attr_int(const qcc_op *op, const char *name) {
+  return scalar_attr(op, name, QCC_ATTR_INT)->i;
+}
+
+float qcc_op_attr_float(const qcc_op *op, const char *name) {
+  const qcc_attr *a = scalar_attr(op, name, QCC_ATTR_FLOAT);
+  return a->kind == QCC_ATTR_INT ? (float)a->i : a->f;
+}
+
+const char *qcc_op_attr_string(const qcc_op *op, const char *name) {
+  return scalar_attr(op, name, QCC_ATTR_STRING)->s;
 }
 
 uint32_t qcc_op_attr_ints(const qcc_op *op, const char *name, const int64_t **v) {
-  const qcc_attr *a = qcc_op_attr(op, name);
-  if (a && a->kind == QCC_ATTR_INTS) {
-    *v = a->ints.v;
-    return a->ints.n;
-  }
-  *v = NULL;
-  return 0;
+  const qcc_attr *a = attr_or_default(op, name, QCC_ATTR_INTS);
+  *v = a ? a->ints.v : NULL;
+  return a ? a->ints.n : 0;
 }
 
 uint32_t qcc_op_attr_floats(const qcc_op *op, const char *name, const float **v) {
-  const qcc_attr *a = qcc_op_attr(op, name);
-  if (a && a->kind == QCC_ATTR_FLOATS) {
-    *v = a->floats.v;
-    return a->floats.n;
-  }
-  *v = NULL;
-  return 0;
+  const qcc_attr *a = attr_or_default(op, name, QCC_ATTR_FLOATS);
+  *v = a ? a->floats.v : NULL;
+  return a ? a->floats.n : 0;
 }
 
 qcc_value *qcc_op_operand(const qcc_op *op, uint32_t i) {

@@ -144,11 +144,15 @@ bool qcc_value_rename(qcc_value *v, const char *name);
 void qcc_op_erase(qcc_op *op);
 void qcc_op_move_before(qcc_op *op, qcc_op *before);
 
+/* The attribute `name` as written on the op, or NULL when absent. */
 const qcc_attr *qcc_op_attr(const qcc_op *op, const char *name);
-int64_t qcc_op_attr_int(const qcc_op *op, const char *name, int64_t dflt);
-float qcc_op_attr_float(const qcc_op *op, const char *name, float dflt);
-const char *qcc_op_attr_string(const qcc_op *op, const char *name, const char *dflt);
-/* Number of ints (0 when absent); *v set to the array. */
+/* Typed reads: the attribute's value, or when absent the default in the op's attribute table
+ * (ir/op_registry.h). Reading an attribute the op does not declare, or an absent int, float or
+ * string one that has no default, is a bug in qcc and aborts. */
+int64_t qcc_op_attr_int(const qcc_op *op, const char *name);
+float qcc_op_attr_float(const qcc_op *op, const char *name);
+const char *qcc_op_attr_string(const qcc_op *op, const char *name);
+/* Number of values (0 when absent without a default); *v set to the array. */
 uint32_t qcc_op_attr_ints(const qcc_op *op, const char *name, const int64_t **v);
 uint32_t qcc_op_attr_floats(const qcc_op *op, const char *name, const float **v);
 

@@ -3,41 +3,43 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "ir/ops/families.h"
+/* The strings QCC_OP_NAMES points at, one set per kind. */
+#define QCC_OP(kind, onnx_name, domain, family)                                                    \
+  const char qcc_op_name_##kind[] = onnx_name, qcc_op_domain_##kind[] = domain,                    \
+             qcc_op_family_##kind[] = #family;
+#include "ir/op_kinds.def"
+#undef QCC_OP
 
-#define QCC_LIST_FAMILY(f) qcc_ops_##f,
-static const qcc_op_def *const *const families[] = {QCC_OP_FAMILIES(QCC_LIST_FAMILY)};
-#undef QCC_LIST_FAMILY
+/* Every ir/ops/ family file defines qcc_op_def_<kind> for each of its kinds. */
+#define QCC_OP(kind, onnx_name, domain, family) extern const qcc_op_def qcc_op_def_##kind;
+#include "ir/op_kinds.def"
+#undef QCC_OP
 
-enum { NUM_FAMILIES = sizeof families / sizeof families[0] };
+static const qcc_op_def *const registry[QCC_OP_COUNT] = {
+#define QCC_OP(kind, onnx_name, domain, family) [QCC_OP_##kind] = &qcc_op_def_##kind,
+#include "ir/op_kinds.def"
+#undef QCC_OP
+};
 
-size_t qcc_op_count(void) {
-  size_t n = 0;
-  for (size_t f = 0; f < NUM_FAMILIES; ++f)
-    for (const qcc_op_def *const *d = families[f]; *d; ++d)
-      ++n;
-  return n;
-}
-
-const qcc_op_def *qcc_op_at(size_t i) {
-  for (size_t f = 0; f < NUM_FAMILIES; ++f)
-    for (const qcc_op_def *const *d = families[f]; *d; ++d)
-      if (i-- == 0)
-        return *d;
-  return NULL;
+const qcc_op_def *qcc_op_get(qcc_op_kind k) {
+  return (unsigned)k < QCC_OP_COUNT ? registry[k] : NULL;
 }
 
 const qcc_op_def *qcc_op_lookup_n(const char *name, size_t len) {
-  for (size_t f = 0; f < NUM_FAMILIES; ++f)
-    for (const qcc_op_def *const *d = families[f]; *d; ++d)
-      if (strlen((*d)->name) == len && memcmp((*d)->name, name, len) == 0)
-        return *d;
+  for (size_t k = 0; k < QCC_OP_COUNT; ++k)
+    if (strlen(registry[k]->name) == len && memcmp(registry[k]->name, name, len) == 0)
+      return registry[k];
   return NULL;
 }
 
 const qcc_op_def *qcc_op_lookup(const char *name) { return qcc_op_lookup_n(name, strlen(name)); }
 
-const qcc_op_def *qcc_op_constant(void) { return qcc_ops_constant[0]; }
+const qcc_attr_spec *qcc_op_attr_spec(const qcc_op_def *def, const char *name) {
+  for (const qcc_attr_spec *s = def->attrs; s && s->name; ++s)
+    if (strcmp(s->name, name) == 0)
+      return s;
+  return NULL;
+}
 
 qcc_status qcc_op_error_v(qcc_diag *diag, const qcc_op *op, const char *fmt, va_list ap) {
   char msg[512];
@@ -91,10 +93,8 @@ qcc_status qcc_op_infer(const qcc_op *op, qcc_arena *arena, qcc_diag *diag, qcc_
       return qcc_infer_error(&ctx, "operand %u is required", i);
   for (uint32_t i = 0; i < op->num_attrs; ++i) {
     const qcc_attr *a = &op->attrs[i];
-    const qcc_attr_spec *s = def->attrs;
-    while (s && s->name && strcmp(s->name, a->name) != 0)
-      ++s;
-    if (!s || !s->name)
+    const qcc_attr_spec *s = qcc_op_attr_spec(def, a->name);
+    if (!s)
       return qcc_infer_error(&ctx, "unknown attribute '%s'", a->name);
     if (!attr_kind_fits(s->kind, a))
       return qcc_infer_error(&ctx, "attribute '%s' must be %s, not %s", a->name,

@@ -12,7 +12,7 @@ enum { FOLD_MAX_BYTES = 1 << 20 };
 
 static bool foldable(const qcc_op *op) {
   /* ONNX Runtime keeps DQ of constants for its QDQ fusion; a Q of a constant weight folds. */
-  if (op->konst || !op->def->eval || qcc_op_is(op, "DequantizeLinear"))
+  if (op->konst || !op->def->eval || qcc_op_is(op, QCC_OP_DequantizeLinear))
     return false;
   for (uint32_t i = 0; i < op->num_operands; ++i) {
     const qcc_value *v = op->operands[i].value;
@@ -102,31 +102,15 @@ qcc_status qcc_constant_fold_run(qcc_graph *g, qcc_diag *diag) {
   (void)diag;
   for (qcc_op *op = g->first, *next; op; op = next) {
     next = op->next; /* folding only inserts Constants before `op` and erases `op` */
-    if (qcc_op_is(op, "Identity"))
+    if (qcc_op_is(op, QCC_OP_Identity))
       remove_identity(op);
     else if (foldable(op))
       fold_op(g, op);
   }
-  qcc_erase_dead_ops(g);
+  qcc_graph_erase_dead_ops(g);
   /* Operands that became constants can make shape rules more precise (a Reshape whose shape
    * operand is now known); keep the old types where a rule has nothing better to say. */
-  qcc_diag *quiet = qcc_diag_create(NULL);
-  if (!quiet)
-    return QCC_ERR_NOMEM;
-  qcc_graph_for_each_op(g, op) {
-    qcc_type inferred[FOLD_MAX_ARITY];
-    if (op->num_results > FOLD_MAX_ARITY || qcc_op_infer(op, g->arena, quiet, inferred) != QCC_OK)
-      continue;
-    for (uint32_t r = 0; r < op->num_results; ++r) {
-      qcc_value *v = op->results[r];
-      if (!qcc_type_refines(inferred[r], v->type))
-        continue;
-      inferred[r].quant = v->type.quant;
-      v->type = inferred[r];
-    }
-  }
-  qcc_diag_destroy(quiet);
-  return QCC_OK;
+  return qcc_graph_refine_types(g);
 }
 
 const qcc_pass qcc_pass_constant_fold = {.name = "constant-fold", .run = qcc_constant_fold_run};

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ir/op_registry.h"
+#include "ir/ops/gemm.h"
 #include "ir/verifier.h"
 #include "passes/qdq_match.h"
 
@@ -22,14 +23,6 @@ static qcc_value *zero_point_of(qcc_graph *g, const qcc_op *qdq, qcc_op *before)
   return c ? c->results[0] : NULL;
 }
 
-/* Runs an op's shape rule without reporting: a rejected candidate is not an error of the model. */
-static bool infer_quietly(qcc_op *op) {
-  qcc_diag *quiet = qcc_diag_create(NULL);
-  qcc_status st = quiet ? qcc_infer_op_types(op, quiet) : QCC_ERR_NOMEM;
-  qcc_diag_destroy(quiet);
-  return st == QCC_OK;
-}
-
 /* Moves the uses, the name and the quantization annotation of `anchor`'s result onto `fresh`,
  * then erases `anchor`. */
 static void take_over(qcc_op *anchor, qcc_value *fresh) {
@@ -42,16 +35,14 @@ static void take_over(qcc_op *anchor, qcc_value *fresh) {
   qcc_value_rename(fresh, name);
 }
 
-/* Creates `def_name` at `q`'s position, re-homes q's result name and uses onto it, and erases q
- * and `center`. Returns the new op, or NULL (graph unchanged) when the op is unknown or its shape
- * rule rejects the operands. */
-static qcc_op *replace_with(qcc_graph *g, qcc_op *center, qcc_op *q, const char *def_name,
+/* Creates an op of kind `kind` at `q`'s position, re-homes q's result name and uses onto it, and
+ * erases q and `center`. Returns the new op, or NULL (graph unchanged) when its shape rule rejects
+ * the operands. */
+static qcc_op *replace_with(qcc_graph *g, qcc_op *center, qcc_op *q, qcc_op_kind kind,
                             qcc_value *const *operands, uint32_t n, const qcc_attr *attrs,
                             uint32_t n_attrs) {
-  const qcc_op_def *def = qcc_op_lookup(def_name);
+  const qcc_op_def *def = qcc_op_get(kind);
   qcc_op *anchor = q ? q : center;
-  if (!def)
-    return NULL;
   for (uint32_t i = 0; i < n; ++i)
     if (!operands[i] && i < def->min_operands)
       return NULL;
@@ -66,7 +57,7 @@ static qcc_op *replace_with(qcc_graph *g, qcc_op *center, qcc_op *q, const char 
   qcc_op *fused = qcc_op_create(g, &spec, anchor);
   if (!fused)
     return NULL;
-  if (!infer_quietly(fused)) {
+  if (!qcc_op_reinfer_quietly(fused)) {
     qcc_op_erase(fused);
     return NULL;
   }
@@ -95,7 +86,7 @@ static bool is_8bit(qcc_elem e) { return e == QCC_U8 || e == QCC_I8; }
  * there through convert_s8_to_u8 below. */
 static bool activation_ok(qcc_elem e) { return e == QCC_U8; }
 
-static qcc_op *fuse_conv_like(qcc_graph *g, qcc_op *op, const char *qop) {
+static qcc_op *fuse_conv_like(qcc_graph *g, qcc_op *op, qcc_op_kind qop) {
   qcc_op *dx = qcc_match_dq_operand(op, 0), *dw = qcc_match_dq_operand(op, 1);
   qcc_op *q = qcc_match_single_q_consumer(op);
   if (!dx || !dw || !q)
@@ -122,7 +113,7 @@ static qcc_op *fuse_conv_like(qcc_graph *g, qcc_op *op, const char *qop) {
 /* True when some consumer of `v` is a QuantizeLinear. */
 static bool has_q_user(const qcc_value *v) {
   for (const qcc_use *u = v->first_use; u; u = u->next)
-    if (qcc_op_is(u->user, "QuantizeLinear"))
+    if (qcc_op_is(u->user, QCC_OP_QuantizeLinear))
       return true;
   return false;
 }
@@ -137,7 +128,7 @@ static qcc_op *fuse_gemm(qcc_graph *g, qcc_op *op) {
   qcc_value *bias = NULL;
   if (qcc_op_operand(op, 2)) {
     qcc_op *dc = qcc_match_dq_operand(op, 2);
-    if (!dc || qcc_qdq_int_elem(dc) != QCC_I32 || qcc_op_attr_float(op, "beta", 1.0f) != 1.0f)
+    if (!dc || qcc_qdq_int_elem(dc) != QCC_I32 || qcc_gemm_params_read(op).beta != 1.0f)
       return NULL;
     bias = qcc_op_operand(dc, 0);
   }
@@ -163,10 +154,10 @@ static qcc_op *fuse_gemm(qcc_graph *g, qcc_op *op) {
     if (a)
       attrs[n_attrs++] = *a;
   }
-  return replace_with(g, op, q, "QGemm", ops, n, attrs, n_attrs);
+  return replace_with(g, op, q, QCC_OP_QGemm, ops, n, attrs, n_attrs);
 }
 
-static qcc_op *fuse_binary(qcc_graph *g, qcc_op *op, const char *qop) {
+static qcc_op *fuse_binary(qcc_graph *g, qcc_op *op, qcc_op_kind qop) {
   qcc_op *da = qcc_match_dq_operand(op, 0), *db = qcc_match_dq_operand(op, 1);
   qcc_op *q = qcc_match_single_q_consumer(op);
   if (!da || !db || !q)
@@ -183,7 +174,7 @@ static qcc_op *fuse_binary(qcc_graph *g, qcc_op *op, const char *qop) {
 
 /* DQ -> op -> Q with one input, mapped to a com.microsoft QLinear op taking
  * (X, x_scale, x_zp, y_scale, y_zp) and the op's own attributes. */
-static qcc_op *fuse_unary(qcc_graph *g, qcc_op *op, const char *qop, bool add_channels_last) {
+static qcc_op *fuse_unary(qcc_graph *g, qcc_op *op, qcc_op_kind qop, bool add_channels_last) {
   qcc_op *dx = qcc_match_dq_operand(op, 0);
   qcc_op *q = qcc_match_single_q_consumer(op);
   if (!dx || !q || op->num_operands != 1)
@@ -218,7 +209,7 @@ static qcc_op *fuse_concat(qcc_graph *g, qcc_op *op) {
     if (!d || qcc_qdq_int_elem(d) != e || !push_dq(g, d, q, ops, &n))
       return NULL;
   }
-  return replace_with(g, op, q, "QLinearConcat", ops, n, op->attrs, op->num_attrs);
+  return replace_with(g, op, q, QCC_OP_QLinearConcat, ops, n, op->attrs, op->num_attrs);
 }
 
 /* Data movement between a DQ and a Q with identical constant parameters runs on the integers
@@ -234,9 +225,9 @@ static qcc_op *drop_qdq_around(qcc_graph *g, qcc_op *op) {
     return NULL;
   qcc_value *old_operand = qcc_op_operand(op, 0);
   qcc_op_set_operand(op, 0, qcc_op_operand(dx, 0));
-  if (!infer_quietly(op)) {
+  if (!qcc_op_reinfer_quietly(op)) {
     qcc_op_set_operand(op, 0, old_operand);
-    infer_quietly(op);
+    qcc_op_reinfer_quietly(op);
     return NULL;
   }
   take_over(q, op->results[0]);
@@ -252,7 +243,7 @@ static bool remove_redundant_activation(qcc_op *op) {
   if (!q || !qcc_qdq_scalar_params(q, &s, &z))
     return false;
   qcc_elem_int_range(qcc_qdq_int_elem(q), &lo, &hi);
-  if (qcc_op_is(op, "Relu")) {
+  if (qcc_op_is(op, QCC_OP_Relu)) {
     if (z != lo)
       return false;
   } else {
@@ -260,8 +251,10 @@ static bool remove_redundant_activation(qcc_op *op) {
     const qcc_value *vmin = qcc_op_operand(op, 1), *vmax = qcc_op_operand(op, 2);
     if ((vmin && !qcc_const_scalar(vmin, &mn)) || (vmax && !qcc_const_scalar(vmax, &mx)))
       return false;
-    mn = qcc_op_attr(op, "min") ? qcc_op_attr_float(op, "min", 0) : mn;
-    mx = qcc_op_attr(op, "max") ? qcc_op_attr_float(op, "max", 0) : mx;
+    if (qcc_op_attr(op, "min"))
+      mn = qcc_op_attr_float(op, "min");
+    if (qcc_op_attr(op, "max"))
+      mx = qcc_op_attr_float(op, "max");
     float qlo = (float)(s * (double)(lo - z)), qhi = (float)(s * (double)(hi - z));
     if (!((float)mn - qlo <= FLT_EPSILON && qhi - (float)mx <= FLT_EPSILON))
       return false;
@@ -277,11 +270,11 @@ static bool remove_redundant_activation(qcc_op *op) {
  * in that domain, so qcc does the same before fusing. */
 static void convert_s8_to_u8(qcc_graph *g) {
   for (qcc_op *q = g->first; q; q = q->next) {
-    if (!qcc_op_is(q, "QuantizeLinear") || q->results[0]->type.elem != QCC_I8)
+    if (!qcc_op_is(q, QCC_OP_QuantizeLinear) || q->results[0]->type.elem != QCC_I8)
       continue;
     qcc_value *qv = q->results[0];
     const qcc_use *u = qv->first_use;
-    if (!u || u->next || u->index != 0 || !qcc_op_is(u->user, "DequantizeLinear") ||
+    if (!u || u->next || u->index != 0 || !qcc_op_is(u->user, QCC_OP_DequantizeLinear) ||
         qcc_value_is_graph_output(qv))
       continue;
     qcc_op *dq = u->user;
@@ -303,7 +296,7 @@ static void convert_s8_to_u8(qcc_graph *g) {
     qcc_op_set_operand(q, 2, zero->results[0]);
     qcc_op_set_operand(dq, 2, zero->results[0]);
     qv->type.quant = NULL;
-    if (!infer_quietly(q) || !infer_quietly(dq)) {
+    if (!qcc_op_reinfer_quietly(q) || !qcc_op_reinfer_quietly(dq)) {
       /* Cannot happen for a verified graph; leave the pair as it was. */
       qcc_op_set_operand(q, 2, old_qz);
       qcc_op_set_operand(dq, 2, old_dqz);
@@ -317,8 +310,8 @@ static void convert_s8_to_u8(qcc_graph *g) {
  * integer values of the fused graph print with their scale and zero point. */
 static void annotate_quantization(qcc_graph *g) {
   qcc_graph_for_each_op(g, op) {
-    bool is_q = qcc_op_is(op, "QuantizeLinear");
-    if (!is_q && !qcc_op_is(op, "DequantizeLinear"))
+    bool is_q = qcc_op_is(op, QCC_OP_QuantizeLinear);
+    if (!is_q && !qcc_op_is(op, QCC_OP_DequantizeLinear))
       continue;
     qcc_value *v = is_q ? op->results[0] : op->operands[0].value;
     if (v->type.quant || (!is_q && !(v->def && v->def->konst)))
@@ -343,47 +336,47 @@ qcc_status qcc_qdq_fusion_run(qcc_graph *g, qcc_diag *diag) {
   annotate_quantization(g);
   for (qcc_op *op = g->first, *next; op; op = next) {
     next = op->next;
-    if ((qcc_op_is(op, "Relu") || qcc_op_is(op, "Clip")) && op->operands[0].value &&
+    if ((qcc_op_is(op, QCC_OP_Relu) || qcc_op_is(op, QCC_OP_Clip)) && op->operands[0].value &&
         op->operands[0].value->type.elem == QCC_F32)
       remove_redundant_activation(op);
   }
-  static const char *const movement[] = {"MaxPool", "Reshape",   "Flatten", "Transpose",
-                                         "Squeeze", "Unsqueeze", "Resize",  "Gather"};
   for (qcc_op *op = g->first, *next; op; op = next) {
     next = op->next;
     /* A rewrite erases the op and its Q, which may sit after other candidates: resume right
      * after the op's predecessor, which no rewrite removes. */
     qcc_op *prev = op->prev;
-    const char *name = op->def->name;
     qcc_op *done = NULL;
-    if (strcmp(name, "Conv") == 0)
-      done = fuse_conv_like(g, op, "QLinearConv");
-    else if (strcmp(name, "MatMul") == 0)
-      done = fuse_conv_like(g, op, "QLinearMatMul");
-    else if (strcmp(name, "Gemm") == 0)
-      done = fuse_gemm(g, op);
-    else if (strcmp(name, "Add") == 0)
-      done = fuse_binary(g, op, "QLinearAdd");
-    else if (strcmp(name, "Mul") == 0)
-      done = fuse_binary(g, op, "QLinearMul");
-    else if (strcmp(name, "GlobalAveragePool") == 0)
-      done = fuse_unary(g, op, "QLinearGlobalAveragePool", true);
-    else if (strcmp(name, "AveragePool") == 0)
-      done = fuse_unary(g, op, "QLinearAveragePool", true);
-    else if (strcmp(name, "Sigmoid") == 0)
-      done = fuse_unary(g, op, "QLinearSigmoid", false);
-    else if (strcmp(name, "LeakyRelu") == 0)
-      done = fuse_unary(g, op, "QLinearLeakyRelu", false);
-    else if (strcmp(name, "Concat") == 0)
-      done = fuse_concat(g, op);
-    else
-      for (size_t i = 0; i < sizeof movement / sizeof movement[0]; ++i)
-        if (strcmp(name, movement[i]) == 0 && op->num_results == 1)
-          done = drop_qdq_around(g, op);
+    switch (op->def->kind) {
+    case QCC_OP_Conv: done = fuse_conv_like(g, op, QCC_OP_QLinearConv); break;
+    case QCC_OP_MatMul: done = fuse_conv_like(g, op, QCC_OP_QLinearMatMul); break;
+    case QCC_OP_Gemm: done = fuse_gemm(g, op); break;
+    case QCC_OP_Add: done = fuse_binary(g, op, QCC_OP_QLinearAdd); break;
+    case QCC_OP_Mul: done = fuse_binary(g, op, QCC_OP_QLinearMul); break;
+    case QCC_OP_GlobalAveragePool:
+      done = fuse_unary(g, op, QCC_OP_QLinearGlobalAveragePool, true);
+      break;
+    case QCC_OP_AveragePool: done = fuse_unary(g, op, QCC_OP_QLinearAveragePool, true); break;
+    case QCC_OP_Sigmoid: done = fuse_unary(g, op, QCC_OP_QLinearSigmoid, false); break;
+    case QCC_OP_LeakyRelu: done = fuse_unary(g, op, QCC_OP_QLinearLeakyRelu, false); break;
+    case QCC_OP_Concat: done = fuse_concat(g, op); break;
+    /* Data movement: exact on the integers. */
+    case QCC_OP_MaxPool:
+    case QCC_OP_Reshape:
+    case QCC_OP_Flatten:
+    case QCC_OP_Transpose:
+    case QCC_OP_Squeeze:
+    case QCC_OP_Unsqueeze:
+    case QCC_OP_Resize:
+    case QCC_OP_Gather:
+      if (op->num_results == 1)
+        done = drop_qdq_around(g, op);
+      break;
+    default: break;
+    }
     if (done)
       next = prev ? prev->next : g->first;
   }
-  qcc_erase_dead_ops(g);
+  qcc_graph_erase_dead_ops(g);
   return QCC_OK;
 }
 

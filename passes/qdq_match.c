@@ -2,25 +2,14 @@
 
 #include <string.h>
 
+#include "ir/graph_util.h"
 #include "ir/op_registry.h"
 #include "ir/tensor.h"
 #include "ir/verifier.h"
 
-bool qcc_op_is(const qcc_op *op, const char *name) {
-  return op && strcmp(op->def->name, name) == 0;
-}
-
-bool qcc_value_is_graph_output(const qcc_value *v) {
-  const qcc_graph *g = v->graph;
-  for (uint32_t i = 0; i < g->num_outputs; ++i)
-    if (g->outputs[i] == v)
-      return true;
-  return false;
-}
-
 qcc_op *qcc_match_dq_operand(const qcc_op *op, uint32_t i) {
   const qcc_value *v = qcc_op_operand(op, i);
-  return v && qcc_op_is(v->def, "DequantizeLinear") ? v->def : NULL;
+  return v && qcc_op_is(v->def, QCC_OP_DequantizeLinear) ? v->def : NULL;
 }
 
 qcc_op *qcc_match_single_q_consumer(const qcc_op *op) {
@@ -30,21 +19,11 @@ qcc_op *qcc_match_single_q_consumer(const qcc_op *op) {
   if (!v->first_use || v->first_use->next || qcc_value_is_graph_output(v))
     return NULL;
   qcc_op *user = v->first_use->user;
-  return qcc_op_is(user, "QuantizeLinear") && v->first_use->index == 0 ? user : NULL;
-}
-
-bool qcc_const_scalar(const qcc_value *v, double *out) {
-  const qcc_const *k = qcc_value_const(v);
-  int64_t n;
-  if (!k || !qcc_type_numel(k->type, &n) || n != 1)
-    return false;
-  qcc_tensor t = {.elem = k->type.elem, .numel = 1, .data = (void *)k->data};
-  *out = qcc_tensor_get_f64(&t, 0);
-  return true;
+  return qcc_op_is(user, QCC_OP_QuantizeLinear) && v->first_use->index == 0 ? user : NULL;
 }
 
 qcc_elem qcc_qdq_int_elem(const qcc_op *qdq) {
-  if (qcc_op_is(qdq, "QuantizeLinear"))
+  if (qcc_op_is(qdq, QCC_OP_QuantizeLinear))
     return qdq->results[0]->type.elem;
   return qdq->operands[0].value->type.elem;
 }
@@ -70,7 +49,7 @@ const qcc_quant *qcc_quant_of_qdq(qcc_graph *g, const qcc_op *qdq, qcc_type t) {
     return NULL;
   int32_t axis = QCC_PER_TENSOR;
   if (n > 1) {
-    int64_t a = qcc_op_attr_int(qdq, "axis", 1);
+    int64_t a = qcc_op_attr_int(qdq, "axis");
     if (a < 0)
       a += t.rank;
     if (a < 0 || a >= t.rank)
@@ -95,21 +74,4 @@ const qcc_quant *qcc_quant_of_qdq(qcc_graph *g, const qcc_op *qdq, qcc_type t) {
   bool ok = quiet && qcc_verify_quant(t, (qcc_loc){0}, quiet) == QCC_OK;
   qcc_diag_destroy(quiet);
   return ok ? q : NULL;
-}
-
-static bool op_is_dead(const qcc_op *op) {
-  for (uint32_t r = 0; r < op->num_results; ++r)
-    if (qcc_value_has_uses(op->results[r]) || qcc_value_is_graph_output(op->results[r]))
-      return false;
-  return true;
-}
-
-void qcc_erase_dead_ops(qcc_graph *g) {
-  /* Walking backwards frees producers after their last consumer in one sweep. */
-  for (qcc_op *op = g->last; op;) {
-    qcc_op *prev = op->prev;
-    if (op_is_dead(op))
-      qcc_op_erase(op);
-    op = prev;
-  }
 }

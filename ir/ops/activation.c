@@ -17,22 +17,15 @@ typedef enum {
 } act_kind;
 
 static act_kind kind_of(const qcc_op *op) {
-  static const struct {
-    const char *name;
-    act_kind kind;
-  } table[] = {
-      {"Relu", ACT_RELU},
-      {"LeakyRelu", ACT_LEAKY_RELU},
-      {"Sigmoid", ACT_SIGMOID},
-      {"HardSigmoid", ACT_HARD_SIGMOID},
-      {"HardSwish", ACT_HARD_SWISH},
-      {"Tanh", ACT_TANH},
-      {"Exp", ACT_EXP},
-  };
-  for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i)
-    if (strcmp(op->def->name, table[i].name) == 0)
-      return table[i].kind;
-  return ACT_RELU;
+  switch (op->def->kind) {
+  case QCC_OP_LeakyRelu: return ACT_LEAKY_RELU;
+  case QCC_OP_Sigmoid: return ACT_SIGMOID;
+  case QCC_OP_HardSigmoid: return ACT_HARD_SIGMOID;
+  case QCC_OP_HardSwish: return ACT_HARD_SWISH;
+  case QCC_OP_Tanh: return ACT_TANH;
+  case QCC_OP_Exp: return ACT_EXP;
+  default: return ACT_RELU;
+  }
 }
 
 static bool is_int_elem(qcc_elem e) {
@@ -89,7 +82,7 @@ static qcc_status unary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
       ys[i] = xs[i] < 0.0f ? 0.0f : xs[i];
     break;
   case ACT_LEAKY_RELU:
-    alpha = qcc_op_attr_float(op, "alpha", 0.01f);
+    alpha = qcc_op_attr_float(op, "alpha");
     for (int64_t i = 0; i < n; ++i)
       ys[i] = xs[i] < 0.0f ? alpha * xs[i] : xs[i];
     break;
@@ -98,8 +91,8 @@ static qcc_status unary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
       ys[i] = sigmoid(xs[i]);
     break;
   case ACT_HARD_SIGMOID:
-    alpha = qcc_op_attr_float(op, "alpha", 0.2f);
-    beta = qcc_op_attr_float(op, "beta", 0.5f);
+    alpha = qcc_op_attr_float(op, "alpha");
+    beta = qcc_op_attr_float(op, "beta");
     for (int64_t i = 0; i < n; ++i)
       ys[i] = fmaxf(0.0f, fminf(1.0f, alpha * xs[i] + beta));
     break;
@@ -120,10 +113,10 @@ static qcc_status unary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
   return QCC_OK;
 }
 
-#define UNARY_DEF(var, opname, infer_fn, attr_table)                                               \
-  static const qcc_op_def var = {                                                                  \
-      .name = opname,                                                                              \
-      .domain = "",                                                                                \
+#define UNARY_DEF(k, infer_fn, attr_table)                                                         \
+  const qcc_op_def qcc_op_def_##k = {                                                              \
+      .kind = QCC_OP_##k,                                                                          \
+      QCC_OP_NAMES(k),                                                                             \
       .min_operands = 1,                                                                           \
       .max_operands = 1,                                                                           \
       .min_results = 1,                                                                            \
@@ -133,15 +126,14 @@ static qcc_status unary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
       .eval = unary_eval,                                                                          \
   }
 
-UNARY_DEF(relu_def, "Relu", relu_infer, QCC_NO_ATTRS);
-UNARY_DEF(leaky_relu_def, "LeakyRelu", float_unary_infer,
-          QCC_ATTRS({"alpha", QCC_ATTR_FLOAT, false}));
-UNARY_DEF(sigmoid_def, "Sigmoid", float_unary_infer, QCC_NO_ATTRS);
-UNARY_DEF(hard_sigmoid_def, "HardSigmoid", float_unary_infer,
-          QCC_ATTRS({"alpha", QCC_ATTR_FLOAT, false}, {"beta", QCC_ATTR_FLOAT, false}));
-UNARY_DEF(hard_swish_def, "HardSwish", float_unary_infer, QCC_NO_ATTRS);
-UNARY_DEF(tanh_def, "Tanh", float_unary_infer, QCC_NO_ATTRS);
-UNARY_DEF(exp_def, "Exp", float_unary_infer, QCC_NO_ATTRS);
+UNARY_DEF(Relu, relu_infer, QCC_NO_ATTRS);
+UNARY_DEF(LeakyRelu, float_unary_infer, QCC_ATTRS(QCC_ATTR_F("alpha", 0.01f)));
+UNARY_DEF(Sigmoid, float_unary_infer, QCC_NO_ATTRS);
+UNARY_DEF(HardSigmoid, float_unary_infer,
+          QCC_ATTRS(QCC_ATTR_F("alpha", 0.2f), QCC_ATTR_F("beta", 0.5f)));
+UNARY_DEF(HardSwish, float_unary_infer, QCC_NO_ATTRS);
+UNARY_DEF(Tanh, float_unary_infer, QCC_NO_ATTRS);
+UNARY_DEF(Exp, float_unary_infer, QCC_NO_ATTRS);
 
 /* ---- Clip: bounds from operands 1/2 (opset 11+) or attributes min/max (opset 6) ---- */
 
@@ -179,8 +171,8 @@ static qcc_status clip_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   out[0] = y;
   const qcc_attr *lo_a = qcc_op_attr(op, "min"), *hi_a = qcc_op_attr(op, "max");
   if (x->elem == QCC_F32) {
-    float lo = lo_t ? ((const float *)lo_t->data)[0] : qcc_op_attr_float(op, "min", -FLT_MAX);
-    float hi = hi_t ? ((const float *)hi_t->data)[0] : qcc_op_attr_float(op, "max", FLT_MAX);
+    float lo = lo_t ? ((const float *)lo_t->data)[0] : qcc_op_attr_float(op, "min");
+    float hi = hi_t ? ((const float *)hi_t->data)[0] : qcc_op_attr_float(op, "max");
     const float *xs = x->data;
     float *ys = y->data;
     /* Comparisons (not fminf/fmaxf) so NaN inputs stay NaN; min > max yields max. */
@@ -200,14 +192,14 @@ static qcc_status clip_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   if (lo_t)
     lo = qcc_tensor_get_i64(lo_t, 0);
   else if (lo_a) {
-    double f = ceil((double)qcc_op_attr_float(op, "min", 0.0f));
+    double f = ceil((double)qcc_op_attr_float(op, "min"));
     if (f > (double)lo)
       lo = f > (double)hi ? hi : (int64_t)f;
   }
   if (hi_t)
     hi = qcc_tensor_get_i64(hi_t, 0);
   else if (hi_a) {
-    double f = floor((double)qcc_op_attr_float(op, "max", 0.0f));
+    double f = floor((double)qcc_op_attr_float(op, "max"));
     if (f < (double)hi)
       hi = f < (double)lo ? lo : (int64_t)f;
   }
@@ -222,14 +214,14 @@ static qcc_status clip_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   return QCC_OK;
 }
 
-static const qcc_op_def clip_def = {
-    .name = "Clip",
-    .domain = "",
+const qcc_op_def qcc_op_def_Clip = {
+    .kind = QCC_OP_Clip,
+    QCC_OP_NAMES(Clip),
     .min_operands = 1,
     .max_operands = 3,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"min", QCC_ATTR_FLOAT, false}, {"max", QCC_ATTR_FLOAT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_F("min", -FLT_MAX), QCC_ATTR_F("max", FLT_MAX)),
     .infer = clip_infer,
     .eval = clip_eval,
 };
@@ -240,15 +232,17 @@ static const qcc_op_def clip_def = {
  * qcc-private attribute coerce_2d = 1. */
 
 static int64_t softmax_axis(const qcc_op *op) {
-  bool coerce = qcc_op_attr_int(op, "coerce_2d", 0) != 0;
-  return qcc_op_attr_int(op, "axis", coerce ? 1 : -1);
+  /* The registry default is opset 13's; before, an absent axis meant 1. */
+  if (qcc_op_attr_int(op, "coerce_2d") != 0 && !qcc_op_attr(op, "axis"))
+    return 1;
+  return qcc_op_attr_int(op, "axis");
 }
 
 static qcc_status softmax_infer(qcc_infer_ctx *ctx) {
   qcc_status st = qcc_infer_expect_elem(ctx, 0, QCC_F32);
   if (st != QCC_OK)
     return st;
-  int64_t coerce = qcc_op_attr_int(ctx->op, "coerce_2d", 0);
+  int64_t coerce = qcc_op_attr_int(ctx->op, "coerce_2d");
   if (coerce != 0 && coerce != 1)
     return qcc_infer_error(ctx, "coerce_2d must be 0 or 1");
   qcc_type x = qcc_operand_type(ctx, 0);
@@ -272,7 +266,7 @@ static qcc_status softmax_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_te
                           (int)x->rank);
   if (axis < 0)
     axis += x->rank;
-  bool coerce = qcc_op_attr_int(op, "coerce_2d", 0) != 0;
+  bool coerce = qcc_op_attr_int(op, "coerce_2d") != 0;
   qcc_tensor *y = qcc_eval_alloc(ctx, x->elem, x->rank, x->dims);
   if (!y)
     return QCC_ERR_INPUT;
@@ -311,19 +305,14 @@ static qcc_status softmax_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_te
   return QCC_OK;
 }
 
-static const qcc_op_def softmax_def = {
-    .name = "Softmax",
-    .domain = "",
+const qcc_op_def qcc_op_def_Softmax = {
+    .kind = QCC_OP_Softmax,
+    QCC_OP_NAMES(Softmax),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}, {"coerce_2d", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_I("axis", -1), QCC_ATTR_I("coerce_2d", 0)),
     .infer = softmax_infer,
     .eval = softmax_eval,
-};
-
-const qcc_op_def *const qcc_ops_activation[] = {
-    &relu_def,       &leaky_relu_def, &clip_def, &sigmoid_def, &hard_sigmoid_def,
-    &hard_swish_def, &tanh_def,       &exp_def,  &softmax_def, NULL,
 };

@@ -8,14 +8,12 @@
 typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV } binary_kind;
 
 static binary_kind kind_of(const qcc_op *op) {
-  const char *n = op->def->name;
-  if (strcmp(n, "Add") == 0)
-    return BIN_ADD;
-  if (strcmp(n, "Sub") == 0)
-    return BIN_SUB;
-  if (strcmp(n, "Mul") == 0)
-    return BIN_MUL;
-  return BIN_DIV;
+  switch (op->def->kind) {
+  case QCC_OP_Add: return BIN_ADD;
+  case QCC_OP_Sub: return BIN_SUB;
+  case QCC_OP_Mul: return BIN_MUL;
+  default: return BIN_DIV;
+  }
 }
 
 static bool binary_elem_supported(qcc_elem e) {
@@ -161,10 +159,10 @@ static qcc_status binary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   return QCC_OK;
 }
 
-#define BINARY_DEF(var, opname)                                                                    \
-  static const qcc_op_def var = {                                                                  \
-      .name = opname,                                                                              \
-      .domain = "",                                                                                \
+#define BINARY_DEF(k)                                                                              \
+  const qcc_op_def qcc_op_def_##k = {                                                              \
+      .kind = QCC_OP_##k,                                                                          \
+      QCC_OP_NAMES(k),                                                                             \
       .min_operands = 2,                                                                           \
       .max_operands = 2,                                                                           \
       .min_results = 1,                                                                            \
@@ -174,9 +172,7 @@ static qcc_status binary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
       .eval = binary_eval,                                                                         \
   }
 
-BINARY_DEF(add_def, "Add");
-BINARY_DEF(sub_def, "Sub");
-BINARY_DEF(mul_def, "Mul");
-BINARY_DEF(div_def, "Div");
-
-const qcc_op_def *const qcc_ops_binary[] = {&add_def, &sub_def, &mul_def, &div_def, NULL};
+BINARY_DEF(Add);
+BINARY_DEF(Sub);
+BINARY_DEF(Mul);
+BINARY_DEF(Div);

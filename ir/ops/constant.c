@@ -11,9 +11,9 @@ static qcc_status constant_infer(qcc_infer_ctx *ctx) {
   return QCC_OK;
 }
 
-static const qcc_op_def constant_def = {
-    .name = "Constant",
-    .domain = "",
+const qcc_op_def qcc_op_def_Constant = {
+    .kind = QCC_OP_Constant,
+    QCC_OP_NAMES(Constant),
     .min_operands = 0,
     .max_operands = 0,
     .min_results = 1,
@@ -38,9 +38,9 @@ static qcc_status identity_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_t
   return QCC_OK;
 }
 
-static const qcc_op_def identity_def = {
-    .name = "Identity",
-    .domain = "",
+const qcc_op_def qcc_op_def_Identity = {
+    .kind = QCC_OP_Identity,
+    QCC_OP_NAMES(Identity),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -49,6 +49,3 @@ static const qcc_op_def identity_def = {
     .infer = identity_infer,
     .eval = identity_eval,
 };
-
-/* Constant must stay first: qcc_op_constant() returns entry 0. */
-const qcc_op_def *const qcc_ops_constant[] = {&constant_def, &identity_def, NULL};

@@ -25,17 +25,14 @@ static void valid_range(int64_t in, int64_t out, int64_t stride, int64_t off, in
 
 static qcc_status conv_infer(qcc_infer_ctx *ctx) {
   const qcc_op *op = ctx->op;
-  for (uint32_t i = 0; i < 3; ++i) {
-    if (!qcc_has_operand(op, i))
-      continue;
-    qcc_status st = qcc_infer_expect_elem(ctx, i, QCC_F32);
-    if (st != QCC_OK)
-      return st;
-  }
+  qcc_status st = qcc_infer_expect_elems(ctx, 3, QCC_F32);
+  if (st != QCC_OK)
+    return st;
   qcc_type x = qcc_operand_type(ctx, 0), wt = qcc_operand_type(ctx, 1);
-  int64_t group = qcc_op_attr_int(op, "group", 1);
-  if (group < 1)
-    return qcc_infer_error(ctx, "group must be >= 1, not %lld", (long long)group);
+  int64_t group;
+  char err[200];
+  if (!qcc_conv_group_read(op, &qcc_window_rules_float, &group, err))
+    return qcc_infer_error(ctx, "%s", err);
   const int64_t *ks;
   uint32_t nk = qcc_op_attr_ints(op, "kernel_shape", &ks);
   int32_t rank = x.rank >= 0 ? x.rank : wt.rank >= 0 ? wt.rank : nk ? (int32_t)nk + 2 : -1;
@@ -50,9 +47,9 @@ static qcc_status conv_infer(qcc_infer_ctx *ctx) {
   int64_t kernel[MAX_SPATIAL];
   for (int32_t d = 0; d < nsp; ++d)
     kernel[d] = wt.rank >= 0 ? wt.dims[2 + d].size : -1;
-  qcc_window w;
-  if (!qcc_window_read(&w, op, &qcc_window_rules_float, nsp, kernel))
-    return qcc_infer_error(ctx, "%s", w.err);
+  qcc_conv_geom g;
+  if (!qcc_conv_geom_read(&g, op, &qcc_window_rules_float, nsp, kernel))
+    return qcc_infer_error(ctx, "%s", g.w.err);
 
   qcc_dim unknown = {.size = -1};
   qcc_dim m = wt.rank >= 0 ? wt.dims[0] : unknown;
@@ -74,16 +71,9 @@ static qcc_status conv_infer(qcc_infer_ctx *ctx) {
   qcc_dim dims[MAX_SPATIAL + 2];
   dims[0] = x.rank >= 0 ? x.dims[0] : unknown;
   dims[1] = m;
-  for (int32_t d = 0; d < nsp; ++d) {
-    dims[2 + d] = unknown;
-    int64_t in = x.rank >= 0 ? x.dims[2 + d].size : -1;
-    if (in < 0 || w.kernel[d] < 0)
-      continue;
-    int64_t out, pb, pe;
-    if (!qcc_window_out(&w, &qcc_window_rules_float, d, in, false, &out, &pb, &pe))
-      return qcc_infer_error(ctx, "%s", w.err);
-    dims[2 + d] = (qcc_dim){.size = out};
-  }
+  if (!qcc_window_infer_dims(&g.w, &qcc_window_rules_float, x.rank >= 0 ? x.dims + 2 : NULL, false,
+                             dims + 2))
+    return qcc_infer_error(ctx, "%s", g.w.err);
   return qcc_infer_set(ctx, 0, QCC_F32, rank, dims);
 }
 
@@ -97,36 +87,23 @@ static qcc_status conv_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
     return qcc_eval_error(ctx, "input and weights must have the same rank in [3, %d]",
                           MAX_SPATIAL + 2);
   int32_t nsp = x->rank - 2;
-  qcc_window w;
-  if (!qcc_window_read(&w, op, &qcc_window_rules_float, nsp, wt->dims + 2))
-    return qcc_eval_error(ctx, "%s", w.err);
-  int64_t group = qcc_op_attr_int(op, "group", 1);
+  qcc_conv_geom geom;
+  if (!qcc_conv_geom_read(&geom, op, &qcc_window_rules_float, nsp, wt->dims + 2))
+    return qcc_eval_error(ctx, "%s", geom.w.err);
+  int64_t group = geom.group;
   int64_t n_batch = x->dims[0], c_in = x->dims[1], m = wt->dims[0], cg = wt->dims[1];
-  if (group < 1 || m % group != 0 || c_in % group != 0 || c_in / group != cg)
+  if (m % group != 0 || c_in % group != 0 || c_in / group != cg)
     return qcc_eval_error(ctx, "channels (input %lld, weights %lld x %lld) do not match group %lld",
                           (long long)c_in, (long long)m, (long long)cg, (long long)group);
   if (b && (b->rank != 1 || b->dims[0] != m))
     return qcc_eval_error(ctx, "bias must be 1-D with %lld elements", (long long)m);
 
-  /* Normalize to 3 spatial dims (leading ones of size 1) so one loop nest serves all. */
-  int64_t ind[MAX_SPATIAL], kd[MAX_SPATIAL], outd[MAX_SPATIAL], st[MAX_SPATIAL], dl[MAX_SPATIAL],
-      pb[MAX_SPATIAL];
-  int64_t ydims[MAX_SPATIAL + 2] = {n_batch, m}, pe;
-  int32_t shift = MAX_SPATIAL - nsp;
-  for (int32_t d = 0; d < MAX_SPATIAL; ++d) {
-    ind[d] = kd[d] = outd[d] = st[d] = dl[d] = 1;
-    pb[d] = 0;
-  }
-  for (int32_t d = 0; d < nsp; ++d) {
-    int32_t e = d + shift;
-    ind[e] = x->dims[2 + d];
-    kd[e] = w.kernel[d];
-    st[e] = w.stride[d];
-    dl[e] = w.dilation[d];
-    if (!qcc_window_out(&w, &qcc_window_rules_float, d, ind[e], false, &outd[e], &pb[e], &pe))
-      return qcc_eval_error(ctx, "%s", w.err);
-    ydims[2 + d] = outd[e];
-  }
+  qcc_window3 n3;
+  int64_t ydims[MAX_SPATIAL + 2] = {n_batch, m};
+  if (!qcc_window_expand3(&geom.w, &qcc_window_rules_float, x->dims + 2, false, &n3, ydims + 2))
+    return qcc_eval_error(ctx, "%s", geom.w.err);
+  const int64_t *ind = n3.in, *kd = n3.kernel, *outd = n3.out, *st = n3.stride, *dl = n3.dilation,
+                *pb = n3.pad_begin;
   qcc_tensor *y = qcc_eval_alloc(ctx, QCC_F32, x->rank, ydims);
   if (!y)
     return QCC_ERR_INPUT;
@@ -184,16 +161,16 @@ static qcc_status conv_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   return QCC_OK;
 }
 
-static const qcc_op_def conv_def = {
-    .name = "Conv",
-    .domain = "",
+const qcc_op_def qcc_op_def_Conv = {
+    .kind = QCC_OP_Conv,
+    QCC_OP_NAMES(Conv),
     .min_operands = 2,
     .max_operands = 3,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"dilations", QCC_ATTR_INTS, false},
-                       {"group", QCC_ATTR_INT, false}, {"kernel_shape", QCC_ATTR_INTS, false},
-                       {"pads", QCC_ATTR_INTS, false}, {"strides", QCC_ATTR_INTS, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_S("auto_pad", "NOTSET"), QCC_ATTR_OPT("dilations", QCC_ATTR_INTS),
+                       QCC_ATTR_I("group", 1), QCC_ATTR_OPT("kernel_shape", QCC_ATTR_INTS),
+                       QCC_ATTR_OPT("pads", QCC_ATTR_INTS), QCC_ATTR_OPT("strides", QCC_ATTR_INTS)),
     .infer = conv_infer,
     .eval = conv_eval,
 };
@@ -203,9 +180,9 @@ static const qcc_op_def conv_def = {
 
 static qcc_status batchnorm_infer(qcc_infer_ctx *ctx) {
   const qcc_op *op = ctx->op;
-  if (qcc_op_attr_int(op, "training_mode", 0) != 0)
+  if (qcc_op_attr_int(op, "training_mode") != 0)
     return qcc_infer_error(ctx, "training mode is not supported (training_mode must be 0)");
-  if (qcc_op_attr_int(op, "spatial", 1) != 1)
+  if (qcc_op_attr_int(op, "spatial") != 1)
     return qcc_infer_error(ctx, "spatial = 0 (opset < 9 per-activation statistics) is not "
                                 "supported");
   if (op->num_results != 1)
@@ -235,7 +212,7 @@ static qcc_status batchnorm_infer(qcc_infer_ctx *ctx) {
 static qcc_status batchnorm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
                                  qcc_tensor **out) {
   const qcc_tensor *x = in[0];
-  if (qcc_op_attr_int(op, "training_mode", 0) != 0 || op->num_results != 1)
+  if (qcc_op_attr_int(op, "training_mode") != 0 || op->num_results != 1)
     return qcc_eval_error(ctx, "training mode is not supported");
   if (x->rank < 2)
     return qcc_eval_error(ctx, "input must have rank >= 2 (N x C x ...)");
@@ -244,7 +221,7 @@ static qcc_status batchnorm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_
     if (in[i]->elem != QCC_F32 || (i > 0 && (in[i]->rank != 1 || in[i]->dims[0] != c)))
       return qcc_eval_error(ctx, "operands must be f32, with 1-D parameters of %lld elements",
                             (long long)c);
-  float eps = qcc_op_attr_float(op, "epsilon", 1e-5f);
+  float eps = qcc_op_attr_float(op, "epsilon");
   qcc_tensor *y = qcc_eval_alloc(ctx, QCC_F32, x->rank, x->dims);
   if (!y)
     return QCC_ERR_INPUT;
@@ -265,17 +242,15 @@ static qcc_status batchnorm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_
   return QCC_OK;
 }
 
-static const qcc_op_def batchnorm_def = {
-    .name = "BatchNormalization",
-    .domain = "",
+const qcc_op_def qcc_op_def_BatchNormalization = {
+    .kind = QCC_OP_BatchNormalization,
+    QCC_OP_NAMES(BatchNormalization),
     .min_operands = 5,
     .max_operands = 5,
     .min_results = 1,
     .max_results = 5, /* accepted so the shape rule can reject training outputs clearly */
-    .attrs = QCC_ATTRS({"epsilon", QCC_ATTR_FLOAT, false}, {"momentum", QCC_ATTR_FLOAT, false},
-                       {"training_mode", QCC_ATTR_INT, false}, {"spatial", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_F("epsilon", 1e-5f), QCC_ATTR_F("momentum", 0.9f),
+                       QCC_ATTR_I("training_mode", 0), QCC_ATTR_I("spatial", 1)),
     .infer = batchnorm_infer,
     .eval = batchnorm_eval,
 };
-
-const qcc_op_def *const qcc_ops_conv[] = {&conv_def, &batchnorm_def, NULL};

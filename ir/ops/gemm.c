@@ -1,5 +1,7 @@
 /* Gemm (Y = alpha * A' * B' + beta * C) and MatMul (numpy matmul: 1-D operands are promoted
  * to matrices and the promoted dim is dropped again; leading batch dims broadcast). */
+#include "ir/ops/gemm.h"
+
 #include "ir/ops/op_util.h"
 
 #include <string.h>
@@ -150,9 +152,9 @@ static qcc_status matmul_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   return QCC_OK;
 }
 
-static const qcc_op_def matmul_def = {
-    .name = "MatMul",
-    .domain = "",
+const qcc_op_def qcc_op_def_MatMul = {
+    .kind = QCC_OP_MatMul,
+    QCC_OP_NAMES(MatMul),
     .min_operands = 2,
     .max_operands = 2,
     .min_results = 1,
@@ -164,19 +166,21 @@ static const qcc_op_def matmul_def = {
 
 /* ---- Gemm ---- */
 
-static qcc_status gemm_infer(qcc_infer_ctx *ctx) {
-  const qcc_op *op = ctx->op;
-  for (uint32_t i = 0; i < 3; ++i) {
-    if (!qcc_has_operand(op, i))
-      continue;
-    qcc_status st = qcc_infer_expect_elem(ctx, i, QCC_F32);
-    if (st != QCC_OK)
-      return st;
-  }
-  qcc_type a = qcc_operand_type(ctx, 0), b = qcc_operand_type(ctx, 1);
+qcc_gemm_params qcc_gemm_params_read(const qcc_op *op) {
+  return (qcc_gemm_params){
+      .trans_a = qcc_op_attr_int(op, "transA") != 0,
+      .trans_b = qcc_op_attr_int(op, "transB") != 0,
+      .alpha = qcc_op_attr_float(op, "alpha"),
+      .beta = qcc_op_is(op, QCC_OP_Gemm) ? qcc_op_attr_float(op, "beta") : 1.0f,
+  };
+}
+
+qcc_status qcc_infer_gemm_dims(qcc_infer_ctx *ctx, uint32_t a_i, uint32_t b_i,
+                               const qcc_gemm_params *p, qcc_dim dims[2]) {
+  qcc_type a = qcc_operand_type(ctx, a_i), b = qcc_operand_type(ctx, b_i);
   if ((a.rank >= 0 && a.rank != 2) || (b.rank >= 0 && b.rank != 2))
     return qcc_infer_error(ctx, "A and B must be 2-D");
-  bool ta = qcc_op_attr_int(op, "transA", 0) != 0, tb = qcc_op_attr_int(op, "transB", 0) != 0;
+  bool ta = p->trans_a, tb = p->trans_b;
   qcc_dim unknown = {.size = -1};
   qcc_dim m = a.rank == 2 ? a.dims[ta ? 1 : 0] : unknown;
   qcc_dim ka = a.rank == 2 ? a.dims[ta ? 0 : 1] : unknown;
@@ -185,7 +189,27 @@ static qcc_status gemm_infer(qcc_infer_ctx *ctx) {
   if (ka.size >= 0 && kb.size >= 0 && ka.size != kb.size)
     return qcc_infer_error(ctx, "inner dimensions differ (%lld vs %lld)", (long long)ka.size,
                            (long long)kb.size);
-  qcc_dim dims[2] = {m, n};
+  dims[0] = m;
+  dims[1] = n;
+  return QCC_OK;
+}
+
+bool qcc_gemm_c_shape(const qcc_tensor *c, int64_t m, int64_t n, int64_t *rows, int64_t *cols) {
+  *cols = c->rank >= 1 ? c->dims[c->rank - 1] : 1;
+  *rows = c->rank == 2 ? c->dims[0] : 1;
+  return (*cols == 1 || *cols == n) && (*rows == 1 || *rows == m);
+}
+
+static qcc_status gemm_infer(qcc_infer_ctx *ctx) {
+  const qcc_op *op = ctx->op;
+  qcc_status st = qcc_infer_expect_elems(ctx, 3, QCC_F32);
+  if (st != QCC_OK)
+    return st;
+  qcc_gemm_params p = qcc_gemm_params_read(op);
+  qcc_dim dims[2];
+  st = qcc_infer_gemm_dims(ctx, 0, 1, &p, dims);
+  if (st != QCC_OK)
+    return st;
   if (qcc_has_operand(op, 2)) {
     qcc_type c = qcc_operand_type(ctx, 2);
     if (c.rank > 2)
@@ -212,21 +236,19 @@ static qcc_status gemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
     return qcc_eval_error(ctx, "operands must be f32");
   if (a->rank != 2 || b->rank != 2)
     return qcc_eval_error(ctx, "A and B must be 2-D");
-  bool ta = qcc_op_attr_int(op, "transA", 0) != 0, tb = qcc_op_attr_int(op, "transB", 0) != 0;
-  float alpha = qcc_op_attr_float(op, "alpha", 1.0f), beta = qcc_op_attr_float(op, "beta", 1.0f);
+  qcc_gemm_params prm = qcc_gemm_params_read(op);
+  bool ta = prm.trans_a, tb = prm.trans_b;
+  float alpha = prm.alpha, beta = prm.beta;
   int64_t m = a->dims[ta ? 1 : 0], k = a->dims[ta ? 0 : 1];
   int64_t kb = b->dims[tb ? 1 : 0], n = b->dims[tb ? 0 : 1];
   if (k != kb)
     return qcc_eval_error(ctx, "inner dimensions differ (%lld vs %lld)", (long long)k,
                           (long long)kb);
-  /* C broadcasts unidirectionally: its dims (right-aligned) are 1 or equal to the result's. */
   int64_t c_rows = 1, c_cols = 1;
   if (c) {
     if (c->rank > 2)
       return qcc_eval_error(ctx, "C must have rank <= 2");
-    c_cols = c->rank >= 1 ? c->dims[c->rank - 1] : 1;
-    c_rows = c->rank == 2 ? c->dims[0] : 1;
-    if ((c_cols != 1 && c_cols != n) || (c_rows != 1 && c_rows != m))
+    if (!qcc_gemm_c_shape(c, m, n, &c_rows, &c_cols))
       return qcc_eval_error(ctx, "C cannot be broadcast to [%lld, %lld]", (long long)m,
                             (long long)n);
   }
@@ -254,17 +276,15 @@ static qcc_status gemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   return QCC_OK;
 }
 
-static const qcc_op_def gemm_def = {
-    .name = "Gemm",
-    .domain = "",
+const qcc_op_def qcc_op_def_Gemm = {
+    .kind = QCC_OP_Gemm,
+    QCC_OP_NAMES(Gemm),
     .min_operands = 2,
     .max_operands = 3,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"alpha", QCC_ATTR_FLOAT, false}, {"beta", QCC_ATTR_FLOAT, false},
-                       {"transA", QCC_ATTR_INT, false}, {"transB", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_F("alpha", 1.0f), QCC_ATTR_F("beta", 1.0f), QCC_ATTR_I("transA", 0),
+                       QCC_ATTR_I("transB", 0)),
     .infer = gemm_infer,
     .eval = gemm_eval,
 };
-
-const qcc_op_def *const qcc_ops_gemm[] = {&gemm_def, &matmul_def, NULL};

@@ -1,23 +1,7 @@
 /* Indexing ops: Slice and Gather (element-type generic byte copies). */
-#include "ir/ops/op_util.h"
+#include "ir/ops/layout_util.h"
 
 #include <string.h>
-
-static const qcc_dim unknown_dim = {.size = -1, .sym = NULL};
-
-static qcc_status set_unknown_dims(qcc_infer_ctx *ctx, qcc_elem elem, int64_t rank) {
-  qcc_dim dims[QCC_MAX_RANK];
-  if (rank < 0) {
-    ctx->results[0] = qcc_type_unranked(elem);
-    return QCC_OK;
-  }
-  if (rank > QCC_MAX_RANK)
-    return qcc_infer_error(ctx, "result rank %lld exceeds the supported maximum %d",
-                           (long long)rank, QCC_MAX_RANK);
-  for (int64_t d = 0; d < rank; ++d)
-    dims[d] = unknown_dim;
-  return qcc_infer_set(ctx, 0, elem, (int32_t)rank, dims);
-}
 
 static qcc_status expect_index_operand(qcc_infer_ctx *ctx, uint32_t i, const char *what) {
   qcc_type t = qcc_operand_type(ctx, i);
@@ -123,7 +107,7 @@ static qcc_status slice_infer(qcc_infer_ctx *ctx) {
       known = known && qcc_infer_const_ints(ctx, 4, &a.steps, &a.nsteps);
   }
   if (x.rank < 0)
-    return set_unknown_dims(ctx, x.elem, -1);
+    return qcc_infer_unknown_dims(ctx, 0, x.elem, -1);
   if (!known) {
     /* Without constant axes any dim may be sliced; with them only those. */
     const int64_t *axes;
@@ -136,11 +120,11 @@ static qcc_status slice_infer(qcc_infer_ctx *ctx) {
         if (ax < 0 || ax >= x.rank)
           return qcc_infer_error(ctx, "axis %lld is out of range for rank %d", (long long)axes[i],
                                  (int)x.rank);
-        dims[ax] = unknown_dim;
+        dims[ax] = qcc_unknown_dim;
       }
       return qcc_infer_set(ctx, 0, x.elem, x.rank, dims);
     }
-    return set_unknown_dims(ctx, x.elem, x.rank);
+    return qcc_infer_unknown_dims(ctx, 0, x.elem, x.rank);
   }
   int64_t entry[QCC_MAX_RANK];
   const char *err = slice_check(&a, x.rank, entry);
@@ -150,7 +134,7 @@ static qcc_status slice_infer(qcc_infer_ctx *ctx) {
   for (int32_t d = 0; d < x.rank; ++d) {
     int64_t i = entry[d];
     if (i < 0 || x.dims[d].size < 0) {
-      dims[d] = i < 0 ? x.dims[d] : unknown_dim;
+      dims[d] = i < 0 ? x.dims[d] : qcc_unknown_dim;
       continue;
     }
     slice_axis s = slice_clamp(a.starts[i], a.ends[i], a.steps ? a.steps[i] : 1, x.dims[d].size);
@@ -233,15 +217,15 @@ static qcc_status slice_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
   return QCC_OK;
 }
 
-static const qcc_op_def slice_def = {
-    .name = "Slice",
-    .domain = "",
+const qcc_op_def qcc_op_def_Slice = {
+    .kind = QCC_OP_Slice,
+    QCC_OP_NAMES(Slice),
     .min_operands = 1,
     .max_operands = 5,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"starts", QCC_ATTR_INTS, false}, {"ends", QCC_ATTR_INTS, false},
-                       {"axes", QCC_ATTR_INTS, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_OPT("starts", QCC_ATTR_INTS), QCC_ATTR_OPT("ends", QCC_ATTR_INTS),
+                       QCC_ATTR_OPT("axes", QCC_ATTR_INTS)),
     .infer = slice_infer,
     .eval = slice_eval,
 };
@@ -255,9 +239,9 @@ static qcc_status gather_infer(qcc_infer_ctx *ctx) {
   if (x.rank == 0)
     return qcc_infer_error(ctx, "data must have rank >= 1");
   if (x.rank < 0 || idx.rank < 0)
-    return set_unknown_dims(ctx, x.elem, -1);
+    return qcc_infer_unknown_dims(ctx, 0, x.elem, -1);
   int32_t a;
-  qcc_status st = qcc_infer_axis(ctx, qcc_op_attr_int(ctx->op, "axis", 0), x.rank, &a);
+  qcc_status st = qcc_infer_axis(ctx, qcc_op_attr_int(ctx->op, "axis"), x.rank, &a);
   if (st != QCC_OK)
     return st;
   int32_t r = x.rank + idx.rank - 1;
@@ -278,7 +262,7 @@ static qcc_status gather_infer(qcc_infer_ctx *ctx) {
 static qcc_status gather_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
                               qcc_tensor **out) {
   const qcc_tensor *x = in[0], *ind = in[1];
-  int64_t axis = qcc_op_attr_int(op, "axis", 0);
+  int64_t axis = qcc_op_attr_int(op, "axis");
   if (x->rank == 0 || axis < -(int64_t)x->rank || axis >= x->rank)
     return qcc_eval_error(ctx, "axis %lld is out of range for rank %d", (long long)axis,
                           (int)x->rank);
@@ -325,16 +309,14 @@ static qcc_status gather_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   return QCC_OK;
 }
 
-static const qcc_op_def gather_def = {
-    .name = "Gather",
-    .domain = "",
+const qcc_op_def qcc_op_def_Gather = {
+    .kind = QCC_OP_Gather,
+    QCC_OP_NAMES(Gather),
     .min_operands = 2,
     .max_operands = 2,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_I("axis", 0)),
     .infer = gather_infer,
     .eval = gather_eval,
 };
-
-const qcc_op_def *const qcc_ops_indexing[] = {&slice_def, &gather_def, NULL};

@@ -44,6 +44,17 @@ qcc_status qcc_infer_expect_elem(qcc_infer_ctx *ctx, uint32_t i, qcc_elem elem) 
   return QCC_OK;
 }
 
+qcc_status qcc_infer_expect_elems(qcc_infer_ctx *ctx, uint32_t n, qcc_elem elem) {
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!qcc_has_operand(ctx->op, i))
+      continue;
+    qcc_status st = qcc_infer_expect_elem(ctx, i, elem);
+    if (st != QCC_OK)
+      return st;
+  }
+  return QCC_OK;
+}
+
 qcc_status qcc_infer_broadcast(qcc_infer_ctx *ctx, const qcc_type *types, uint32_t n, qcc_dim *out,
                                int32_t *rank) {
   int32_t r = 0;

@@ -24,6 +24,8 @@ qcc_status qcc_infer_set_static(qcc_infer_ctx *ctx, uint32_t i, qcc_elem elem, i
 qcc_status qcc_infer_same_as_operand0(qcc_infer_ctx *ctx);
 /* Checks operand i has element type `elem` (or, with any_float, f32/f16). */
 qcc_status qcc_infer_expect_elem(qcc_infer_ctx *ctx, uint32_t i, qcc_elem elem);
+/* Every operand present among the first n has element type `elem`. */
+qcc_status qcc_infer_expect_elems(qcc_infer_ctx *ctx, uint32_t n, qcc_elem elem);
 bool qcc_elem_is_float(qcc_elem e);
 /* Multidirectional (numpy) broadcast of the given types' shapes into `out` (rank in *rank). */
 qcc_status qcc_infer_broadcast(qcc_infer_ctx *ctx, const qcc_type *types, uint32_t n, qcc_dim *out,

@@ -14,7 +14,7 @@ enum { MAX_SPATIAL = 3 };
 
 /* ---- MaxPool / AveragePool ---- */
 
-static bool is_max_pool(const qcc_op *op) { return strcmp(op->def->name, "MaxPool") == 0; }
+static bool is_max_pool(const qcc_op *op) { return qcc_op_is(op, QCC_OP_MaxPool); }
 
 static bool pool_elem_supported(const qcc_op *op, qcc_elem e) {
   return e == QCC_F32 || (is_max_pool(op) && (e == QCC_I8 || e == QCC_U8));
@@ -26,12 +26,12 @@ static qcc_status pool_infer(qcc_infer_ctx *ctx) {
   if (!pool_elem_supported(op, x.elem))
     return qcc_infer_error(ctx, "element type %s is not supported", qcc_elem_name(x.elem));
   if (is_max_pool(op)) {
-    if ((uint64_t)qcc_op_attr_int(op, "storage_order", 0) > 1)
+    if ((uint64_t)qcc_op_attr_int(op, "storage_order") > 1)
       return qcc_infer_error(ctx, "storage_order must be 0 (row major) or 1 (column major)");
-  } else if ((uint64_t)qcc_op_attr_int(op, "count_include_pad", 0) > 1) {
+  } else if ((uint64_t)qcc_op_attr_int(op, "count_include_pad") > 1) {
     return qcc_infer_error(ctx, "count_include_pad must be 0 or 1");
   }
-  int64_t ceil_mode = qcc_op_attr_int(op, "ceil_mode", 0);
+  int64_t ceil_mode = qcc_op_attr_int(op, "ceil_mode");
   if (ceil_mode != 0 && ceil_mode != 1)
     return qcc_infer_error(ctx, "ceil_mode must be 0 or 1");
   const int64_t *ks;
@@ -48,19 +48,11 @@ static qcc_status pool_infer(qcc_infer_ctx *ctx) {
   if (!qcc_window_read(&w, op, &qcc_window_rules_float, (int32_t)nk, NULL))
     return qcc_infer_error(ctx, "%s", w.err);
   qcc_dim dims[MAX_SPATIAL + 2];
-  qcc_dim unknown = {.size = -1};
-  for (int32_t d = 0; d < rank; ++d)
-    dims[d] = x.rank >= 0 ? x.dims[d] : unknown;
-  for (int32_t d = 0; d < (int32_t)nk; ++d) {
-    int64_t in = dims[2 + d].size;
-    dims[2 + d] = unknown;
-    if (in < 0)
-      continue;
-    int64_t o, pb, pe;
-    if (!qcc_window_out(&w, &qcc_window_rules_float, d, in, ceil_mode != 0, &o, &pb, &pe))
-      return qcc_infer_error(ctx, "%s", w.err);
-    dims[2 + d] = (qcc_dim){.size = o};
-  }
+  for (int32_t d = 0; d < 2; ++d)
+    dims[d] = x.rank >= 0 ? x.dims[d] : (qcc_dim){.size = -1};
+  if (!qcc_window_infer_dims(&w, &qcc_window_rules_float, x.rank >= 0 ? x.dims + 2 : NULL,
+                             ceil_mode != 0, dims + 2))
+    return qcc_infer_error(ctx, "%s", w.err);
   qcc_status st = qcc_infer_set(ctx, 0, x.elem, rank, dims);
   if (st == QCC_OK && op->num_results > 1) /* MaxPool's Indices: flat offsets into X */
     st = qcc_infer_set(ctx, 1, QCC_I64, rank, dims);
@@ -97,35 +89,21 @@ static qcc_status pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   qcc_window w;
   if (!qcc_window_read(&w, op, &qcc_window_rules_float, nsp, NULL))
     return qcc_eval_error(ctx, "%s", w.err);
-  bool ceil_mode = qcc_op_attr_int(op, "ceil_mode", 0) != 0;
-  bool include_pad = qcc_op_attr_int(op, "count_include_pad", 0) != 0;
+  bool ceil_mode = qcc_op_attr_int(op, "ceil_mode") != 0;
+  bool include_pad = !is_max && qcc_op_attr_int(op, "count_include_pad") != 0;
 
-  /* Normalize to 3 spatial dims (leading ones of size 1). */
-  int64_t ind[MAX_SPATIAL], kd[MAX_SPATIAL], outd[MAX_SPATIAL], st[MAX_SPATIAL], dl[MAX_SPATIAL],
-      pb[MAX_SPATIAL], pe[MAX_SPATIAL];
+  qcc_window3 n3;
   int64_t ydims[MAX_SPATIAL + 2] = {x->dims[0], x->dims[1]};
-  int32_t shift = MAX_SPATIAL - nsp;
-  for (int32_t d = 0; d < MAX_SPATIAL; ++d) {
-    ind[d] = kd[d] = outd[d] = st[d] = dl[d] = 1;
-    pb[d] = pe[d] = 0;
-  }
-  for (int32_t d = 0; d < nsp; ++d) {
-    int32_t e = d + shift;
-    ind[e] = x->dims[2 + d];
-    kd[e] = w.kernel[d];
-    st[e] = w.stride[d];
-    dl[e] = w.dilation[d];
-    if (!qcc_window_out(&w, &qcc_window_rules_float, d, ind[e], ceil_mode, &outd[e], &pb[e],
-                        &pe[e]))
-      return qcc_eval_error(ctx, "%s", w.err);
-    ydims[2 + d] = outd[e];
-  }
+  if (!qcc_window_expand3(&w, &qcc_window_rules_float, x->dims + 2, ceil_mode, &n3, ydims + 2))
+    return qcc_eval_error(ctx, "%s", w.err);
+  const int64_t *ind = n3.in, *kd = n3.kernel, *outd = n3.out, *st = n3.stride, *dl = n3.dilation,
+                *pb = n3.pad_begin, *pe = n3.pad_end;
   qcc_tensor *y = qcc_eval_alloc(ctx, x->elem, x->rank, ydims);
   if (!y)
     return QCC_ERR_INPUT;
   out[0] = y;
   int64_t *indices = NULL;
-  bool col_major = qcc_op_attr_int(op, "storage_order", 0) == 1;
+  bool col_major = is_max && qcc_op_attr_int(op, "storage_order") == 1;
   if (op->num_results > 1) {
     if (!(out[1] = qcc_eval_alloc(ctx, QCC_I64, y->rank, y->dims)))
       return QCC_ERR_INPUT;
@@ -197,39 +175,40 @@ static qcc_status pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   return QCC_OK;
 }
 
-static const qcc_op_def max_pool_def = {
-    .name = "MaxPool",
-    .domain = "",
+const qcc_op_def qcc_op_def_MaxPool = {
+    .kind = QCC_OP_MaxPool,
+    QCC_OP_NAMES(MaxPool),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
     .max_results = 2, /* Y and the optional Indices */
-    .attrs = QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"ceil_mode", QCC_ATTR_INT, false},
-                       {"dilations", QCC_ATTR_INTS, false}, {"kernel_shape", QCC_ATTR_INTS, true},
-                       {"pads", QCC_ATTR_INTS, false}, {"storage_order", QCC_ATTR_INT, false},
-                       {"strides", QCC_ATTR_INTS, false}),
+    .attrs =
+        QCC_ATTRS(QCC_ATTR_S("auto_pad", "NOTSET"), QCC_ATTR_I("ceil_mode", 0),
+                  QCC_ATTR_OPT("dilations", QCC_ATTR_INTS),
+                  QCC_ATTR_REQ("kernel_shape", QCC_ATTR_INTS), QCC_ATTR_OPT("pads", QCC_ATTR_INTS),
+                  QCC_ATTR_I("storage_order", 0), QCC_ATTR_OPT("strides", QCC_ATTR_INTS)),
     .infer = pool_infer,
     .eval = pool_eval,
 };
 
-static const qcc_op_def average_pool_def = {
-    .name = "AveragePool",
-    .domain = "",
+const qcc_op_def qcc_op_def_AveragePool = {
+    .kind = QCC_OP_AveragePool,
+    QCC_OP_NAMES(AveragePool),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"ceil_mode", QCC_ATTR_INT, false},
-                       {"count_include_pad", QCC_ATTR_INT, false},
-                       {"dilations", QCC_ATTR_INTS, false}, {"kernel_shape", QCC_ATTR_INTS, true},
-                       {"pads", QCC_ATTR_INTS, false}, {"strides", QCC_ATTR_INTS, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_S("auto_pad", "NOTSET"), QCC_ATTR_I("ceil_mode", 0),
+                       QCC_ATTR_I("count_include_pad", 0), QCC_ATTR_OPT("dilations", QCC_ATTR_INTS),
+                       QCC_ATTR_REQ("kernel_shape", QCC_ATTR_INTS),
+                       QCC_ATTR_OPT("pads", QCC_ATTR_INTS), QCC_ATTR_OPT("strides", QCC_ATTR_INTS)),
     .infer = pool_infer,
     .eval = pool_eval,
 };
 
 /* ---- GlobalAveragePool / GlobalMaxPool: reduce every spatial dim to 1 ---- */
 
-static bool is_global_max(const qcc_op *op) { return strcmp(op->def->name, "GlobalMaxPool") == 0; }
+static bool is_global_max(const qcc_op *op) { return qcc_op_is(op, QCC_OP_GlobalMaxPool); }
 
 static qcc_status global_pool_infer(qcc_infer_ctx *ctx) {
   qcc_type x = qcc_operand_type(ctx, 0);
@@ -284,9 +263,9 @@ static qcc_status global_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qc
   return QCC_OK;
 }
 
-static const qcc_op_def global_average_pool_def = {
-    .name = "GlobalAveragePool",
-    .domain = "",
+const qcc_op_def qcc_op_def_GlobalAveragePool = {
+    .kind = QCC_OP_GlobalAveragePool,
+    QCC_OP_NAMES(GlobalAveragePool),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -296,9 +275,9 @@ static const qcc_op_def global_average_pool_def = {
     .eval = global_pool_eval,
 };
 
-static const qcc_op_def global_max_pool_def = {
-    .name = "GlobalMaxPool",
-    .domain = "",
+const qcc_op_def qcc_op_def_GlobalMaxPool = {
+    .kind = QCC_OP_GlobalMaxPool,
+    QCC_OP_NAMES(GlobalMaxPool),
     .min_operands = 1,
     .max_operands = 1,
     .min_results = 1,
@@ -340,8 +319,8 @@ static qcc_status reduce_mean_infer(qcc_infer_ctx *ctx) {
   if (st != QCC_OK)
     return st;
   qcc_type x = qcc_operand_type(ctx, 0);
-  bool keepdims = qcc_op_attr_int(op, "keepdims", 1) != 0;
-  bool noop = qcc_op_attr_int(op, "noop_with_empty_axes", 0) != 0;
+  bool keepdims = qcc_op_attr_int(op, "keepdims") != 0;
+  bool noop = qcc_op_attr_int(op, "noop_with_empty_axes") != 0;
   const int64_t *axes = NULL;
   int64_t n_axes = 0;
   if (qcc_has_operand(op, 1)) {
@@ -391,8 +370,8 @@ static qcc_status reduce_mean_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qc
   const qcc_tensor *at = op->num_operands > 1 ? in[1] : NULL;
   if (x->elem != QCC_F32)
     return qcc_eval_error(ctx, "element type %s is not supported", qcc_elem_name(x->elem));
-  bool keepdims = qcc_op_attr_int(op, "keepdims", 1) != 0;
-  bool noop = qcc_op_attr_int(op, "noop_with_empty_axes", 0) != 0;
+  bool keepdims = qcc_op_attr_int(op, "keepdims") != 0;
+  bool noop = qcc_op_attr_int(op, "noop_with_empty_axes") != 0;
   int64_t axes_buf[QCC_MAX_RANK];
   const int64_t *axes;
   int64_t n_axes;
@@ -463,20 +442,15 @@ static qcc_status reduce_mean_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qc
   return QCC_OK;
 }
 
-static const qcc_op_def reduce_mean_def = {
-    .name = "ReduceMean",
-    .domain = "",
+const qcc_op_def qcc_op_def_ReduceMean = {
+    .kind = QCC_OP_ReduceMean,
+    QCC_OP_NAMES(ReduceMean),
     .min_operands = 1,
     .max_operands = 2,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"axes", QCC_ATTR_INTS, false}, {"keepdims", QCC_ATTR_INT, false},
-                       {"noop_with_empty_axes", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_OPT("axes", QCC_ATTR_INTS), QCC_ATTR_I("keepdims", 1),
+                       QCC_ATTR_I("noop_with_empty_axes", 0)),
     .infer = reduce_mean_infer,
     .eval = reduce_mean_eval,
-};
-
-const qcc_op_def *const qcc_ops_pool[] = {
-    &max_pool_def,        &average_pool_def, &global_average_pool_def,
-    &global_max_pool_def, &reduce_mean_def,  NULL,
 };

@@ -12,26 +12,9 @@
 
 enum { MAX_SPATIAL = QCC_WINDOW_MAX_SPATIAL };
 
-/* Convolution geometry: the window attributes and the group count. */
-typedef struct conv_geom {
-  qcc_window w;
-  int32_t group;
-} conv_geom;
-
-/* Reads group and the window attributes for `nsp` spatial dims; `w_kernel` holds the weight's
- * spatial sizes (< 0 when unknown). On error g->w.err says why. */
-static bool conv_geom_read(const qcc_op *op, int32_t nsp, const int64_t *w_kernel, conv_geom *g) {
-  int64_t group = qcc_op_attr_int(op, "group", 1);
-  if (group < 1 || group > INT32_MAX) {
-    snprintf(g->w.err, sizeof g->w.err, "attribute 'group' must be positive");
-    return false;
-  }
-  g->group = (int32_t)group;
-  return qcc_window_read(&g->w, op, &qcc_window_rules_qconv, nsp, w_kernel);
-}
-
 /* Output size and leading pad of spatial dim i for input size `in` (both known). */
-static bool conv_geom_out(conv_geom *g, int32_t i, int64_t in, int64_t *out, int64_t *pad_begin) {
+static bool conv_geom_out(qcc_conv_geom *g, int32_t i, int64_t in, int64_t *out,
+                          int64_t *pad_begin) {
   int64_t pad_end;
   return qcc_window_out(&g->w, &qcc_window_rules_qconv, i, in, false, out, pad_begin, &pad_end);
 }
@@ -58,8 +41,8 @@ static qcc_status conv_infer_shape(qcc_infer_ctx *ctx, uint32_t xi, uint32_t wi,
   int64_t wk[MAX_SPATIAL];
   for (int32_t i = 0; i < nsp; ++i)
     wk[i] = w.rank >= 0 ? w.dims[2 + i].size : -1;
-  conv_geom g;
-  if (!conv_geom_read(ctx->op, nsp, wk, &g))
+  qcc_conv_geom g;
+  if (!qcc_conv_geom_read(&g, ctx->op, &qcc_window_rules_qconv, nsp, wk))
     return qcc_infer_error(ctx, "%s", g.w.err);
   qcc_dim m = w.rank >= 0 ? w.dims[0] : (qcc_dim){.size = -1};
   if (m.size >= 0 && m.size % g.group != 0)
@@ -72,15 +55,9 @@ static qcc_status conv_infer_shape(qcc_infer_ctx *ctx, uint32_t xi, uint32_t wi,
   qcc_dim dims[QCC_MAX_RANK];
   dims[0] = x.rank >= 0 ? x.dims[0] : (qcc_dim){.size = -1};
   dims[1] = m;
-  for (int32_t i = 0; i < nsp; ++i) {
-    dims[2 + i] = (qcc_dim){.size = -1};
-    int64_t in = x.rank >= 0 ? x.dims[2 + i].size : -1, o, pb;
-    if (in < 0 || g.w.kernel[i] < 0)
-      continue;
-    if (!conv_geom_out(&g, i, in, &o, &pb))
-      return qcc_infer_error(ctx, "%s", g.w.err);
-    dims[2 + i].size = o;
-  }
+  if (!qcc_window_infer_dims(&g.w, &qcc_window_rules_qconv, x.rank >= 0 ? x.dims + 2 : NULL, false,
+                             dims + 2))
+    return qcc_infer_error(ctx, "%s", g.w.err);
   return qcc_infer_set(ctx, 0, out, rank, dims);
 }
 
@@ -155,8 +132,8 @@ static qcc_status conv_accumulate(qcc_eval_ctx *ctx, const qcc_op *op, const qcc
     return qcc_eval_error(ctx, "input (rank %d) and weight (rank %d) must have the same rank >= 3",
                           (int)x->rank, (int)w->rank);
   int32_t nsp = x->rank - 2;
-  conv_geom g;
-  if (!conv_geom_read(op, nsp, w->dims + 2, &g))
+  qcc_conv_geom g;
+  if (!qcc_conv_geom_read(&g, op, &qcc_window_rules_qconv, nsp, w->dims + 2))
     return qcc_eval_error(ctx, "%s", g.w.err);
   int64_t n_batch = x->dims[0], c_in = x->dims[1], m_out = w->dims[0], cg = w->dims[1];
   if (m_out % g.group != 0 || c_in != cg * g.group)
@@ -310,14 +287,15 @@ done:
 }
 
 #define CONV_ATTRS                                                                                 \
-  QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"dilations", QCC_ATTR_INTS, false},             \
-            {"group", QCC_ATTR_INT, false}, {"kernel_shape", QCC_ATTR_INTS, false},                \
-            {"pads", QCC_ATTR_INTS, false}, {"strides", QCC_ATTR_INTS, false})
+  QCC_ATTRS(QCC_ATTR_S("auto_pad", "NOTSET"), QCC_ATTR_OPT("dilations", QCC_ATTR_INTS),            \
+            QCC_ATTR_I("group", 1), QCC_ATTR_OPT("kernel_shape", QCC_ATTR_INTS),                   \
+            QCC_ATTR_OPT("pads", QCC_ATTR_INTS), QCC_ATTR_OPT("strides", QCC_ATTR_INTS))
 
-static const qcc_op_def qlinear_conv_def = {
-    .name = "QLinearConv",
-    .domain = "",
-    .min_operands = 1, /* the shape rule names the missing required operand */
+const qcc_op_def qcc_op_def_QLinearConv = {
+    .kind = QCC_OP_QLinearConv,
+    QCC_OP_NAMES(QLinearConv),
+    .min_operands = 1, /* the shape rule names the missing required
+                            operand */
     .max_operands = 9,
     .min_results = 1,
     .max_results = 1,
@@ -326,9 +304,9 @@ static const qcc_op_def qlinear_conv_def = {
     .eval = qlinear_conv_eval,
 };
 
-static const qcc_op_def conv_integer_def = {
-    .name = "ConvInteger",
-    .domain = "",
+const qcc_op_def qcc_op_def_ConvInteger = {
+    .kind = QCC_OP_ConvInteger,
+    QCC_OP_NAMES(ConvInteger),
     .min_operands = 2,
     .max_operands = 4,
     .min_results = 1,
@@ -337,5 +315,3 @@ static const qcc_op_def conv_integer_def = {
     .infer = conv_integer_infer,
     .eval = conv_integer_eval,
 };
-
-const qcc_op_def *const qcc_ops_qlinear_conv[] = {&qlinear_conv_def, &conv_integer_def, NULL};

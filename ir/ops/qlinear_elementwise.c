@@ -210,7 +210,7 @@ static qcc_status lookup_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   if ((st = qcc_read_scalar_qparam(ctx, op, in, 1, 2, x->elem, &px)) != QCC_OK ||
       (st = qcc_read_scalar_qparam(ctx, op, in, 3, 4, x->elem, &py)) != QCC_OK)
     return st;
-  float alpha = qcc_op_attr_float(op, "alpha", 0.01f);
+  float alpha = fn == LUT_LEAKY_RELU ? qcc_op_attr_float(op, "alpha") : 0.0f;
   qcc_qrange r = qcc_elem_qrange(x->elem);
   /* Indexed by the raw byte, as the kernel does for both signednesses. */
   uint8_t table[256];
@@ -240,9 +240,9 @@ static qcc_status qlinear_leaky_relu_eval(qcc_eval_ctx *ctx, const qcc_op *op,
   return lookup_eval(ctx, op, in, out, LUT_LEAKY_RELU);
 }
 
-static const qcc_op_def qlinear_add_def = {
-    .name = "QLinearAdd",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearAdd = {
+    .kind = QCC_OP_QLinearAdd,
+    QCC_OP_NAMES(QLinearAdd),
     .min_operands = 1, /* the shape rule names the missing required operand */
     .max_operands = 8,
     .min_results = 1,
@@ -252,9 +252,9 @@ static const qcc_op_def qlinear_add_def = {
     .eval = qlinear_add_eval,
 };
 
-static const qcc_op_def qlinear_mul_def = {
-    .name = "QLinearMul",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearMul = {
+    .kind = QCC_OP_QLinearMul,
+    QCC_OP_NAMES(QLinearMul),
     .min_operands = 1,
     .max_operands = 8,
     .min_results = 1,
@@ -264,9 +264,9 @@ static const qcc_op_def qlinear_mul_def = {
     .eval = qlinear_mul_eval,
 };
 
-static const qcc_op_def qlinear_sigmoid_def = {
-    .name = "QLinearSigmoid",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearSigmoid = {
+    .kind = QCC_OP_QLinearSigmoid,
+    QCC_OP_NAMES(QLinearSigmoid),
     .min_operands = 1,
     .max_operands = 5,
     .min_results = 1,
@@ -276,17 +276,14 @@ static const qcc_op_def qlinear_sigmoid_def = {
     .eval = qlinear_sigmoid_eval,
 };
 
-static const qcc_op_def qlinear_leaky_relu_def = {
-    .name = "QLinearLeakyRelu",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearLeakyRelu = {
+    .kind = QCC_OP_QLinearLeakyRelu,
+    QCC_OP_NAMES(QLinearLeakyRelu),
     .min_operands = 1,
     .max_operands = 5,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"alpha", QCC_ATTR_FLOAT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_F("alpha", 0.01f)),
     .infer = qlinear_unary_infer,
     .eval = qlinear_leaky_relu_eval,
 };
-
-const qcc_op_def *const qcc_ops_qlinear_elementwise[] = {
-    &qlinear_add_def, &qlinear_mul_def, &qlinear_sigmoid_def, &qlinear_leaky_relu_def, NULL};

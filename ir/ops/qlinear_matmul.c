@@ -1,6 +1,7 @@
 /* QLinearMatMul, MatMulInteger (numpy matmul broadcasting) and com.microsoft QGemm: exact
  * int32 accumulation of 8-bit operands minus their zero points (per tensor, per row of A,
  * per column of B), then ONNX Runtime's requantization (requant.h). */
+#include "ir/ops/gemm.h"
 #include "ir/ops/op_util.h"
 #include "ir/ops/qoperand.h"
 #include "ir/ops/requant.h"
@@ -380,20 +381,10 @@ static qcc_status qgemm_infer(qcc_infer_ctx *ctx) {
     y_zp_elem = qcc_operand_type(ctx, 8).elem;
   }
   qcc_elem oe = qgemm_out_elem(ctx->op, y_zp_elem);
-  qcc_type a = qcc_operand_type(ctx, 0), b = qcc_operand_type(ctx, 3);
-  if ((a.rank >= 0 && a.rank != 2) || (b.rank >= 0 && b.rank != 2))
-    return qcc_infer_error(ctx, "A and B must be 2-D");
-  bool ta = qcc_op_attr_int(ctx->op, "transA", 0) != 0;
-  bool tb = qcc_op_attr_int(ctx->op, "transB", 0) != 0;
-  qcc_dim unknown = {.size = -1};
-  qcc_dim m = a.rank == 2 ? a.dims[ta ? 1 : 0] : unknown;
-  qcc_dim ka = a.rank == 2 ? a.dims[ta ? 0 : 1] : unknown;
-  qcc_dim kb = b.rank == 2 ? b.dims[tb ? 1 : 0] : unknown;
-  qcc_dim n = b.rank == 2 ? b.dims[tb ? 0 : 1] : unknown;
-  if (ka.size >= 0 && kb.size >= 0 && ka.size != kb.size)
-    return qcc_infer_error(ctx, "inner dimensions differ (%lld vs %lld)", (long long)ka.size,
-                           (long long)kb.size);
-  qcc_dim dims[2] = {m, n};
+  qcc_gemm_params p = qcc_gemm_params_read(ctx->op);
+  qcc_dim dims[2];
+  if ((st = qcc_infer_gemm_dims(ctx, 0, 3, &p, dims)) != QCC_OK)
+    return st;
   return qcc_infer_set(ctx, 0, oe, 2, dims);
 }
 
@@ -417,7 +408,8 @@ static qcc_status qgemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
     return qcc_eval_error(ctx, "A and B must be 2-D u8 or i8 tensors");
   if ((st = check_zp(ctx, a_zp_t, a)) != QCC_OK || (st = check_zp(ctx, b_zp_t, b)) != QCC_OK)
     return st;
-  bool ta = qcc_op_attr_int(op, "transA", 0) != 0, tb = qcc_op_attr_int(op, "transB", 0) != 0;
+  qcc_gemm_params p = qcc_gemm_params_read(op);
+  bool ta = p.trans_a, tb = p.trans_b;
   int64_t m = a->dims[ta ? 1 : 0], k = a->dims[ta ? 0 : 1];
   int64_t n = b->dims[tb ? 0 : 1];
   if (b->dims[tb ? 1 : 0] != k)
@@ -433,11 +425,7 @@ static qcc_status qgemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
   if (c_t) {
     if (c_t->elem != QCC_I32 || c_t->rank > 2)
       return qcc_eval_error(ctx, "C must be an i32 tensor of rank <= 2");
-    if (c_t->rank >= 1)
-      c_cols = c_t->dims[c_t->rank - 1];
-    if (c_t->rank == 2)
-      c_rows = c_t->dims[0];
-    if ((c_rows != 1 && c_rows != m) || (c_cols != 1 && c_cols != n))
+    if (!qcc_gemm_c_shape(c_t, m, n, &c_rows, &c_cols))
       return qcc_eval_error(ctx, "C cannot be broadcast to [%lld, %lld]", (long long)m,
                             (long long)n);
   }
@@ -452,7 +440,7 @@ static qcc_status qgemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
     st = qcc_eval_error(ctx, "out of memory");
     goto done;
   }
-  float alpha = qcc_op_attr_float(op, "alpha", 1.0f);
+  float alpha = p.alpha;
   float a_scale = (float)qcc_tensor_get_f64(in[1], 0);
   float y_scale = y_scale_t ? (float)qcc_tensor_get_f64(y_scale_t, 0) : 1.0f;
   for (int64_t j = 0; j < n; ++j) {
@@ -490,9 +478,9 @@ done:
   return st;
 }
 
-static const qcc_op_def qlinear_matmul_def = {
-    .name = "QLinearMatMul",
-    .domain = "",
+const qcc_op_def qcc_op_def_QLinearMatMul = {
+    .kind = QCC_OP_QLinearMatMul,
+    QCC_OP_NAMES(QLinearMatMul),
     .min_operands = 1, /* the shape rule names the missing required operand */
     .max_operands = 8,
     .min_results = 1,
@@ -502,9 +490,9 @@ static const qcc_op_def qlinear_matmul_def = {
     .eval = qlinear_matmul_eval,
 };
 
-static const qcc_op_def matmul_integer_def = {
-    .name = "MatMulInteger",
-    .domain = "",
+const qcc_op_def qcc_op_def_MatMulInteger = {
+    .kind = QCC_OP_MatMulInteger,
+    QCC_OP_NAMES(MatMulInteger),
     .min_operands = 2,
     .max_operands = 4,
     .min_results = 1,
@@ -514,18 +502,14 @@ static const qcc_op_def matmul_integer_def = {
     .eval = matmul_integer_eval,
 };
 
-static const qcc_op_def qgemm_def = {
-    .name = "QGemm",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QGemm = {
+    .kind = QCC_OP_QGemm,
+    QCC_OP_NAMES(QGemm),
     .min_operands = 1,
     .max_operands = 9,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"alpha", QCC_ATTR_FLOAT, false}, {"transA", QCC_ATTR_INT, false},
-                       {"transB", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_F("alpha", 1.0f), QCC_ATTR_I("transA", 0), QCC_ATTR_I("transB", 0)),
     .infer = qgemm_infer,
     .eval = qgemm_eval,
 };
-
-const qcc_op_def *const qcc_ops_qlinear_matmul[] = {&qlinear_matmul_def, &matmul_integer_def,
-                                                    &qgemm_def, NULL};

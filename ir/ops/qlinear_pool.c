@@ -61,7 +61,7 @@ static qcc_status global_pool_infer(qcc_infer_ctx *ctx) {
     return qcc_infer_set(ctx, 0, x.elem, QCC_RANK_UNKNOWN, NULL);
   if (x.rank < 3)
     return qcc_infer_error(ctx, "X must have rank >= 3, not %d", (int)x.rank);
-  bool cl = qcc_op_attr_int(ctx->op, "channels_last", 0) != 0;
+  bool cl = qcc_op_attr_int(ctx->op, "channels_last") != 0;
   qcc_dim dims[QCC_MAX_RANK];
   for (int32_t d = 0; d < x.rank; ++d) {
     bool spatial = cl ? (d >= 1 && d < x.rank - 1) : d >= 2;
@@ -88,7 +88,7 @@ static qcc_status global_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qc
       (st = qcc_read_scalar_qparam(ctx, op, in, 3, 4, x->elem, &py)) != QCC_OK)
     return st;
   pool_layout l;
-  layout_of(x->dims, x->rank, qcc_op_attr_int(op, "channels_last", 0) != 0, &l);
+  layout_of(x->dims, x->rank, qcc_op_attr_int(op, "channels_last") != 0, &l);
   int64_t ones[MAX_SPATIAL], dims[QCC_MAX_RANK], image = 1;
   for (int32_t i = 0; i < l.nsp; ++i) {
     ones[i] = 1;
@@ -117,7 +117,7 @@ static qcc_status global_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qc
 
 /* ONNX Runtime applies ceil_mode only with explicit pads (auto_pad NOTSET), not with VALID. */
 static bool pool_ceil_mode(const qcc_op *op, const qcc_window *w) {
-  return qcc_op_attr_int(op, "ceil_mode", 0) != 0 && w->auto_pad == QCC_AUTO_PAD_NOTSET;
+  return qcc_op_attr_int(op, "ceil_mode") != 0 && w->auto_pad == QCC_AUTO_PAD_NOTSET;
 }
 
 static qcc_status avg_pool_infer(qcc_infer_ctx *ctx) {
@@ -131,7 +131,7 @@ static qcc_status avg_pool_infer(qcc_infer_ctx *ctx) {
   if (!qcc_window_read(&g, ctx->op, &qcc_window_rules_qpool, x.rank - 2, NULL))
     return qcc_infer_error(ctx, "%s", g.err);
   bool ceil_mode = pool_ceil_mode(ctx->op, &g);
-  bool cl = qcc_op_attr_int(ctx->op, "channels_last", 0) != 0;
+  bool cl = qcc_op_attr_int(ctx->op, "channels_last") != 0;
   qcc_dim dims[QCC_MAX_RANK];
   memcpy(dims, x.dims, (size_t)x.rank * sizeof(qcc_dim));
   for (int32_t i = 0; i < g.nsp; ++i) {
@@ -159,12 +159,12 @@ static qcc_status avg_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_t
       (st = qcc_read_scalar_qparam(ctx, op, in, 3, 4, x->elem, &py)) != QCC_OK)
     return st;
   pool_layout l;
-  layout_of(x->dims, x->rank, qcc_op_attr_int(op, "channels_last", 0) != 0, &l);
+  layout_of(x->dims, x->rank, qcc_op_attr_int(op, "channels_last") != 0, &l);
   qcc_window g;
   if (!qcc_window_read(&g, op, &qcc_window_rules_qpool, l.nsp, NULL))
     return qcc_eval_error(ctx, "%s", g.err);
   bool ceil_mode = pool_ceil_mode(op, &g);
-  bool count_include_pad = qcc_op_attr_int(op, "count_include_pad", 0) != 0;
+  bool count_include_pad = qcc_op_attr_int(op, "count_include_pad") != 0;
   int64_t osp[MAX_SPATIAL], pb[MAX_SPATIAL], pe[MAX_SPATIAL], dims[QCC_MAX_RANK];
   bool global = true; /* kernel covers the whole image without padding */
   int64_t image = 1, kernel_size = 1, out_image = 1;
@@ -282,7 +282,7 @@ static qcc_status concat_infer(qcc_infer_ctx *ctx) {
   if (rank < 0)
     return qcc_infer_set(ctx, 0, e, QCC_RANK_UNKNOWN, NULL);
   int32_t axis;
-  if ((st = qcc_infer_axis(ctx, qcc_op_attr_int(op, "axis", 0), rank, &axis)) != QCC_OK)
+  if ((st = qcc_infer_axis(ctx, qcc_op_attr_int(op, "axis"), rank, &axis)) != QCC_OK)
     return st;
   qcc_dim dims[QCC_MAX_RANK];
   for (int32_t d = 0; d < rank; ++d)
@@ -331,7 +331,7 @@ static qcc_status concat_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   if (st != QCC_OK)
     return st;
   int32_t rank = x0->rank;
-  int64_t axis = qcc_op_attr_int(op, "axis", 0);
+  int64_t axis = qcc_op_attr_int(op, "axis");
   if (axis < -(int64_t)rank || axis >= rank)
     return qcc_eval_error(ctx, "axis %lld is out of range for rank %d", (long long)axis, (int)rank);
   if (axis < 0)
@@ -386,45 +386,41 @@ static qcc_status concat_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   return QCC_OK;
 }
 
-static const qcc_op_def global_pool_def = {
-    .name = "QLinearGlobalAveragePool",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearGlobalAveragePool = {
+    .kind = QCC_OP_QLinearGlobalAveragePool,
+    QCC_OP_NAMES(QLinearGlobalAveragePool),
     .min_operands = 1, /* the shape rule names the missing required operand */
     .max_operands = 5,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"channels_last", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_I("channels_last", 0)),
     .infer = global_pool_infer,
     .eval = global_pool_eval,
 };
 
-static const qcc_op_def avg_pool_def = {
-    .name = "QLinearAveragePool",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearAveragePool = {
+    .kind = QCC_OP_QLinearAveragePool,
+    QCC_OP_NAMES(QLinearAveragePool),
     .min_operands = 1,
     .max_operands = 5,
     .min_results = 1,
     .max_results = 1,
-    .attrs =
-        QCC_ATTRS({"auto_pad", QCC_ATTR_STRING, false}, {"ceil_mode", QCC_ATTR_INT, false},
-                  {"channels_last", QCC_ATTR_INT, false},
-                  {"count_include_pad", QCC_ATTR_INT, false}, {"kernel_shape", QCC_ATTR_INTS, true},
-                  {"pads", QCC_ATTR_INTS, false}, {"strides", QCC_ATTR_INTS, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_S("auto_pad", "NOTSET"), QCC_ATTR_I("ceil_mode", 0),
+                       QCC_ATTR_I("channels_last", 0), QCC_ATTR_I("count_include_pad", 0),
+                       QCC_ATTR_REQ("kernel_shape", QCC_ATTR_INTS),
+                       QCC_ATTR_OPT("pads", QCC_ATTR_INTS), QCC_ATTR_OPT("strides", QCC_ATTR_INTS)),
     .infer = avg_pool_infer,
     .eval = avg_pool_eval,
 };
 
-static const qcc_op_def concat_def = {
-    .name = "QLinearConcat",
-    .domain = "com.microsoft",
+const qcc_op_def qcc_op_def_QLinearConcat = {
+    .kind = QCC_OP_QLinearConcat,
+    QCC_OP_NAMES(QLinearConcat),
     .min_operands = 1,
     .max_operands = QCC_VARIADIC,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, true}),
+    .attrs = QCC_ATTRS(QCC_ATTR_REQ("axis", QCC_ATTR_INT)),
     .infer = concat_infer,
     .eval = concat_eval,
 };
-
-const qcc_op_def *const qcc_ops_qlinear_pool[] = {&global_pool_def, &avg_pool_def, &concat_def,
-                                                  NULL};

@@ -31,7 +31,7 @@ static qcc_status infer_qparams(qcc_infer_ctx *ctx, qcc_type x) {
   }
   if (s.rank == 1 && s.dims[0].size != 1 && x.rank >= 0) {
     int32_t axis;
-    qcc_status st = qcc_infer_axis(ctx, qcc_op_attr_int(ctx->op, "axis", 1), x.rank, &axis);
+    qcc_status st = qcc_infer_axis(ctx, qcc_op_attr_int(ctx->op, "axis"), x.rank, &axis);
     if (st != QCC_OK)
       return st;
     if (s.dims[0].size >= 0 && x.dims[axis].size >= 0 && s.dims[0].size != x.dims[axis].size)
@@ -61,7 +61,7 @@ static qcc_status check_annotation(qcc_infer_ctx *ctx, qcc_type t) {
     return qcc_infer_error(ctx, "the quantized type has %u scales but the scale operand has %lld",
                            q->count, (long long)n);
   if (n > 1 && t.rank > 0) {
-    int64_t axis = qcc_op_attr_int(ctx->op, "axis", 1);
+    int64_t axis = qcc_op_attr_int(ctx->op, "axis");
     if (axis < 0)
       axis += t.rank;
     if (axis != q->axis)
@@ -131,7 +131,7 @@ static qcc_status quantize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_t
   if (oe != QCC_U8 && oe != QCC_I8)
     return qcc_eval_error(ctx, "zero point must be u8 or i8");
   qcc_qparams q;
-  st = qcc_qparams_read(ctx, x, in[1], zp, qcc_op_attr_int(op, "axis", 1), &q);
+  st = qcc_qparams_read(ctx, x, in[1], zp, qcc_op_attr_int(op, "axis"), &q);
   if (st != QCC_OK)
     return st;
   out[0] = qcc_eval_alloc(ctx, oe, x->rank, x->dims);
@@ -177,7 +177,7 @@ static qcc_status dequantize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc
   if (st != QCC_OK)
     return st;
   qcc_qparams q;
-  st = qcc_qparams_read(ctx, x, in[1], zp, qcc_op_attr_int(op, "axis", 1), &q);
+  st = qcc_qparams_read(ctx, x, in[1], zp, qcc_op_attr_int(op, "axis"), &q);
   if (st != QCC_OK)
     return st;
   out[0] = qcc_eval_alloc(ctx, QCC_F32, x->rank, x->dims);
@@ -196,28 +196,26 @@ static qcc_status dequantize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc
 }
 
 /* `saturate` (opset 19) only affects float8 outputs, which qcc does not have. */
-static const qcc_op_def quantize_linear_def = {
-    .name = "QuantizeLinear",
-    .domain = "",
+const qcc_op_def qcc_op_def_QuantizeLinear = {
+    .kind = QCC_OP_QuantizeLinear,
+    QCC_OP_NAMES(QuantizeLinear),
     .min_operands = 2,
     .max_operands = 3,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}, {"saturate", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_I("axis", 1), QCC_ATTR_I("saturate", 1)),
     .infer = quantize_infer,
     .eval = quantize_eval,
 };
 
-static const qcc_op_def dequantize_linear_def = {
-    .name = "DequantizeLinear",
-    .domain = "",
+const qcc_op_def qcc_op_def_DequantizeLinear = {
+    .kind = QCC_OP_DequantizeLinear,
+    QCC_OP_NAMES(DequantizeLinear),
     .min_operands = 2,
     .max_operands = 3,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS({"axis", QCC_ATTR_INT, false}),
+    .attrs = QCC_ATTRS(QCC_ATTR_I("axis", 1)),
     .infer = dequantize_infer,
     .eval = dequantize_eval,
 };
-
-const qcc_op_def *const qcc_ops_quantize[] = {&quantize_linear_def, &dequantize_linear_def, NULL};

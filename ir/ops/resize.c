@@ -63,14 +63,16 @@ static const char *read_attrs(const qcc_op *op, resize_attrs *a) {
                                          "ceil"};
   static const char *const keeps[] = {"stretch", "not_larger", "not_smaller"};
   bool legacy = op->num_operands == 2 && op->operands[1].value;
-  int m = lookup_name(qcc_op_attr_string(op, "mode", "nearest"), modes, 3);
+  int m = lookup_name(qcc_op_attr_string(op, "mode"), modes, 3);
   /* Opset 10 Resize (two operands) sampled like Upsample: asymmetric, floor. */
-  int c = lookup_name(qcc_op_attr_string(op, "coordinate_transformation_mode",
-                                         legacy ? "asymmetric" : "half_pixel"),
-                      coords, 7);
-  int n = lookup_name(
-      qcc_op_attr_string(op, "nearest_mode", legacy ? "floor" : "round_prefer_floor"), nearests, 4);
-  int k = lookup_name(qcc_op_attr_string(op, "keep_aspect_ratio_policy", "stretch"), keeps, 3);
+  const char *coord = legacy && !qcc_op_attr(op, "coordinate_transformation_mode")
+                          ? "asymmetric"
+                          : qcc_op_attr_string(op, "coordinate_transformation_mode");
+  const char *nearest =
+      legacy && !qcc_op_attr(op, "nearest_mode") ? "floor" : qcc_op_attr_string(op, "nearest_mode");
+  int c = lookup_name(coord, coords, 7);
+  int n = lookup_name(nearest, nearests, 4);
+  int k = lookup_name(qcc_op_attr_string(op, "keep_aspect_ratio_policy"), keeps, 3);
   if (m < 0)
     return "unknown mode (expected nearest, linear or cubic)";
   if (c < 0)
@@ -79,15 +81,15 @@ static const char *read_attrs(const qcc_op *op, resize_attrs *a) {
     return "unknown nearest_mode";
   if (k < 0)
     return "unknown keep_aspect_ratio_policy";
-  if (qcc_op_attr_int(op, "antialias", 0) != 0)
+  if (qcc_op_attr_int(op, "antialias") != 0)
     return "antialias is not supported";
   a->mode = (resize_mode)m;
   a->coord = (coord_mode)c;
   a->nearest = (nearest_mode)n;
   a->keep = (keep_policy)k;
-  a->cubic_a = qcc_op_attr_float(op, "cubic_coeff_a", -0.75f);
-  a->extrapolation = qcc_op_attr_float(op, "extrapolation_value", 0.0f);
-  a->exclude_outside = qcc_op_attr_int(op, "exclude_outside", 0) != 0;
+  a->cubic_a = qcc_op_attr_float(op, "cubic_coeff_a");
+  a->extrapolation = qcc_op_attr_float(op, "extrapolation_value");
+  a->exclude_outside = qcc_op_attr_int(op, "exclude_outside") != 0;
   a->axes = NULL;
   a->naxes = 0;
   if (qcc_op_attr(op, "axes"))
@@ -512,22 +514,19 @@ static qcc_status resize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   return QCC_OK;
 }
 
-static const qcc_op_def resize_def = {
-    .name = "Resize",
-    .domain = "",
+const qcc_op_def qcc_op_def_Resize = {
+    .kind = QCC_OP_Resize,
+    QCC_OP_NAMES(Resize),
     .min_operands = 1,
     .max_operands = 4,
     .min_results = 1,
     .max_results = 1,
     .attrs = QCC_ATTRS(
-        {"mode", QCC_ATTR_STRING, false},
-        {"coordinate_transformation_mode", QCC_ATTR_STRING, false},
-        {"nearest_mode", QCC_ATTR_STRING, false}, {"cubic_coeff_a", QCC_ATTR_FLOAT, false},
-        {"exclude_outside", QCC_ATTR_INT, false}, {"extrapolation_value", QCC_ATTR_FLOAT, false},
-        {"antialias", QCC_ATTR_INT, false}, {"axes", QCC_ATTR_INTS, false},
-        {"keep_aspect_ratio_policy", QCC_ATTR_STRING, false}),
+        QCC_ATTR_S("mode", "nearest"), QCC_ATTR_S("coordinate_transformation_mode", "half_pixel"),
+        QCC_ATTR_S("nearest_mode", "round_prefer_floor"), QCC_ATTR_F("cubic_coeff_a", -0.75f),
+        QCC_ATTR_I("exclude_outside", 0), QCC_ATTR_F("extrapolation_value", 0.0f),
+        QCC_ATTR_I("antialias", 0), QCC_ATTR_OPT("axes", QCC_ATTR_INTS),
+        QCC_ATTR_S("keep_aspect_ratio_policy", "stretch")),
     .infer = resize_infer,
     .eval = resize_eval,
 };
-
-const qcc_op_def *const qcc_ops_resize[] = {&resize_def, NULL};

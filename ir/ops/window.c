@@ -9,6 +9,7 @@ const qcc_window_rules qcc_window_rules_float = {
     .weight_kernel_min = 1,
     .dilations = true,
     .same_from_span = false,
+    .group_max = INT64_MAX,
 };
 
 const qcc_window_rules qcc_window_rules_qconv = {
@@ -17,6 +18,7 @@ const qcc_window_rules qcc_window_rules_qconv = {
     .weight_kernel_min = 0,
     .dilations = true,
     .same_from_span = true,
+    .group_max = INT32_MAX,
 };
 
 const qcc_window_rules qcc_window_rules_qpool = {
@@ -61,7 +63,7 @@ static bool read_auto_pad(qcc_window *w, const qcc_op *op) {
       [QCC_AUTO_PAD_SAME_UPPER] = "SAME_UPPER",
       [QCC_AUTO_PAD_SAME_LOWER] = "SAME_LOWER",
   };
-  const char *ap = qcc_op_attr_string(op, "auto_pad", "NOTSET");
+  const char *ap = qcc_op_attr_string(op, "auto_pad");
   for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i)
     if (strcmp(ap, names[i]) == 0) {
       w->auto_pad = (qcc_auto_pad)i;
@@ -169,6 +171,63 @@ bool qcc_window_out(qcc_window *w, const qcc_window_rules *rules, int32_t d, int
   *pad_begin = pb;
   *pad_end = pe;
   return true;
+}
+
+bool qcc_window_infer_dims(qcc_window *w, const qcc_window_rules *rules, const qcc_dim *in,
+                           bool ceil_mode, qcc_dim *out) {
+  for (int32_t d = 0; d < w->nsp; ++d) {
+    out[d] = (qcc_dim){.size = -1};
+    int64_t size = in ? in[d].size : -1, o, pb, pe;
+    if (size < 0 || w->kernel[d] < 0)
+      continue;
+    if (!qcc_window_out(w, rules, d, size, ceil_mode, &o, &pb, &pe))
+      return false;
+    out[d].size = o;
+  }
+  return true;
+}
+
+bool qcc_window_expand3(qcc_window *w, const qcc_window_rules *rules, const int64_t *in,
+                        bool ceil_mode, qcc_window3 *n, int64_t *out) {
+  int32_t shift = QCC_WINDOW3_DIMS - w->nsp;
+  for (int32_t e = 0; e < QCC_WINDOW3_DIMS; ++e) {
+    n->in[e] = n->kernel[e] = n->out[e] = n->stride[e] = n->dilation[e] = 1;
+    n->pad_begin[e] = n->pad_end[e] = 0;
+  }
+  for (int32_t d = 0; d < w->nsp; ++d) {
+    int32_t e = d + shift;
+    n->in[e] = in[d];
+    n->kernel[e] = w->kernel[d];
+    n->stride[e] = w->stride[d];
+    n->dilation[e] = w->dilation[d];
+    if (!qcc_window_out(w, rules, d, in[d], ceil_mode, &n->out[e], &n->pad_begin[e],
+                        &n->pad_end[e]))
+      return false;
+    out[d] = n->out[e];
+  }
+  return true;
+}
+
+bool qcc_conv_group_read(const qcc_op *op, const qcc_window_rules *rules, int64_t *group,
+                         char err[200]) {
+  *group = qcc_op_attr_int(op, "group");
+  if (*group < 1) {
+    snprintf(err, 200, "group must be >= 1, not %lld", (long long)*group);
+    return false;
+  }
+  if (*group > rules->group_max) {
+    snprintf(err, 200, "group %lld is larger than %lld", (long long)*group,
+             (long long)rules->group_max);
+    return false;
+  }
+  return true;
+}
+
+bool qcc_conv_geom_read(qcc_conv_geom *g, const qcc_op *op, const qcc_window_rules *rules,
+                        int32_t nsp, const int64_t *weight_kernel) {
+  if (!qcc_conv_group_read(op, rules, &g->group, g->w.err))
+    return false;
+  return qcc_window_read(&g->w, op, rules, nsp, weight_kernel);
 }
 
 bool qcc_product_within(const int64_t *v, int32_t n, int64_t limit, int64_t *out) {

@@ -30,6 +30,7 @@ typedef struct qcc_window_rules {
   /* SAME_UPPER/SAME_LOWER: false takes ceil(in / stride) as the output size; true derives it
    * from the padded span like explicit pads do (and so rejects a kernel that cannot fit). */
   bool same_from_span;
+  int64_t group_max; /* largest `group` a convolution accepts (qcc_conv_geom_read) */
 } qcc_window_rules;
 
 /* Float Conv, MaxPool and AveragePool: values up to 2^31, inputs up to 2^60. */
@@ -64,6 +65,41 @@ bool qcc_window_read(qcc_window *w, const qcc_op *op, const qcc_window_rules *ru
  * does not fit. */
 bool qcc_window_out(qcc_window *w, const qcc_window_rules *rules, int32_t d, int64_t in,
                     bool ceil_mode, int64_t *out, int64_t *pad_begin, int64_t *pad_end);
+
+/* Static output sizes of all w->nsp spatial dims for the input sizes `in` (NULL when the rank is
+ * unknown): out[d] is unknown where the input size or the kernel size is. False (with w->err)
+ * when a known size does not fit. */
+bool qcc_window_infer_dims(qcc_window *w, const qcc_window_rules *rules, const qcc_dim *in,
+                           bool ceil_mode, qcc_dim *out);
+
+/* The window of an op with 1 to 3 spatial dims seen as exactly 3: the op's dims right-aligned,
+ * the leading ones of size 1 with kernel, stride and dilation 1 and no padding, so that one
+ * loop nest of the reference interpreter serves 1-D to 3-D. */
+enum { QCC_WINDOW3_DIMS = 3 };
+typedef struct qcc_window3 {
+  int64_t in[QCC_WINDOW3_DIMS], kernel[QCC_WINDOW3_DIMS], out[QCC_WINDOW3_DIMS],
+      stride[QCC_WINDOW3_DIMS], dilation[QCC_WINDOW3_DIMS], pad_begin[QCC_WINDOW3_DIMS],
+      pad_end[QCC_WINDOW3_DIMS];
+} qcc_window3;
+
+/* Fills `n` for the known input spatial sizes in[0..w->nsp) (w->nsp <= 3, kernel known) and
+ * writes the output spatial sizes to out[0..w->nsp). False (with w->err) when one does not fit. */
+bool qcc_window_expand3(qcc_window *w, const qcc_window_rules *rules, const int64_t *in,
+                        bool ceil_mode, qcc_window3 *n, int64_t *out);
+
+/* Geometry of Conv, QLinearConv and ConvInteger: the window and the group count. */
+typedef struct qcc_conv_geom {
+  qcc_window w;
+  int64_t group;
+} qcc_conv_geom;
+
+/* Reads `group` and checks it is in [1, rules->group_max]; false with the reason in err. */
+bool qcc_conv_group_read(const qcc_op *op, const qcc_window_rules *rules, int64_t *group,
+                         char err[200]);
+/* Reads group and the window attributes for `nsp` spatial dims; `weight_kernel` holds the
+ * weight's spatial sizes (< 0 when unknown). On error g->w.err says why. */
+bool qcc_conv_geom_read(qcc_conv_geom *g, const qcc_op *op, const qcc_window_rules *rules,
+                        int32_t nsp, const int64_t *weight_kernel);
 
 /* Product of `n` non-negative sizes; false on overflow or when it exceeds `limit`. */
 bool qcc_product_within(const int64_t *v, int32_t n, int64_t limit, int64_t *out);

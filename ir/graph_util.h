@@ -1,0 +1,24 @@
+/* Generic graph queries and clean-ups shared by the passes (and later the lowering). */
+#ifndef QCC_IR_GRAPH_UTIL_H
+#define QCC_IR_GRAPH_UTIL_H
+
+#include "ir/graph.h"
+
+/* True when `v` is one of its graph's outputs. */
+bool qcc_value_is_graph_output(const qcc_value *v);
+/* True when no result of `op` is used or is a graph output. */
+bool qcc_op_is_dead(const qcc_op *op);
+/* Removes ops whose results are all unused (except graph outputs), repeatedly. */
+void qcc_graph_erase_dead_ops(qcc_graph *g);
+
+/* Scalar value of a constant operand as double; false when not a 1-element constant. */
+bool qcc_const_scalar(const qcc_value *v, double *out);
+
+/* Re-runs the shape rule of `op` and stores its result types, reporting nothing: false when the
+ * rule rejects the op (a rewrite candidate that does not fit is not an error of the model). */
+bool qcc_op_reinfer_quietly(qcc_op *op);
+/* Re-runs every shape rule and keeps each result type the rule refines (quantization
+ * annotations stay), e.g. after operands became constants. QCC_ERR_NOMEM on OOM. */
+qcc_status qcc_graph_refine_types(qcc_graph *g);
+
+#endif
