@@ -90,27 +90,38 @@ static bool fold_op(qcc_graph *g, qcc_op *op) {
 }
 
 /* Identity forwards its operand; one that is not a graph output can go. */
-static void remove_identity(qcc_op *op) {
+static bool remove_identity(qcc_op *op) {
   qcc_value *src = op->operands[0].value, *res = op->results[0];
   if (!src || qcc_value_is_graph_output(res))
-    return;
+    return false;
   qcc_value_replace_all_uses(res, src);
   qcc_op_erase(op);
+  return true;
 }
 
-qcc_status qcc_constant_fold_run(qcc_graph *g, qcc_diag *diag) {
-  (void)diag;
+static qcc_status constant_fold_run(qcc_graph *g, qcc_pass_ctx *ctx) {
+  uint64_t folded = 0, identities = 0;
   for (qcc_op *op = g->first, *next; op; op = next) {
     next = op->next; /* folding only inserts Constants before `op` and erases `op` */
     if (qcc_op_is(op, QCC_OP_Identity))
-      remove_identity(op);
+      identities += remove_identity(op);
     else if (foldable(op))
-      fold_op(g, op);
+      folded += fold_op(g, op);
   }
   qcc_graph_erase_dead_ops(g);
+  qcc_pass_count(ctx, "ops folded to constants", folded);
+  qcc_pass_count(ctx, "Identity ops removed", identities);
+  ctx->changed = folded + identities > 0;
   /* Operands that became constants can make shape rules more precise (a Reshape whose shape
    * operand is now known); keep the old types where a rule has nothing better to say. */
-  return qcc_graph_refine_types(g);
+  qcc_status st = qcc_graph_refine_types(g);
+  if (st == QCC_ERR_NOMEM)
+    qcc_diag_error(ctx->diag, (qcc_loc){0}, "out of memory");
+  return st;
 }
 
-const qcc_pass qcc_pass_constant_fold = {.name = "constant-fold", .run = qcc_constant_fold_run};
+const qcc_pass qcc_pass_constant_fold = {
+    .name = "constant-fold",
+    .summary = "evaluate ops whose operands are all constants; remove Identity",
+    .run = constant_fold_run,
+};

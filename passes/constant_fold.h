@@ -10,6 +10,4 @@
 
 extern const qcc_pass qcc_pass_constant_fold;
 
-qcc_status qcc_constant_fold_run(qcc_graph *g, qcc_diag *diag);
-
 #endif

@@ -1,18 +1,72 @@
 #include "passes/pass_manager.h"
 
+#include <string.h>
+#include <time.h>
+
+#include "ir/printer.h"
 #include "ir/verifier.h"
 
-qcc_status qcc_run_passes(qcc_graph *g, const qcc_pass *const *passes, size_t n,
-                          const qcc_pass_options *opts, qcc_diag *diag) {
-  for (size_t i = 0; i < n; ++i) {
-    qcc_status st = passes[i]->run(g, diag);
-    if (st != QCC_OK)
-      return st;
-    if (opts && opts->verify_each && (st = qcc_verify_graph(g, diag)) != QCC_OK) {
-      qcc_diag_note(diag, (qcc_loc){0}, "the graph no longer verifies after pass '%s'",
-                    passes[i]->name);
-      return st;
+void qcc_pass_count(qcc_pass_ctx *ctx, const char *what, uint64_t n) {
+  for (uint32_t i = 0; i < ctx->num_counters; ++i) {
+    qcc_pass_counter *c = &ctx->counters[i];
+    if (strcmp(c->pass, ctx->pass_name) == 0 && strcmp(c->what, what) == 0) {
+      c->value += n;
+      return;
     }
   }
+  if (ctx->num_counters < QCC_PASS_MAX_COUNTERS)
+    ctx->counters[ctx->num_counters++] =
+        (qcc_pass_counter){.pass = ctx->pass_name, .what = what, .value = n};
+}
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static bool names_pass(const char *opt, const qcc_pass *p) {
+  return opt && strcmp(opt, p->name) == 0;
+}
+
+qcc_status qcc_run_pipeline(qcc_graph *g, const qcc_pipeline *p, const qcc_pass_options *opts,
+                            qcc_pass_ctx *ctx) {
+  static const qcc_pass_options none = {0};
+  if (!opts)
+    opts = &none;
+  FILE *report = opts->report ? opts->report : stderr;
+  double total = 0;
+  for (uint32_t i = 0; i < p->num_passes; ++i) {
+    const qcc_pass *pass = p->passes[i];
+    if (names_pass(opts->print_before, pass)) {
+      fprintf(report, "// ----- graph before pass '%s' -----\n", pass->name);
+      qcc_print_graph(report, g);
+    }
+    ctx->pass_name = pass->name;
+    ctx->changed = false;
+    double start = now_ms();
+    qcc_status st = pass->run(g, ctx);
+    double ms = now_ms() - start;
+    total += ms;
+    if (st != QCC_OK) {
+      qcc_diag_note(ctx->diag, (qcc_loc){0}, "in pass '%s'", pass->name);
+      return st;
+    }
+    if (opts->time_passes)
+      fprintf(report, "time-passes: %-22s %9.3f ms%s\n", pass->name, ms,
+              ctx->changed ? "" : " (no change)");
+    if (opts->verify_each && (st = qcc_verify_graph(g, ctx->diag)) != QCC_OK) {
+      qcc_diag_note(ctx->diag, (qcc_loc){0}, "the graph no longer verifies after pass '%s'",
+                    pass->name);
+      return st;
+    }
+    if (opts->print_after_all || names_pass(opts->print_after, pass)) {
+      fprintf(report, "// ----- graph after pass '%s'%s -----\n", pass->name,
+              ctx->changed ? "" : " (no change)");
+      qcc_print_graph(report, g);
+    }
+  }
+  if (opts->time_passes)
+    fprintf(report, "time-passes: %-22s %9.3f ms\n", "total", total);
   return QCC_OK;
 }

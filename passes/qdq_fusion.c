@@ -268,7 +268,7 @@ static bool remove_redundant_activation(qcc_op *op) {
  * the same constant scalar zero point into uint8 with the zero point moved by 128. The pair
  * computes exactly the same values, but the kernels fused afterwards see u8 operands and round
  * in that domain, so qcc does the same before fusing. */
-static void convert_s8_to_u8(qcc_graph *g) {
+static qcc_status convert_s8_to_u8(qcc_graph *g, uint64_t *n) {
   for (qcc_op *q = g->first; q; q = q->next) {
     if (!qcc_op_is(q, QCC_OP_QuantizeLinear) || q->results[0]->type.elem != QCC_I8)
       continue;
@@ -285,12 +285,12 @@ static void convert_s8_to_u8(qcc_graph *g) {
       continue;
     uint8_t *byte = qcc_arena_alloc(g->arena, 1);
     if (!byte)
-      return;
+      return QCC_ERR_NOMEM;
     *byte = (uint8_t)(z1 + 128);
     qcc_const k = {.type = qcc_type_make(QCC_U8, 0, NULL), .data = byte, .nbytes = 1};
     qcc_op *zero = qcc_const_create(g, NULL, &k, q->loc, q);
     if (!zero)
-      return;
+      return QCC_ERR_NOMEM;
     qcc_value *old_qz = qcc_op_operand(q, 2), *old_dqz = qcc_op_operand(dq, 2);
     qcc_type old_type = qv->type;
     qcc_op_set_operand(q, 2, zero->results[0]);
@@ -302,8 +302,11 @@ static void convert_s8_to_u8(qcc_graph *g) {
       qcc_op_set_operand(dq, 2, old_dqz);
       qv->type = old_type;
       qcc_op_erase(zero);
+    } else {
+      ++*n;
     }
   }
+  return QCC_OK;
 }
 
 /* Writes the quantization of every Q result and every constant DQ input into its type, so the
@@ -330,15 +333,18 @@ static void annotate_quantization(qcc_graph *g) {
   }
 }
 
-qcc_status qcc_qdq_fusion_run(qcc_graph *g, qcc_diag *diag) {
-  (void)diag;
-  convert_s8_to_u8(g);
+static qcc_status qdq_fusion_run(qcc_graph *g, qcc_pass_ctx *ctx) {
+  uint64_t u8 = 0, activations = 0, fused = 0, moved = 0;
+  if (convert_s8_to_u8(g, &u8) != QCC_OK) {
+    qcc_diag_error(ctx->diag, (qcc_loc){0}, "out of memory");
+    return QCC_ERR_NOMEM;
+  }
   annotate_quantization(g);
   for (qcc_op *op = g->first, *next; op; op = next) {
     next = op->next;
     if ((qcc_op_is(op, QCC_OP_Relu) || qcc_op_is(op, QCC_OP_Clip)) && op->operands[0].value &&
         op->operands[0].value->type.elem == QCC_F32)
-      remove_redundant_activation(op);
+      activations += remove_redundant_activation(op);
   }
   for (qcc_op *op = g->first, *next; op; op = next) {
     next = op->next;
@@ -346,6 +352,7 @@ qcc_status qcc_qdq_fusion_run(qcc_graph *g, qcc_diag *diag) {
      * after the op's predecessor, which no rewrite removes. */
     qcc_op *prev = op->prev;
     qcc_op *done = NULL;
+    bool movement = false;
     switch (op->def->kind) {
     case QCC_OP_Conv: done = fuse_conv_like(g, op, QCC_OP_QLinearConv); break;
     case QCC_OP_MatMul: done = fuse_conv_like(g, op, QCC_OP_QLinearMatMul); break;
@@ -370,14 +377,26 @@ qcc_status qcc_qdq_fusion_run(qcc_graph *g, qcc_diag *diag) {
     case QCC_OP_Gather:
       if (op->num_results == 1)
         done = drop_qdq_around(g, op);
+      movement = true;
       break;
     default: break;
     }
-    if (done)
+    if (done) {
       next = prev ? prev->next : g->first;
+      ++*(movement ? &moved : &fused);
+    }
   }
   qcc_graph_erase_dead_ops(g);
+  qcc_pass_count(ctx, "int8 Q->DQ pairs rewritten to uint8", u8);
+  qcc_pass_count(ctx, "activations implied by the next Q dropped", activations);
+  qcc_pass_count(ctx, "DQ->op->Q folded into integer ops", fused);
+  qcc_pass_count(ctx, "data movement ops moved to integers", moved);
+  ctx->changed = u8 + activations + fused + moved > 0;
   return QCC_OK;
 }
 
-const qcc_pass qcc_pass_qdq_fusion = {.name = "qdq-fusion", .run = qcc_qdq_fusion_run};
+const qcc_pass qcc_pass_qdq_fusion = {
+    .name = "qdq-fusion",
+    .summary = "fold DQ->op->Q into integer ops with ONNX Runtime's rules",
+    .run = qdq_fusion_run,
+};

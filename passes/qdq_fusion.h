@@ -9,6 +9,4 @@
 
 extern const qcc_pass qcc_pass_qdq_fusion;
 
-qcc_status qcc_qdq_fusion_run(qcc_graph *g, qcc_diag *diag);
-
 #endif

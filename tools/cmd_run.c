@@ -7,8 +7,6 @@
 
 #include "frontend/tensor_io.h"
 #include "ir/interp.h"
-#include "passes/constant_fold.h"
-#include "passes/qdq_fusion.h"
 #include "tools/driver.h"
 
 typedef struct run_input {
@@ -95,7 +93,8 @@ done:
 int qcc_cmd_run(int argc, char **argv) {
   const char *model = NULL, *out_dir = NULL;
   qcc_model_options opts = {0};
-  bool fuse = true;
+  qcc_pass_flags passes = {.opt_level = -1};
+  bool no_fusion = false;
   run_input *ins = calloc((size_t)argc, sizeof(*ins));
   int n_ins = 0, rc;
   if (!ins)
@@ -126,7 +125,12 @@ int qcc_cmd_run(int argc, char **argv) {
         }
       }
     } else if (strcmp(a, "--no-fusion") == 0) {
-      fuse = false;
+      no_fusion = true;
+    } else if ((rc = qcc_pass_flags_parse(&passes, a)) != 0) {
+      if (rc < 0) {
+        rc = QCC_EXIT_USAGE;
+        goto done;
+      }
     } else if (a[0] == '-' && a[1] != '\0') {
       rc = qcc_driver_usage_error("unknown option '%s' for 'qcc run'", a);
       goto done;
@@ -150,11 +154,22 @@ int qcc_cmd_run(int argc, char **argv) {
                                   "--input NAME=FILE");
       goto done;
     }
+  if (no_fusion && passes.pipeline_set) {
+    rc = qcc_driver_usage_error("--no-fusion cannot be combined with -O, --passes or --qdq-fusion");
+    goto done;
+  }
+  /* Without a pipeline flag, run what ONNX Runtime runs, so results match it. */
+  const char *spec = no_fusion ? "" : qcc_pipeline_spec_ort;
+  char err[256];
+  if (!passes.pipeline_set && !qcc_pipeline_parse(spec, &passes.pipeline, err, sizeof err)) {
+    rc = qcc_driver_usage_error("%s", err);
+    goto done;
+  }
   qcc_diag *diag = qcc_diag_create(stderr);
   qcc_graph *g = NULL;
   qcc_status st = diag ? qcc_driver_load_model(model, &opts, diag, &g) : QCC_ERR_NOMEM;
-  if (st == QCC_OK && fuse)
-    st = qcc_run_passes(g, qcc_ort_pipeline, 2, NULL, diag);
+  if (st == QCC_OK)
+    st = qcc_pass_flags_run(g, &passes, diag);
   if (st == QCC_OK)
     rc = run_graph(g, ins, n_ins, out_dir, diag);
   else

@@ -5,6 +5,8 @@
 #include "frontend/onnx_loader.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
+#include <stdlib.h>
+
 #include "passes/pass_manager.h"
 
 enum { QCC_EXIT_OK = 0, QCC_EXIT_BAD_INPUT = 1, QCC_EXIT_USAGE = 2 };
@@ -25,8 +27,21 @@ bool qcc_driver_add_shape(qcc_model_options *opts, const char *arg);
 /* Prints a usage error and returns QCC_EXIT_USAGE. */
 int qcc_driver_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* What ONNX Runtime does to a QDQ model before running it: constant folding, then QDQ fusion. */
-extern const qcc_pass *const qcc_ort_pipeline[2];
+/* The pass flags of both subcommands: -O0..-O3, --passes=a,b,c, --qdq-fusion (ONNX Runtime's
+ * pipeline), --print-before=P, --print-after=P, --print-after-all, --verify-each, --time-passes,
+ * --stats. The last pipeline flag wins. */
+typedef struct qcc_pass_flags {
+  qcc_pipeline pipeline;
+  bool pipeline_set;
+  int opt_level; /* -1 unless an -O flag was given */
+  qcc_pass_options options;
+  bool stats;
+} qcc_pass_flags;
+
+/* 1 when `arg` is a pass flag (consumed), 0 when it is not, -1 after a usage error. */
+int qcc_pass_flags_parse(qcc_pass_flags *f, const char *arg);
+/* Runs the pipeline with the instrumentation the flags ask for (--stats goes to stderr). */
+qcc_status qcc_pass_flags_run(qcc_graph *g, const qcc_pass_flags *f, qcc_diag *diag);
 
 int qcc_cmd_run(int argc, char **argv);
 int qcc_cmd_compile(int argc, char **argv);

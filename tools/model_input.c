@@ -6,11 +6,7 @@
 #include <sys/stat.h>
 
 #include "frontend/qir_parser.h"
-#include "passes/constant_fold.h"
-#include "passes/qdq_fusion.h"
 #include "tools/driver.h"
-
-const qcc_pass *const qcc_ort_pipeline[2] = {&qcc_pass_constant_fold, &qcc_pass_qdq_fusion};
 
 int qcc_driver_usage_error(const char *fmt, ...) {
   va_list ap;

@@ -6,8 +6,6 @@
 #include "frontend/onnx_writer.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
-#include "passes/constant_fold.h"
-#include "passes/qdq_fusion.h"
 #include "tools/driver.h"
 
 static const char usage_text[] =
@@ -20,15 +18,22 @@ static const char usage_text[] =
     "  --emit=qir          print the graph as .qir (default)\n"
     "  --emit=onnx         write the graph as an ONNX model (needs -o)\n"
     "  -o FILE             output file (default: standard output for --emit=qir)\n"
-    "  --qdq-fusion        fold constants, then fuse DQ->op->Q into integer ops (as ONNX Runtime "
-    "does)\n"
+    "  -O0 .. -O3          run the pass pipeline of that level (docs/passes.md; -O0: none)\n"
+    "  --passes=A,B,...    run exactly these passes, in this order\n"
+    "  --qdq-fusion        ONNX Runtime's pipeline: constant-fold,qdq-fusion\n"
+    "  --verify-each       verify the graph after every pass\n"
+    "  --print-before=P    print the graph before pass P (to stderr)\n"
+    "  --print-after=P     print the graph after pass P (to stderr)\n"
+    "  --print-after-all   print the graph after every pass (to stderr)\n"
+    "  --time-passes       report each pass's time (to stderr)\n"
+    "  --stats             report ops by kind before and after, and what each pass did (stderr)\n"
     "  --shape NAME=AxBxC  bind the shape of ONNX input NAME, or a symbolic dim NAME (repeatable)\n"
     "  --version           print version information\n"
     "  --help              print this help\n"
     "\n"
     "qcc run evaluates the model with the reference interpreter, after --qdq-fusion unless\n"
-    "--no-fusion is given (then every node runs with its own ONNX semantics). Inputs are .npy "
-    "files or ONNX\n"
+    "--no-fusion or a pass flag is given (--no-fusion: every node runs with its own ONNX\n"
+    "semantics). It takes the pass flags above. Inputs are .npy files or ONNX\n"
     "TensorProto .pb files; a model with one input also takes a bare FILE. Every output is\n"
     "written to DIR/<name>.npy, with characters outside [A-Za-z0-9_.-] in <name> replaced by "
     "'_'.\n";
@@ -44,11 +49,14 @@ static int print_version(void) {
 int qcc_cmd_compile(int argc, char **argv) {
   const char *input = NULL, *output = NULL, *emit = "qir";
   qcc_model_options opts = {0};
-  bool fuse = false;
+  qcc_pass_flags passes = {.opt_level = -1};
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
-    if (strcmp(a, "--qdq-fusion") == 0) {
-      fuse = true;
+    int taken = qcc_pass_flags_parse(&passes, a);
+    if (taken < 0) {
+      return QCC_EXIT_USAGE;
+    } else if (taken > 0) {
+      continue;
     } else if (strncmp(a, "--emit=", 7) == 0) {
       emit = a + 7;
       if (strcmp(emit, "qir") != 0 && strcmp(emit, "onnx") != 0)
@@ -82,7 +90,7 @@ int qcc_cmd_compile(int argc, char **argv) {
     return QCC_EXIT_BAD_INPUT;
   qcc_graph *g = NULL;
   qcc_status st = qcc_driver_load_model(input, &opts, diag, &g);
-  if (st == QCC_OK && fuse && (st = qcc_run_passes(g, qcc_ort_pipeline, 2, NULL, diag)) == QCC_OK)
+  if (st == QCC_OK && (st = qcc_pass_flags_run(g, &passes, diag)) == QCC_OK)
     st = qcc_verify_graph(g, diag);
   int rc = st == QCC_OK ? QCC_EXIT_OK : st == QCC_ERR_USAGE ? QCC_EXIT_USAGE : QCC_EXIT_BAD_INPUT;
   if (st == QCC_OK && onnx_out) {
@@ -112,6 +120,9 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       fputs(usage_text, stdout);
+      fputs("\npasses (for --passes, --print-before, --print-after):\n", stdout);
+      for (size_t k = 0; k < qcc_pass_count_registered(); ++k)
+        printf("  %-19s %s\n", qcc_pass_at(k)->name, qcc_pass_at(k)->summary);
       return QCC_EXIT_OK;
     }
     if (strcmp(argv[i], "--version") == 0)

@@ -1,0 +1,69 @@
+/* Every graph pass by name, and the -O pipelines (documented in docs/passes.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "passes/constant_fold.h"
+#include "passes/cse.h"
+#include "passes/dce.h"
+#include "passes/pass_manager.h"
+#include "passes/qdq_fusion.h"
+
+static const qcc_pass *const registered[] = {
+    &qcc_pass_constant_fold,
+    &qcc_pass_dce,
+    &qcc_pass_cse,
+    &qcc_pass_qdq_fusion,
+};
+
+enum { NUM_REGISTERED = sizeof registered / sizeof registered[0] };
+
+size_t qcc_pass_count_registered(void) { return NUM_REGISTERED; }
+
+const qcc_pass *qcc_pass_at(size_t i) { return i < NUM_REGISTERED ? registered[i] : NULL; }
+
+const qcc_pass *qcc_pass_lookup(const char *name, size_t len) {
+  for (size_t i = 0; i < NUM_REGISTERED; ++i)
+    if (strlen(registered[i]->name) == len && memcmp(registered[i]->name, name, len) == 0)
+      return registered[i];
+  return NULL;
+}
+
+bool qcc_pipeline_parse(const char *spec, qcc_pipeline *out, char *err, size_t errcap) {
+  out->num_passes = 0;
+  const char *s = spec;
+  while (*s) {
+    const char *end = strchr(s, ',');
+    size_t len = end ? (size_t)(end - s) : strlen(s);
+    if (len == 0) {
+      snprintf(err, errcap, "empty pass name in '%s'", spec);
+      return false;
+    }
+    const qcc_pass *p = qcc_pass_lookup(s, len);
+    if (!p) {
+      snprintf(err, errcap, "unknown pass '%.*s' (see qcc --help for the list)", (int)len, s);
+      return false;
+    }
+    if (out->num_passes == QCC_PIPELINE_MAX) {
+      snprintf(err, errcap, "more than %d passes in '%s'", QCC_PIPELINE_MAX, spec);
+      return false;
+    }
+    out->passes[out->num_passes++] = p;
+    s = end ? end + 1 : s + len;
+    if (end && !*s) {
+      snprintf(err, errcap, "empty pass name in '%s'", spec);
+      return false;
+    }
+  }
+  return true;
+}
+
+const char qcc_pipeline_spec_ort[] = "constant-fold,qdq-fusion";
+
+const char *qcc_pipeline_spec_for_level(int level) {
+  switch (level) {
+  case 0: return ""; /* the graph as read: every node with its own ONNX semantics */
+  case 1: return "constant-fold,dce,cse";
+  default: /* -O2, -O3: clean up, then fold Q/DQ into integer ops */
+    return "constant-fold,dce,cse,qdq-fusion,dce";
+  }
+}
