@@ -4,6 +4,7 @@
 
 #include "codegen/targets.h"
 #include "frontend/onnx_writer.h"
+#include "ir/dot_printer.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "tools/driver.h"
@@ -17,6 +18,7 @@ static const char usage_text[] =
     "options:\n"
     "  --emit=qir          print the graph as .qir (default)\n"
     "  --emit=onnx         write the graph as an ONNX model (needs -o)\n"
+    "  --emit=dot          draw the graph for Graphviz, with each value's type and quantization\n"
     "  -o FILE             output file (default: standard output for --emit=qir)\n"
     "  -O0 .. -O3          run the pass pipeline of that level (docs/passes.md; -O0: none)\n"
     "  --passes=A,B,...    run exactly these passes, in this order\n"
@@ -59,8 +61,8 @@ int qcc_cmd_compile(int argc, char **argv) {
       continue;
     } else if (strncmp(a, "--emit=", 7) == 0) {
       emit = a + 7;
-      if (strcmp(emit, "qir") != 0 && strcmp(emit, "onnx") != 0)
-        return qcc_driver_usage_error("unknown --emit kind '%s' (expected qir or onnx)", emit);
+      if (strcmp(emit, "qir") != 0 && strcmp(emit, "onnx") != 0 && strcmp(emit, "dot") != 0)
+        return qcc_driver_usage_error("unknown --emit kind '%s' (expected qir, onnx or dot)", emit);
     } else if (strcmp(a, "-o") == 0) {
       if (++i == argc)
         return qcc_driver_usage_error("-o needs a file name");
@@ -102,7 +104,10 @@ int qcc_cmd_compile(int argc, char **argv) {
       qcc_diag_error(diag, (qcc_loc){.file = output}, "cannot open for writing");
       rc = QCC_EXIT_BAD_INPUT;
     } else {
-      qcc_print_graph(out, g);
+      if (strcmp(emit, "dot") == 0)
+        qcc_print_dot(out, g);
+      else
+        qcc_print_graph(out, g);
       if ((out != stdout ? fclose(out) : fflush(out)) != 0) {
         qcc_diag_error(diag, (qcc_loc){.file = output ? output : "<stdout>"}, "write failed");
         rc = QCC_EXIT_BAD_INPUT;
