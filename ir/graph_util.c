@@ -68,3 +68,10 @@ qcc_status qcc_graph_refine_types(qcc_graph *g) {
   qcc_diag_destroy(quiet);
   return QCC_OK;
 }
+
+uint32_t qcc_graph_op_count(const qcc_graph *g) {
+  uint32_t n = 0;
+  for (const qcc_op *op = g->first; op; op = op->next)
+    ++n;
+  return n;
+}

@@ -4,6 +4,8 @@
 
 #include "ir/graph.h"
 
+/* Number of ops in the graph's list. */
+uint32_t qcc_graph_op_count(const qcc_graph *g);
 /* True when `v` is one of its graph's outputs. */
 bool qcc_value_is_graph_output(const qcc_value *v);
 /* True when no result of `op` is used or is a graph output. */

@@ -4,24 +4,16 @@
 #include <string.h>
 
 #include "ir/graph_util.h"
+#include "ir/hash.h"
 #include "ir/op_registry.h"
 
-static uint64_t mix(uint64_t h, uint64_t v) { return (h ^ v) * 1099511628211ull; }
-
-static uint64_t mix_bytes(uint64_t h, const void *p, size_t n) {
-  const unsigned char *b = p;
-  for (size_t i = 0; i < n; ++i)
-    h = mix(h, b[i]);
-  return h;
-}
-
 static uint64_t op_hash(const qcc_op *op) {
-  uint64_t h = mix(1469598103934665603ull, (uint64_t)op->def->kind);
+  uint64_t h = qcc_hash_mix(QCC_HASH_SEED, (uint64_t)op->def->kind);
   for (uint32_t i = 0; i < op->num_operands; ++i)
-    h = mix(h, (uint64_t)(uintptr_t)op->operands[i].value);
-  h = mix(h, op->num_attrs);
+    h = qcc_hash_mix(h, (uint64_t)(uintptr_t)op->operands[i].value);
+  h = qcc_hash_mix(h, op->num_attrs);
   if (op->konst)
-    h = mix_bytes(mix(h, op->konst->nbytes), op->konst->data, op->konst->nbytes);
+    h = qcc_hash_bytes(qcc_hash_mix(h, op->konst->nbytes), op->konst->data, op->konst->nbytes);
   return h;
 }
 
@@ -90,8 +82,7 @@ typedef struct op_table {
 } op_table;
 
 static qcc_status cse_run(qcc_graph *g, qcc_pass_ctx *ctx) {
-  size_t n = 0;
-  qcc_graph_for_each_op(g, op)++ n;
+  size_t n = qcc_graph_op_count(g);
   op_table t = {.cap = 16};
   while (t.cap < 2 * n)
     t.cap *= 2;

@@ -33,8 +33,7 @@ bool qcc_op_kind_is_compute(qcc_op_kind k) {
 static bool is_float(qcc_elem e) { return e == QCC_F32 || e == QCC_F16; }
 
 bool *qcc_quant_region(qcc_graph *g, uint32_t *num_ops) {
-  uint32_t nv = qcc_graph_renumber(g), no = 0;
-  qcc_graph_for_each_op(g, op)++ no;
+  uint32_t nv = qcc_graph_renumber(g), no = qcc_graph_op_count(g);
   *num_ops = no;
   bool *from_dq = calloc(nv + 1, 1), *to_q = calloc(nv + 1, 1), *in = calloc(no + 1, 1);
   qcc_op **ops = calloc(no + 1, sizeof *ops);

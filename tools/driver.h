@@ -5,8 +5,6 @@
 #include "frontend/onnx_loader.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
-#include <stdlib.h>
-
 #include "passes/pass_manager.h"
 
 enum { QCC_EXIT_OK = 0, QCC_EXIT_BAD_INPUT = 1, QCC_EXIT_USAGE = 2 };

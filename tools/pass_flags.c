@@ -58,25 +58,20 @@ int qcc_pass_flags_parse(qcc_pass_flags *f, const char *a) {
 }
 
 qcc_status qcc_pass_flags_run(qcc_graph *g, const qcc_pass_flags *f, qcc_diag *diag) {
-  qcc_pass_ctx *ctx = calloc(1, sizeof *ctx);
-  if (!ctx) {
+  qcc_pass_ctx ctx = {.diag = diag};
+  qcc_graph_stats before, after;
+  if (f->stats && qcc_graph_stats_collect(g, &before) != QCC_OK) {
     qcc_diag_error(diag, (qcc_loc){0}, "out of memory");
     return QCC_ERR_NOMEM;
   }
-  ctx->diag = diag;
-  qcc_graph_stats before, after;
-  qcc_status st = QCC_OK;
-  if (f->stats && qcc_graph_stats_collect(g, &before) != QCC_OK)
-    st = QCC_ERR_NOMEM;
   /* Passes report their own errors. */
-  if (st == QCC_OK && (st = qcc_run_pipeline(g, &f->pipeline, &f->options, ctx)) != QCC_OK) {
-    free(ctx);
+  qcc_status st = qcc_run_pipeline(g, &f->pipeline, &f->options, &ctx);
+  if (st != QCC_OK || !f->stats)
     return st;
-  }
-  if (st == QCC_OK && f->stats && (st = qcc_graph_stats_collect(g, &after)) == QCC_OK)
-    qcc_graph_stats_print(stderr, &before, &after, ctx);
-  if (st == QCC_ERR_NOMEM)
+  if (qcc_graph_stats_collect(g, &after) != QCC_OK) {
     qcc_diag_error(diag, (qcc_loc){0}, "out of memory");
-  free(ctx);
-  return st;
+    return QCC_ERR_NOMEM;
+  }
+  qcc_graph_stats_print(stderr, &before, &after, &ctx);
+  return QCC_OK;
 }

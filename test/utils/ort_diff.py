@@ -512,16 +512,16 @@ class ToolFailed(Exception):
     pass
 
 
-def run_qcc(case, qcc, d, env):
-    model, _, qcc_args = save_case(case, d)
+def run_qcc(saved, qcc, d, env):
+    model, _, qcc_args = saved
     rc, out = run([qcc, "run", model] + qcc_args + ["--output-dir", os.path.join(d, "qcc")], env)
     if rc != 0:
         raise ToolFailed("qcc failed: " + (out.strip().splitlines()[0] if out.strip() else ""))
     return np.load(os.path.join(d, "qcc", "y.npy"))
 
 
-def run_ort(case, ort_cmd, d, env):
-    model, ort_args, _ = save_case(case, d)
+def run_ort(saved, ort_cmd, d, env):
+    model, ort_args, _ = saved
     rc, out = run(ort_cmd + [model] + ort_args + ["--out-dir", os.path.join(d, "ort")], env)
     if rc != 0:
         last = out.strip().splitlines()[-1] if out.strip() else ""
@@ -547,16 +547,18 @@ def describe(label, ref, got, verbose):
 def run_case(case, qcc, ort_cmd, ort_u8s8, workdir, env, verbose):
     """Returns (ok, message, compared-with-onnxruntime-on-bounded-weights, checked-by-numpy)."""
     d = os.path.join(workdir, case.name)
-    got = run_qcc(case, qcc, d, env)
+    saved = save_case(case, d)
+    got = run_qcc(saved, qcc, d, env)
     checks = []
     bounded = ort_u8s8 == "saturating" and takes_u8s8_gemm(case)
     if bounded:
         weak = with_bounded_weights(case)
         wd = os.path.join(workdir, weak.name)
-        checks.append(describe("onnxruntime, weights in [-64, 63]", run_ort(weak, ort_cmd, wd, env),
-                               run_qcc(weak, qcc, wd, env), verbose))
+        weak_saved = save_case(weak, wd)
+        checks.append(describe("onnxruntime, weights in [-64, 63]", run_ort(weak_saved, ort_cmd, wd, env),
+                               run_qcc(weak_saved, qcc, wd, env), verbose))
     else:
-        checks.append(describe("onnxruntime", run_ort(case, ort_cmd, d, env), got, verbose))
+        checks.append(describe("onnxruntime", run_ort(saved, ort_cmd, d, env), got, verbose))
     ref = numpy_reference(case)
     if ref is not None:
         checks.append(describe("numpy", ref, got, verbose))
