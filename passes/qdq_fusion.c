@@ -7,6 +7,7 @@
 #include "ir/ops/gemm.h"
 #include "ir/verifier.h"
 #include "passes/qdq_match.h"
+#include "passes/s8_to_u8.h"
 
 /* A zero-point constant for a Q/DQ that omitted it (the ONNX default is 0). */
 static qcc_value *zero_point_of(qcc_graph *g, const qcc_op *qdq, qcc_op *before) {
@@ -83,7 +84,7 @@ static bool push_dq(qcc_graph *g, const qcc_op *dq, qcc_op *before, qcc_value **
 static bool is_8bit(qcc_elem e) { return e == QCC_U8 || e == QCC_I8; }
 
 /* ONNX Runtime's x86 selectors take u8 activations only for Conv/MatMul; int8 activations get
- * there through convert_s8_to_u8 below. */
+ * there through qcc_convert_s8_to_u8 (passes/s8_to_u8.c). */
 static bool activation_ok(qcc_elem e) { return e == QCC_U8; }
 
 static qcc_op *fuse_conv_like(qcc_graph *g, qcc_op *op, qcc_op_kind qop) {
@@ -264,51 +265,6 @@ static bool remove_redundant_activation(qcc_op *op) {
   return true;
 }
 
-/* ONNX Runtime on x86 (QDQS8ToU8Transformer) rewrites an int8 Q whose only consumer is a DQ with
- * the same constant scalar zero point into uint8 with the zero point moved by 128. The pair
- * computes exactly the same values, but the kernels fused afterwards see u8 operands and round
- * in that domain, so qcc does the same before fusing. */
-static qcc_status convert_s8_to_u8(qcc_graph *g, uint64_t *n) {
-  for (qcc_op *q = g->first; q; q = q->next) {
-    if (!qcc_op_is(q, QCC_OP_QuantizeLinear) || q->results[0]->type.elem != QCC_I8)
-      continue;
-    qcc_value *qv = q->results[0];
-    const qcc_use *u = qv->first_use;
-    if (!u || u->next || u->index != 0 || !qcc_op_is(u->user, QCC_OP_DequantizeLinear) ||
-        qcc_value_is_graph_output(qv))
-      continue;
-    qcc_op *dq = u->user;
-    double s1, s2;
-    int64_t z1, z2;
-    if (!qcc_op_operand(q, 2) || !qcc_op_operand(dq, 2) || !qcc_qdq_scalar_params(q, &s1, &z1) ||
-        !qcc_qdq_scalar_params(dq, &s2, &z2) || z1 != z2)
-      continue;
-    uint8_t *byte = qcc_arena_alloc(g->arena, 1);
-    if (!byte)
-      return QCC_ERR_NOMEM;
-    *byte = (uint8_t)(z1 + 128);
-    qcc_const k = {.type = qcc_type_make(QCC_U8, 0, NULL), .data = byte, .nbytes = 1};
-    qcc_op *zero = qcc_const_create(g, NULL, &k, q->loc, q);
-    if (!zero)
-      return QCC_ERR_NOMEM;
-    qcc_value *old_qz = qcc_op_operand(q, 2), *old_dqz = qcc_op_operand(dq, 2);
-    qcc_type old_type = qv->type;
-    qcc_op_set_operand(q, 2, zero->results[0]);
-    qcc_op_set_operand(dq, 2, zero->results[0]);
-    qv->type.quant = NULL;
-    if (!qcc_op_reinfer_quietly(q) || !qcc_op_reinfer_quietly(dq)) {
-      /* Cannot happen for a verified graph; leave the pair as it was. */
-      qcc_op_set_operand(q, 2, old_qz);
-      qcc_op_set_operand(dq, 2, old_dqz);
-      qv->type = old_type;
-      qcc_op_erase(zero);
-    } else {
-      ++*n;
-    }
-  }
-  return QCC_OK;
-}
-
 /* Writes the quantization of every Q result and every constant DQ input into its type, so the
  * integer values of the fused graph print with their scale and zero point. */
 static void annotate_quantization(qcc_graph *g) {
@@ -335,7 +291,7 @@ static void annotate_quantization(qcc_graph *g) {
 
 static qcc_status qdq_fusion_run(qcc_graph *g, qcc_pass_ctx *ctx) {
   uint64_t u8 = 0, activations = 0, fused = 0, moved = 0;
-  if (convert_s8_to_u8(g, &u8) != QCC_OK) {
+  if (qcc_convert_s8_to_u8(g, &u8) != QCC_OK) {
     qcc_diag_error(ctx->diag, (qcc_loc){0}, "out of memory");
     return QCC_ERR_NOMEM;
   }

@@ -1,0 +1,98 @@
+#include "passes/quantize_bias.h"
+
+#include <math.h>
+
+#include "ir/graph_util.h"
+#include "ir/op_registry.h"
+#include "passes/qdq_match.h"
+
+enum { QB_OK, QB_SKIP, QB_NOMEM };
+
+/* Constant f32 scales of a DQ: one, or `m` along axis 0; NULL otherwise. */
+static const float *dq_scales(const qcc_op *dq, int64_t m, bool *per_channel) {
+  const qcc_const *s = qcc_value_const(qcc_op_operand(dq, 1));
+  if (!s || s->type.elem != QCC_F32)
+    return NULL;
+  size_t n = s->nbytes / sizeof(float);
+  *per_channel = n != 1;
+  if (n != 1 && (n != (size_t)m || qcc_op_attr_int(dq, "axis") != 0))
+    return NULL;
+  return s->data;
+}
+
+static int quantize(qcc_graph *g, qcc_op *conv) {
+  qcc_value *b = qcc_op_operand(conv, 2);
+  const qcc_const *bk = qcc_value_const(b);
+  qcc_op *dx = qcc_match_dq_operand(conv, 0), *dw = qcc_match_dq_operand(conv, 1);
+  double sx;
+  int64_t zx;
+  if (!bk || bk->type.elem != QCC_F32 || !dx || !dw || !qcc_qdq_scalar_params(dx, &sx, &zx))
+    return QB_SKIP;
+  int64_t m = (int64_t)(bk->nbytes / sizeof(float));
+  bool per_channel;
+  const float *sw = dq_scales(dw, m, &per_channel);
+  if (!sw)
+    return QB_SKIP;
+  const float *bf = bk->data;
+  int32_t *bq = qcc_arena_alloc(g->arena, (size_t)m * sizeof(int32_t));
+  float *bs = qcc_arena_alloc(g->arena, (size_t)m * sizeof(float));
+  if (!bq || !bs)
+    return QB_NOMEM;
+  for (int64_t c = 0; c < m; ++c) {
+    bs[c] = (float)sx * sw[per_channel ? c : 0];
+    float v = bf[c] / bs[c];
+    if (!(bs[c] > 0) || !(fabsf(v) < 2147483520.0f)) /* the largest float below 2^31 */
+      return QB_SKIP;
+    bq[c] = (int32_t)nearbyintf(v);
+  }
+  int64_t dims[1] = {m};
+  qcc_const kq = {.nbytes = (size_t)m * sizeof(int32_t), .data = bq};
+  qcc_const ks = {.nbytes = (size_t)m * sizeof(float), .data = bs};
+  if (!qcc_type_make_static(g->arena, QCC_I32, 1, dims, &kq.type) ||
+      !qcc_type_make_static(g->arena, QCC_F32, 1, dims, &ks.type))
+    return QB_NOMEM;
+  qcc_op *cq = qcc_const_create(g, NULL, &kq, conv->loc, conv);
+  qcc_op *cs = qcc_const_create(g, NULL, &ks, conv->loc, conv);
+  if (!cq || !cs)
+    return QB_NOMEM;
+  qcc_value *operands[2] = {cq->results[0], cs->results[0]};
+  qcc_attr axis = {.name = "axis", .kind = QCC_ATTR_INT, .i = 0};
+  qcc_op_spec spec = {.def = qcc_op_get(QCC_OP_DequantizeLinear),
+                      .loc = conv->loc,
+                      .num_operands = 2,
+                      .operands = operands,
+                      .num_results = 1,
+                      .result_types = &b->type,
+                      .num_attrs = 1,
+                      .attrs = &axis};
+  qcc_op *dq = qcc_op_create(g, &spec, conv);
+  if (!dq)
+    return QB_NOMEM;
+  dq->results[0]->type.quant = NULL;
+  qcc_op_set_operand(conv, 2, dq->results[0]);
+  return QB_OK;
+}
+
+static qcc_status quantize_bias_run(qcc_graph *g, qcc_pass_ctx *ctx) {
+  uint64_t done = 0;
+  qcc_graph_for_each_op(g, op) {
+    if (!qcc_op_is(op, QCC_OP_Conv) || !qcc_op_operand(op, 2))
+      continue;
+    int r = quantize(g, op);
+    if (r == QB_NOMEM) {
+      qcc_diag_error(ctx->diag, op->loc, "out of memory");
+      return QCC_ERR_NOMEM;
+    }
+    done += r == QB_OK;
+  }
+  qcc_graph_erase_dead_ops(g);
+  qcc_pass_count(ctx, "float conv biases quantized to int32", done);
+  ctx->changed = done > 0;
+  return QCC_OK;
+}
+
+const qcc_pass qcc_pass_quantize_bias = {
+    .name = "quantize-bias",
+    .summary = "give convs with quantized input and weights an int32 bias (round(b / s_x s_w))",
+    .run = quantize_bias_run,
+};
