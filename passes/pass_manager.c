@@ -1,5 +1,6 @@
 #include "passes/pass_manager.h"
 
+#include <stdarg.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,6 +18,18 @@ void qcc_pass_count(qcc_pass_ctx *ctx, const char *what, uint64_t n) {
   if (ctx->num_counters < QCC_PASS_MAX_COUNTERS)
     ctx->counters[ctx->num_counters++] =
         (qcc_pass_counter){.pass = ctx->pass_name, .what = what, .value = n};
+}
+
+void qcc_pass_remark(qcc_pass_ctx *ctx, const qcc_op *op, const char *fmt, ...) {
+  if (!ctx->remarks)
+    return;
+  const char *where = op->name ? op->name : op->num_results ? op->results[0]->name : "?";
+  fprintf(ctx->remarks, "stats: %s: at '%s': ", ctx->pass_name, where);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(ctx->remarks, fmt, ap);
+  va_end(ap);
+  fputc('\n', ctx->remarks);
 }
 
 static double now_ms(void) {

@@ -24,6 +24,7 @@ typedef struct qcc_pass_ctx {
   const char *pass_name;
   qcc_pass_counter counters[QCC_PASS_MAX_COUNTERS];
   uint32_t num_counters;
+  FILE *remarks; /* per-rewrite remarks go here (--stats), or nowhere when NULL */
 } qcc_pass_ctx;
 
 typedef struct qcc_pass {
@@ -34,6 +35,9 @@ typedef struct qcc_pass {
 
 /* Adds `n` to the counter `what` of the running pass. */
 void qcc_pass_count(qcc_pass_ctx *ctx, const char *what, uint64_t n);
+/* One line about a rewrite at `op` ("stats: PASS: at NAME: ..."), when remarks are on. */
+void qcc_pass_remark(qcc_pass_ctx *ctx, const qcc_op *op, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 typedef struct qcc_pass_options {
   bool verify_each;                       /* run the verifier after every pass */

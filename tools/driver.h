@@ -27,13 +27,15 @@ int qcc_driver_usage_error(const char *fmt, ...) __attribute__((format(printf, 1
 
 /* The pass flags of both subcommands: -O0..-O3, --passes=a,b,c, --qdq-fusion (ONNX Runtime's
  * pipeline), --print-before=P, --print-after=P, --print-after-all, --verify-each, --time-passes,
- * --stats. The last pipeline flag wins. */
+ * --stats, --no-residual-quant (leave residual-quant out of whatever pipeline runs). The last
+ * pipeline flag wins. */
 typedef struct qcc_pass_flags {
   qcc_pipeline pipeline;
   bool pipeline_set;
   int opt_level; /* -1 unless an -O flag was given */
   qcc_pass_options options;
   bool stats;
+  bool no_residual_quant;
 } qcc_pass_flags;
 
 /* 1 when `arg` is a pass flag (consumed), 0 when it is not, -1 after a usage error. */

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "passes/graph_stats.h"
+#include "passes/residual_quant.h"
 #include "tools/driver.h"
 
 static const char *flag_value(const char *arg, const char *flag) {
@@ -52,20 +53,30 @@ int qcc_pass_flags_parse(qcc_pass_flags *f, const char *a) {
     f->options.time_passes = true;
   else if (strcmp(a, "--stats") == 0)
     f->stats = true;
+  else if (strcmp(a, "--no-residual-quant") == 0)
+    f->no_residual_quant = true;
   else
     return 0;
   return 1;
 }
 
 qcc_status qcc_pass_flags_run(qcc_graph *g, const qcc_pass_flags *f, qcc_diag *diag) {
-  qcc_pass_ctx ctx = {.diag = diag};
+  qcc_pass_ctx ctx = {.diag = diag, .remarks = f->stats ? stderr : NULL};
   qcc_graph_stats before, after;
   if (f->stats && qcc_graph_stats_collect(g, &before) != QCC_OK) {
     qcc_diag_error(diag, (qcc_loc){0}, "out of memory");
     return QCC_ERR_NOMEM;
   }
+  qcc_pipeline pipeline = f->pipeline;
+  if (f->no_residual_quant) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < pipeline.num_passes; ++i)
+      if (pipeline.passes[i] != &qcc_pass_residual_quant)
+        pipeline.passes[n++] = pipeline.passes[i];
+    pipeline.num_passes = n;
+  }
   /* Passes report their own errors. */
-  qcc_status st = qcc_run_pipeline(g, &f->pipeline, &f->options, &ctx);
+  qcc_status st = qcc_run_pipeline(g, &pipeline, &f->options, &ctx);
   if (st != QCC_OK || !f->stats)
     return st;
   if (qcc_graph_stats_collect(g, &after) != QCC_OK) {

@@ -29,6 +29,7 @@ static const char usage_text[] =
     "  --print-after-all   print the graph after every pass (to stderr)\n"
     "  --time-passes       report each pass's time (to stderr)\n"
     "  --stats             report ops by kind before and after, and what each pass did (stderr)\n"
+    "  --no-residual-quant leave the residual-quant pass out of the pipeline\n"
     "  --shape NAME=AxBxC  bind the shape of ONNX input NAME, or a symbolic dim NAME (repeatable)\n"
     "  --version           print version information\n"
     "  --help              print this help\n"

@@ -1,0 +1,100 @@
+#include "passes/residual_quant.h"
+
+#include "ir/graph_util.h"
+#include "ir/op_registry.h"
+#include "passes/qdq_match.h"
+
+enum { RQ_OK, RQ_SKIP, RQ_NOMEM };
+
+/* True when `v` is computed by a non-DQ op that reads a DequantizeLinear's result. */
+static bool from_quantized_op(const qcc_value *v) {
+  const qcc_op *def = v->def;
+  if (!def || qcc_op_is(def, QCC_OP_DequantizeLinear) || qcc_op_is(def, QCC_OP_Constant))
+    return false;
+  for (uint32_t i = 0; i < def->num_operands; ++i) {
+    const qcc_value *o = def->operands[i].value;
+    if (o && qcc_op_is(o->def, QCC_OP_DequantizeLinear))
+      return true;
+  }
+  return false;
+}
+
+/* A copy of constant `v` placed before `before` (the output quantizer's parameters are defined
+ * after the Add); cse merges equal constants again. */
+static qcc_value *copy_const(qcc_graph *g, qcc_value *v, qcc_op *before) {
+  qcc_op *c = qcc_const_create(g, NULL, v->def->konst, v->def->loc, before);
+  return c ? c->results[0] : NULL;
+}
+
+static qcc_op *make_op(qcc_graph *g, qcc_op_kind kind, qcc_value *const *operands, uint32_t n,
+                       qcc_type type, qcc_loc loc, qcc_op *before) {
+  qcc_op_spec spec = {.def = qcc_op_get(kind),
+                      .loc = loc,
+                      .num_operands = n,
+                      .operands = operands,
+                      .num_results = 1,
+                      .result_types = &type};
+  return qcc_op_create(g, &spec, before);
+}
+
+static int insert(qcc_graph *g, qcc_op *add) {
+  qcc_op *oq = qcc_match_single_q_consumer(add);
+  double s;
+  int64_t z;
+  if (add->num_operands != 2 || !oq || !qcc_qdq_scalar_params(oq, &s, &z))
+    return RQ_SKIP;
+  for (uint32_t k = 0; k < 2; ++k) {
+    qcc_op *dq = qcc_match_dq_operand(add, k);
+    qcc_value *other = qcc_op_operand(add, 1 - k);
+    if (!dq || !other || other->type.elem != QCC_F32 ||
+        qcc_qdq_int_elem(dq) != qcc_qdq_int_elem(oq) || !from_quantized_op(other) ||
+        qcc_value_use_count(other) != 1 || qcc_value_is_graph_output(other))
+      continue;
+    qcc_value *scale = copy_const(g, qcc_op_operand(oq, 1), add);
+    qcc_value *zp = qcc_op_operand(oq, 2) ? copy_const(g, qcc_op_operand(oq, 2), add) : NULL;
+    if (!scale || (qcc_op_operand(oq, 2) && !zp))
+      return RQ_NOMEM;
+    qcc_value *q_operands[3] = {other, scale, zp};
+    qcc_type qt = other->type;
+    qt.elem = oq->results[0]->type.elem;
+    qt.quant = NULL;
+    qcc_op *q = make_op(g, QCC_OP_QuantizeLinear, q_operands, zp ? 3 : 2, qt, add->loc, add);
+    if (!q)
+      return RQ_NOMEM;
+    qcc_value *dq_operands[3] = {q->results[0], scale, zp};
+    qcc_op *back =
+        make_op(g, QCC_OP_DequantizeLinear, dq_operands, zp ? 3 : 2, other->type, add->loc, add);
+    if (!back)
+      return RQ_NOMEM;
+    qcc_op_set_operand(add, 1 - k, back->results[0]);
+    return RQ_OK;
+  }
+  return RQ_SKIP;
+}
+
+static qcc_status residual_quant_run(qcc_graph *g, qcc_pass_ctx *ctx) {
+  uint64_t inserted = 0;
+  for (qcc_op *op = g->first, *next; op; op = next) {
+    next = op->next;
+    if (!qcc_op_is(op, QCC_OP_Add))
+      continue;
+    int r = insert(g, op);
+    if (r == RQ_NOMEM) {
+      qcc_diag_error(ctx->diag, op->loc, "out of memory");
+      return QCC_ERR_NOMEM;
+    }
+    if (r == RQ_OK) {
+      ++inserted;
+      qcc_pass_remark(ctx, op, "residual quantizer inserted");
+    }
+  }
+  qcc_pass_count(ctx, "residual quantizers inserted", inserted);
+  ctx->changed = inserted > 0;
+  return QCC_OK;
+}
+
+const qcc_pass qcc_pass_residual_quant = {
+    .name = "residual-quant",
+    .summary = "quantize a residual Add's conv branch with the Add's output parameters",
+    .run = residual_quant_run,
+};
