@@ -6,6 +6,7 @@
 #include "passes/cse.h"
 #include "passes/dce.h"
 #include "passes/fold_conv_bn.h"
+#include "passes/fold_dynamic_quant.h"
 #include "passes/pass_manager.h"
 #include "passes/qdq_fusion.h"
 #include "passes/quantize_bias.h"
@@ -16,13 +17,10 @@
 /* In the order --help lists them. */
 static const qcc_pass *const registered[] = {
     &qcc_pass_constant_fold, //
-    &qcc_pass_dce,
-    &qcc_pass_cse,
-    &qcc_pass_fold_conv_bn,
-    &qcc_pass_quantize_bias,
-    &qcc_pass_residual_quant,
-    &qcc_pass_s8_to_u8,
-    &qcc_pass_sink_clamp,
+    &qcc_pass_dce,           &qcc_pass_cse,
+    &qcc_pass_fold_conv_bn,  &qcc_pass_fold_dynamic_quant,
+    &qcc_pass_quantize_bias, &qcc_pass_residual_quant,
+    &qcc_pass_s8_to_u8,      &qcc_pass_sink_clamp,
     &qcc_pass_qdq_fusion,
 };
 
@@ -75,7 +73,7 @@ const char *qcc_pipeline_spec_for_level(int level) {
   case 0: return ""; /* the graph as read: every node with its own ONNX semantics */
   case 1: return "constant-fold,dce,cse";
   default: /* -O2, -O3: clean up, fold BN into convs, prepare the TensorRT idiom, fold Q/DQ */
-    return "constant-fold,dce,cse,fold-conv-bn,quantize-bias,residual-quant,s8-to-u8,sink-clamp,"
-           "qdq-fusion,dce";
+    return "constant-fold,dce,cse,fold-conv-bn,fold-dynamic-quant,quantize-bias,residual-quant,"
+           "s8-to-u8,sink-clamp,qdq-fusion,dce";
   }
 }

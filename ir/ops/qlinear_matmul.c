@@ -1,4 +1,5 @@
-/* QLinearMatMul, MatMulInteger (numpy matmul broadcasting) and com.microsoft QGemm: exact
+/* QLinearMatMul, MatMulInteger (numpy matmul broadcasting), com.microsoft QGemm and
+ * DynamicQuantizeMatMul: exact
  * int32 accumulation of 8-bit operands minus their zero points (per tensor, per row of A,
  * per column of B), then ONNX Runtime's requantization (requant.h). */
 #include "ir/ops/gemm.h"
@@ -478,6 +479,83 @@ done:
   return st;
 }
 
+/* ---- com.microsoft DynamicQuantizeMatMul
+ * --------------------------------------------------------- Operands: A (f32), B (8-bit), b_scale
+ * (f32, scalar or per column), b_zero_point, bias (f32, per column). A is quantized to uint8 with
+ * DynamicQuantizeLinear's parameters, multiplied exactly with B minus its zero points, and Y =
+ * f32(f32(acc) * f32(a_scale * b_scale[c])) + bias[c]: the operations of the DynamicQuantizeLinear
+ * -> MatMulInteger -> Cast -> Mul -> Add chain it replaces, in ONNX Runtime's order. */
+static qcc_status dynamic_matmul_infer(qcc_infer_ctx *ctx) {
+  qcc_type a = qcc_operand_type(ctx, 0);
+  if (a.elem != QCC_F32)
+    return qcc_infer_error(ctx, "A must be f32, not %s", qcc_elem_name(a.elem));
+  qcc_status st;
+  if ((st = qcc_infer_expect_8bit(ctx, 1, "B")) != QCC_OK ||
+      (st = qcc_infer_expect_zero_point(ctx, 3, 1, "b_zero_point")) != QCC_OK)
+    return st;
+  if (!qcc_elem_is_float(qcc_operand_type(ctx, 2).elem))
+    return qcc_infer_error(ctx, "b_scale must be f32");
+  if (qcc_has_operand(ctx->op, 4) && qcc_operand_type(ctx, 4).elem != QCC_F32)
+    return qcc_infer_error(ctx, "bias must be f32");
+  return matmul_infer_shape(ctx, 0, 1, QCC_F32);
+}
+
+static qcc_status dynamic_matmul_eval(qcc_eval_ctx *ctx, const qcc_op *op,
+                                      const qcc_tensor *const *in, qcc_tensor **out) {
+  const qcc_tensor *a = in[0], *bias = qcc_has_operand(op, 4) ? in[4] : NULL;
+  if (a->elem != QCC_F32 || !qcc_elem_is_float(in[2]->elem) || (bias && bias->elem != QCC_F32))
+    return qcc_eval_error(ctx, "A, b_scale and bias must be f32");
+  float a_scale;
+  int32_t a_zp;
+  qcc_dynamic_qparams_u8(a->data, a->numel, &a_scale, &a_zp);
+  qcc_tensor *aq = qcc_eval_alloc(ctx, QCC_U8, a->rank, a->dims);
+  qcc_tensor *azp = qcc_eval_alloc(ctx, QCC_U8, 0, NULL);
+  qcc_tensor *acc = NULL;
+  qcc_status st = QCC_ERR_INPUT;
+  if (!aq || !azp)
+    goto done;
+  for (int64_t i = 0; i < a->numel; ++i)
+    ((uint8_t *)aq->data)[i] =
+        (uint8_t)qcc_quantize_value(((const float *)a->data)[i], a_scale, a_zp, qcc_qrange_u8());
+  *(uint8_t *)azp->data = (uint8_t)a_zp;
+  matmul_job j;
+  qparam_view b_scale;
+  if ((st = matmul_setup(ctx, &j, aq, in[1], azp, qcc_has_operand(op, 3) ? in[3] : NULL)) !=
+          QCC_OK ||
+      (st = qparam_view_init(ctx, &b_scale, in[2], &j.b, false, "b_scale")) != QCC_OK)
+    goto done;
+  if (bias && bias->numel != j.n && bias->numel != 1) {
+    st = qcc_eval_error(ctx, "bias must hold one value per column of B");
+    goto done;
+  }
+  st = QCC_ERR_INPUT;
+  if (!(acc = qcc_eval_alloc(ctx, QCC_I32, j.out_rank, j.out_dims)) ||
+      !(out[0] = qcc_eval_alloc(ctx, QCC_F32, j.out_rank, j.out_dims)))
+    goto done;
+  if ((st = matmul_run(ctx, &j, acc->data)) != QCC_OK)
+    goto done;
+  const int32_t *av = acc->data;
+  float *y = out[0]->data;
+  int64_t idx[QCC_MAX_RANK] = {0};
+  for (int64_t bt = 0; bt < j.batches; ++bt) {
+    for (int64_t c = 0; c < j.n; ++c) {
+      float mult = a_scale * qparam_float(&b_scale, idx, j.out_nb, c);
+      float b = bias ? ((const float *)bias->data)[bias->numel == 1 ? 0 : c] : 0.0f;
+      for (int64_t r = 0; r < j.m; ++r) {
+        int64_t i = (bt * j.m + r) * j.n + c;
+        float v = (float)av[i] * mult;
+        y[i] = bias ? v + b : v;
+      }
+    }
+    qcc_index_next(idx, j.out_dims, j.out_nb);
+  }
+done:
+  qcc_tensor_free(aq);
+  qcc_tensor_free(azp);
+  qcc_tensor_free(acc);
+  return st;
+}
+
 const qcc_op_def qcc_op_def_QLinearMatMul = {
     .kind = QCC_OP_QLinearMatMul,
     QCC_OP_NAMES(QLinearMatMul),
@@ -512,4 +590,16 @@ const qcc_op_def qcc_op_def_QGemm = {
     .attrs = QCC_ATTRS(QCC_ATTR_F("alpha", 1.0f), QCC_ATTR_I("transA", 0), QCC_ATTR_I("transB", 0)),
     .infer = qgemm_infer,
     .eval = qgemm_eval,
+};
+
+const qcc_op_def qcc_op_def_DynamicQuantizeMatMul = {
+    .kind = QCC_OP_DynamicQuantizeMatMul,
+    QCC_OP_NAMES(DynamicQuantizeMatMul),
+    .min_operands = 3,
+    .max_operands = 5,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_NO_ATTRS,
+    .infer = dynamic_matmul_infer,
+    .eval = dynamic_matmul_eval,
 };

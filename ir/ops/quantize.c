@@ -1,4 +1,5 @@
-/* QuantizeLinear and DequantizeLinear (opset 10-19): per tensor or per axis. */
+/* QuantizeLinear and DequantizeLinear (opset 10-19): per tensor or per axis; DynamicQuantizeLinear
+ * (opset 11): uint8 with parameters computed from the input at run time. */
 #include "ir/ops/op_util.h"
 #include "ir/ops/requant.h"
 #include "ir/verifier.h"
@@ -218,4 +219,55 @@ const qcc_op_def qcc_op_def_DequantizeLinear = {
     .attrs = QCC_ATTRS(QCC_ATTR_I("axis", 1)),
     .infer = dequantize_infer,
     .eval = dequantize_eval,
+};
+
+/* ---- DynamicQuantizeLinear ----
+ * Parameters from the data (qcc_dynamic_qparams_u8, ONNX Runtime's arithmetic), then
+ * QuantizeLinear with them. */
+
+static qcc_status dynamic_quantize_infer(qcc_infer_ctx *ctx) {
+  qcc_type x = qcc_operand_type(ctx, 0);
+  if (x.elem != QCC_F32)
+    return qcc_infer_error(ctx, "input must be f32, not %s", qcc_elem_name(x.elem));
+  qcc_status st = qcc_infer_set(ctx, 0, QCC_U8, x.rank, x.dims);
+  if (st == QCC_OK)
+    st = qcc_infer_set(ctx, 1, QCC_F32, 0, NULL);
+  if (st == QCC_OK)
+    st = qcc_infer_set(ctx, 2, QCC_U8, 0, NULL);
+  return st;
+}
+
+static qcc_status dynamic_quantize_eval(qcc_eval_ctx *ctx, const qcc_op *op,
+                                        const qcc_tensor *const *in, qcc_tensor **out) {
+  const qcc_tensor *x = in[0];
+  if (x->elem != QCC_F32)
+    return qcc_eval_error(ctx, "input must be f32");
+  const float *xs = x->data;
+  float scale;
+  int32_t zp;
+  qcc_dynamic_qparams_u8(xs, x->numel, &scale, &zp);
+  out[0] = qcc_eval_alloc(ctx, QCC_U8, x->rank, x->dims);
+  out[1] = qcc_eval_alloc(ctx, QCC_F32, 0, NULL);
+  out[2] = qcc_eval_alloc(ctx, QCC_U8, 0, NULL);
+  if (!out[0] || !out[1] || !out[2])
+    return QCC_ERR_INPUT;
+  uint8_t *y = out[0]->data;
+  for (int64_t i = 0; i < x->numel; ++i)
+    y[i] = (uint8_t)qcc_quantize_value(xs[i], scale, zp, qcc_qrange_u8());
+  *(float *)out[1]->data = scale;
+  *(uint8_t *)out[2]->data = (uint8_t)zp;
+  (void)op;
+  return QCC_OK;
+}
+
+const qcc_op_def qcc_op_def_DynamicQuantizeLinear = {
+    .kind = QCC_OP_DynamicQuantizeLinear,
+    QCC_OP_NAMES(DynamicQuantizeLinear),
+    .min_operands = 1,
+    .max_operands = 1,
+    .min_results = 3,
+    .max_results = 3,
+    .attrs = QCC_NO_ATTRS,
+    .infer = dynamic_quantize_infer,
+    .eval = dynamic_quantize_eval,
 };

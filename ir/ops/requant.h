@@ -75,4 +75,19 @@ static inline int32_t qcc_add_wrap_i32(int32_t a, int32_t b) {
   return (int32_t)((uint32_t)a + (uint32_t)b);
 }
 
+/* DynamicQuantizeLinear's parameters (ONNX Runtime, core/util/qmath.h): the range of `x` widened
+ * to include 0, scale = (max - min) / 255 (1 when max == min), zero point =
+ * round_half_even(clamp(0 - min / scale, 0, 255)), all in float32. */
+static inline void qcc_dynamic_qparams_u8(const float *x, int64_t n, float *scale, int32_t *zp) {
+  float lo = 0.0f, hi = 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
+  *scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+  float initial = 0.0f - lo / *scale;
+  initial = initial < 0.0f ? 0.0f : initial > 255.0f ? 255.0f : initial;
+  *zp = (int32_t)nearbyintf(initial);
+}
+
 #endif

@@ -31,7 +31,7 @@ def jobs(workdir, models_dir):
     """(name, model path, qcc input arguments) for every model run."""
     out = []
     for case in ort_diff.all_cases():
-        model, _, qcc_args = ort_diff.save_case(case, os.path.join(workdir, "cases", case.name))
+        model, _, qcc_args, _ = ort_diff.save_case(case, os.path.join(workdir, "cases", case.name))
         out.append((case.name, model, qcc_args))
     if models_dir:
         for model, inp in SHARED:

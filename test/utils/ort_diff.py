@@ -55,6 +55,7 @@ class Case:
         self.operands = []
         self.attrs = {}
         self.out_type = None
+        self.extra_outputs = []  # (name, onnx type) after "y"
 
     def feed(self, name, arr):
         self.inputs.append((name, arr))
@@ -76,12 +77,14 @@ class Case:
         return [values[n] if n else None for n in self.operands]
 
     def model(self):
-        node = helper.make_node(self.op, self.operands, ["y"], domain=self.domain, **self.attrs)
+        names = ["y"] + [n for n, _ in self.extra_outputs]
+        node = helper.make_node(self.op, self.operands, names, domain=self.domain, **self.attrs)
         ins = [helper.make_tensor_value_info(n, NP_TO_ONNX[a.dtype], list(a.shape))
                for n, a in self.inputs]
-        out = helper.make_tensor_value_info("y", self.out_type, None)
+        outs = [helper.make_tensor_value_info(n, t, None)
+                for n, t in [("y", self.out_type)] + self.extra_outputs]
         inits = [numpy_helper.from_array(a, n) for n, a in self.inits]
-        graph = helper.make_graph([node], self.name, ins, [out], inits)
+        graph = helper.make_graph([node], self.name, ins, outs, inits)
         opsets = [helper.make_opsetid("", 13)]
         if self.domain == MS:
             opsets.append(helper.make_opsetid(MS, 1))
@@ -419,15 +422,51 @@ def extreme_cases():
     return cases
 
 
+# ---- DynamicQuantizeLinear (uint8 with parameters from the data) --------------------------------------
+
+def dynamic_quantize_cases():
+    cases = []
+    grid = (np.arange(-60, 60) * 0.25).astype(np.float32)  # a regular grid around 0
+    for name, x in [("mixed", f32(rng.normal(0.0, 2.0, size=[3, 50]))),
+                    ("positive", f32(rng.uniform(0.5, 7.0, size=[64]))),
+                    ("negative", f32(rng.uniform(-9.0, -0.1, size=[2, 2, 8]))),
+                    ("zeros", np.zeros([10], np.float32)),
+                    ("grid", grid)]:
+        c = Case("dynamicquantizelinear_" + name, "DynamicQuantizeLinear")
+        c.feed("x", x)
+        c.out_type = TensorProto.UINT8
+        c.extra_outputs = [("y_scale", TensorProto.FLOAT), ("y_zero_point", TensorProto.UINT8)]
+        cases.append(c)
+    # com.microsoft DynamicQuantizeMatMul: what the dynamic-quantization chain folds into.
+    for name, b_dtype, per_col, bias in [("u8_zp", np.uint8, False, True),
+                                         ("s8_per_column", np.int8, True, True),
+                                         ("u8_nobias_batched", np.uint8, False, False)]:
+        c = Case("dynamicquantizematmul_" + name, "DynamicQuantizeMatMul", MS)
+        a_shape = [2, 3, 24] if name.endswith("batched") else [5, 24]
+        c.feed("a", f32(rng.normal(0.3, 1.5, size=a_shape)))
+        c.const("b", rand_q([24, 7], b_dtype))
+        c.const("bs", f32(rng.uniform(0.002, 0.02, size=[7])) if per_col else f32(0.0061))
+        if b_dtype == np.uint8:
+            c.const("bz", scalar(131, np.uint8))
+        else:
+            c.const("bz", np.zeros([7], np.int8))
+        if bias:
+            c.const("bias", f32(rng.uniform(-1, 1, size=[7])))
+        c.out_type = TensorProto.FLOAT
+        cases.append(c)
+    return cases
+
+
 def all_cases():
-    return q_cases() + conv_cases() + matmul_cases() + binary_cases() + pool_cases() + extreme_cases()
+    return (q_cases() + conv_cases() + matmul_cases() + binary_cases() + pool_cases() +
+            extreme_cases() + dynamic_quantize_cases())
 
 
 # ---- the numpy reference and the u8 x s8 GEMM --------------------------------------------------------
 
 # Operand index of the weights (the second factor) of each integer product.
 WEIGHT_OPERAND = {"QLinearConv": 3, "ConvInteger": 1, "QLinearMatMul": 3, "MatMulInteger": 1,
-                  "QGemm": 3}
+                  "QGemm": 3, "DynamicQuantizeMatMul": 1}
 
 
 def numpy_reference(case):
@@ -443,6 +482,10 @@ def numpy_reference(case):
         return qref.checked_i32(qref.matmul_integer(a[0], a[1], a[2], a[3]))
     if case.op == "QGemm":
         return qref.qgemm(*a[:9], case.attrs)
+    if case.op == "DynamicQuantizeLinear":
+        return qref.dynamic_quantize(a[0])
+    if case.op == "DynamicQuantizeMatMul":
+        return qref.dynamic_quantize_matmul(a[0], a[1], a[2], a[3], a[4])
     return None
 
 
@@ -453,7 +496,9 @@ def takes_u8s8_gemm(case):
         return False
     args = case.args()
     act, weights = args[0], args[WEIGHT_OPERAND[case.op]]
-    if act.dtype != np.uint8 or weights.dtype != np.int8:
+    # DynamicQuantizeMatMul quantizes its float A to uint8 itself.
+    act_u8 = act.dtype == np.uint8 or case.op == "DynamicQuantizeMatMul"
+    if not act_u8 or weights.dtype != np.int8:
         return False
     depthwise = (case.op in ("QLinearConv", "ConvInteger") and weights.shape[1] == 1
                  and case.attrs.get("group", 1) == act.shape[1])
@@ -494,8 +539,13 @@ def compare(ref, got):
     return (int(d.max()) if d.size else 0), int(np.count_nonzero(d))
 
 
+def load_outputs(saved, d):
+    """Every output of the case, "y" first, as a tuple of arrays."""
+    return tuple(np.load(os.path.join(d, n + ".npy")) for n in saved[3])
+
+
 def save_case(case, d):
-    """Writes the model and its inputs; returns (model path, ort args, qcc args)."""
+    """Writes the model and its inputs; returns (model path, ort args, qcc args, output names)."""
     os.makedirs(d, exist_ok=True)
     model_path = os.path.join(d, "model.onnx")
     onnx.save(case.model(), model_path)
@@ -505,7 +555,7 @@ def save_case(case, d):
         np.save(f, a)
         ort_args += ["--in", "%s=%s" % (n, f)]
         qcc_args += ["--input", "%s=%s" % (n, f)]
-    return model_path, ort_args, qcc_args
+    return model_path, ort_args, qcc_args, ["y"] + [n for n, _ in case.extra_outputs]
 
 
 class ToolFailed(Exception):
@@ -513,34 +563,38 @@ class ToolFailed(Exception):
 
 
 def run_qcc(saved, qcc, d, env):
-    model, _, qcc_args = saved
+    model, _, qcc_args, _ = saved
     rc, out = run([qcc, "run", model] + qcc_args + ["--output-dir", os.path.join(d, "qcc")], env)
     if rc != 0:
         raise ToolFailed("qcc failed: " + (out.strip().splitlines()[0] if out.strip() else ""))
-    return np.load(os.path.join(d, "qcc", "y.npy"))
+    return load_outputs(saved, os.path.join(d, "qcc"))
 
 
 def run_ort(saved, ort_cmd, d, env):
-    model, ort_args, _ = saved
+    model, ort_args, _, _ = saved
     rc, out = run(ort_cmd + [model] + ort_args + ["--out-dir", os.path.join(d, "ort")], env)
     if rc != 0:
         last = out.strip().splitlines()[-1] if out.strip() else ""
         raise ToolFailed("onnxruntime failed: " + last)
-    return np.load(os.path.join(d, "ort", "y.npy"))
+    return load_outputs(saved, os.path.join(d, "ort"))
 
 
-def describe(label, ref, got, verbose):
-    """(ok, text) for one bit-exact comparison of qcc's output `got` with `ref`."""
-    r = compare(ref, got)
-    if r is None:
-        return False, "%s: output mismatch: %s %s vs qcc %s %s" % (label, ref.dtype, ref.shape,
-                                                                 got.dtype, got.shape)
-    maxd, count = r
-    if verbose and count:
-        for i in np.argwhere(ref != got)[:5]:
-            t = tuple(i)
-            print("    %s at %s: reference %s qcc %s" % (label, t, ref[t], got[t]))
-    unit = "ulps" if ref.dtype == np.float32 else "steps"
+def describe(label, refs, gots, verbose):
+    """(ok, text) for the bit-exact comparison of qcc's outputs `gots` with `refs` (tuples)."""
+    refs = refs if isinstance(refs, tuple) else (refs,)
+    gots = gots if isinstance(gots, tuple) else (gots,)
+    maxd = count = 0
+    for ref, got in zip(refs, gots):
+        r = compare(ref, got)
+        if r is None:
+            return False, "%s: output mismatch: %s %s vs qcc %s %s" % (label, ref.dtype, ref.shape,
+                                                                     got.dtype, got.shape)
+        maxd, count = max(maxd, r[0]), count + r[1]
+        if verbose and r[1]:
+            for i in np.argwhere(ref != got)[:5]:
+                t = tuple(i)
+                print("    %s at %s: reference %s qcc %s" % (label, t, ref[t], got[t]))
+    unit = "ulps" if refs[0].dtype == np.float32 else "steps"
     return count == 0, "%s: max diff %d %s, %d mismatches" % (label, maxd, unit, count)
 
 

@@ -141,3 +141,30 @@ def qgemm(a, a_scale, a_zp, b, b_scale, b_zp, c, y_scale, y_zp, attrs):
         return checked_i32(acc).astype(F32) * mult.reshape(1, -1)
     mult = mult / F32(y_scale)
     return requantize(acc, mult, _zp_scalar(y_zp), np.asarray(y_zp).dtype, 1)
+
+
+# ---- DynamicQuantizeLinear -----------------------------------------------------------------------
+
+def dynamic_quantize(x):
+    """ONNX DynamicQuantizeLinear with ONNX Runtime's float32 order: the range widened to include
+    0, scale = (max - min) / 255 (1 for an all-zero input), zero point = round_half_even(clamp(
+    0 - min / scale, 0, 255)), y = sat(round_half_even(x / scale) + zp). Returns (y, scale, zp)."""
+    x = np.asarray(x, F32)
+    lo = min(F32(x.min()) if x.size else F32(0), F32(0))
+    hi = max(F32(x.max()) if x.size else F32(0), F32(0))
+    scale = F32(1) if hi == lo else F32(hi - lo) / F32(255)
+    zp = np.rint(np.clip(F32(0) - lo / scale, F32(0), F32(255)))
+    y = np.clip(np.rint(x / scale) + zp, 0, 255).astype(np.uint8)
+    return y, np.array(scale, F32), np.array(zp, np.uint8)
+
+
+def dynamic_quantize_matmul(a, b, b_scale, b_zp, bias):
+    """com.microsoft DynamicQuantizeMatMul: A quantized as by dynamic_quantize, exact integer
+    product with B minus its zero points, Y = f32(float32(acc) * f32(a_scale * b_scale[c])) +
+    bias[c]."""
+    aq, a_scale, a_zp = dynamic_quantize(a)
+    acc = checked_i32(matmul_integer(aq, b, a_zp, b_zp))
+    n = b.shape[-1]
+    mult = F32(a_scale) * _as_vec(np.asarray(b_scale, F32), n)
+    y = acc.astype(F32) * mult
+    return y + np.asarray(bias, F32) if bias is not None else y
