@@ -27,8 +27,9 @@ int qcc_driver_usage_error(const char *fmt, ...) __attribute__((format(printf, 1
 
 /* The pass flags of both subcommands: -O0..-O3, --passes=a,b,c, --qdq-fusion (ONNX Runtime's
  * pipeline), --print-before=P, --print-after=P, --print-after-all, --verify-each, --time-passes,
- * --stats, --no-residual-quant (leave residual-quant out of whatever pipeline runs). The last
- * pipeline flag wins. */
+ * --stats, --no-residual-quant (leave residual-quant out of whatever pipeline runs),
+ * --report=quant and -Werror=float-fallback (passes/quant_report.h). The last pipeline flag
+ * wins. */
 typedef struct qcc_pass_flags {
   qcc_pipeline pipeline;
   bool pipeline_set;
@@ -36,6 +37,9 @@ typedef struct qcc_pass_flags {
   qcc_pass_options options;
   bool stats;
   bool no_residual_quant;
+  bool print_plan;   /* --print-memory-plan */
+  bool report_quant; /* --report=quant */
+  bool werror_float; /* -Werror=float-fallback: the report's findings are errors */
 } qcc_pass_flags;
 
 /* 1 when `arg` is a pass flag (consumed), 0 when it is not, -1 after a usage error. */

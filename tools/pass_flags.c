@@ -2,6 +2,8 @@
 #include <string.h>
 
 #include "passes/graph_stats.h"
+#include "passes/memory_plan.h"
+#include "passes/quant_report.h"
 #include "passes/residual_quant.h"
 #include "tools/driver.h"
 
@@ -55,7 +57,16 @@ int qcc_pass_flags_parse(qcc_pass_flags *f, const char *a) {
     f->stats = true;
   else if (strcmp(a, "--no-residual-quant") == 0)
     f->no_residual_quant = true;
-  else
+  else if (strcmp(a, "--print-memory-plan") == 0)
+    f->print_plan = true;
+  else if (strcmp(a, "--report=quant") == 0)
+    f->report_quant = true;
+  else if (strcmp(a, "-Werror=float-fallback") == 0)
+    f->werror_float = true;
+  else if ((v = flag_value(a, "--report"))) {
+    qcc_driver_usage_error("unknown report '%s' (expected --report=quant)", v);
+    return -1;
+  } else
     return 0;
   return 1;
 }
@@ -77,12 +88,56 @@ qcc_status qcc_pass_flags_run(qcc_graph *g, const qcc_pass_flags *f, qcc_diag *d
   }
   /* Passes report their own errors. */
   qcc_status st = qcc_run_pipeline(g, &pipeline, &f->options, &ctx);
-  if (st != QCC_OK || !f->stats)
+  if (st != QCC_OK)
     return st;
-  if (qcc_graph_stats_collect(g, &after) != QCC_OK) {
-    qcc_diag_error(diag, (qcc_loc){0}, "out of memory");
-    return QCC_ERR_NOMEM;
+  if (f->stats) {
+    if (qcc_graph_stats_collect(g, &after) != QCC_OK) {
+      qcc_diag_error(diag, (qcc_loc){0}, "out of memory");
+      return QCC_ERR_NOMEM;
+    }
+    qcc_graph_stats_print(stderr, &before, &after, &ctx);
+    qcc_memory_plan plan;
+    if (qcc_plan_memory(g, &plan) != QCC_OK) {
+      qcc_diag_error(diag, (qcc_loc){0}, "out of memory");
+      return QCC_ERR_NOMEM;
+    }
+    fprintf(stderr,
+            "stats: memory plan: %u intermediates in one arena of %llu bytes; lower bound %llu "
+            "bytes (%+.1f%%)%s\n",
+            plan.num_tensors, (unsigned long long)plan.arena_bytes,
+            (unsigned long long)plan.lower_bound_bytes,
+            plan.lower_bound_bytes
+                ? 100.0 * ((double)plan.arena_bytes / (double)plan.lower_bound_bytes - 1.0)
+                : 0.0,
+            plan.unplanned ? "; some intermediates have no static size" : "");
+    qcc_memory_plan_free(&plan);
   }
-  qcc_graph_stats_print(stderr, &before, &after, &ctx);
-  return QCC_OK;
+  if (f->print_plan) {
+    qcc_memory_plan plan;
+    if (qcc_plan_memory(g, &plan) != QCC_OK) {
+      qcc_diag_error(diag, (qcc_loc){0}, "out of memory");
+      return QCC_ERR_NOMEM;
+    }
+    /* One line per tensor: name, offset, size, first and last op index. */
+    for (uint32_t i = 0; i < plan.num_tensors; ++i) {
+      const qcc_planned_tensor *t = &plan.tensors[i];
+      fprintf(stderr, "plan: %s %llu %llu %u %u\n", t->value->name, (unsigned long long)t->offset,
+              (unsigned long long)t->size, t->first, t->last);
+    }
+    fprintf(stderr, "plan: arena %llu lower-bound %llu\n", (unsigned long long)plan.arena_bytes,
+            (unsigned long long)plan.lower_bound_bytes);
+    qcc_memory_plan_free(&plan);
+  }
+  if (!f->report_quant && !f->werror_float)
+    return QCC_OK;
+  qcc_quant_report r;
+  st = qcc_report_quant(g, diag, f->werror_float, &r);
+  if (st == QCC_ERR_NOMEM)
+    qcc_diag_error(diag, (qcc_loc){0}, "out of memory");
+  if (f->report_quant)
+    fprintf(stderr,
+            "report: %u float compute ops inside the quantized region, %u Q/DQ ops between "
+            "ops\n",
+            r.float_ops, r.qdq_ops);
+  return st;
 }
