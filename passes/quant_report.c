@@ -34,6 +34,10 @@ static void explain(const qcc_op *op, const char **why, const char **fix) {
   } else if (takes_weights(k) && !qcc_match_dq_operand(op, 1)) {
     *why = "its weights do not come through a DequantizeLinear";
     *fix = "give the weights a Q/DQ pair with constant parameters";
+  } else if ((k == QCC_OP_Conv || k == QCC_OP_Gemm) && float_const_operand(op, 2)) {
+    *why = "its bias is float and could not be quantized (alpha/beta other than 1, or scales "
+           "that are not constant)";
+    *fix = "give the bias an int32 DequantizeLinear with scale input_scale * weight_scale";
   } else if (qcc_value_is_graph_output(r)) {
     *why = "its result is a graph output in float";
     *fix = "quantize the output and dequantize it at the graph boundary";

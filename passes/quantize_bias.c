@@ -4,18 +4,19 @@
 
 #include "ir/graph_util.h"
 #include "ir/op_registry.h"
+#include "ir/ops/gemm.h"
 #include "passes/qdq_match.h"
 
 enum { QB_OK, QB_SKIP, QB_NOMEM };
 
-/* Constant f32 scales of a DQ: one, or `m` along axis 0; NULL otherwise. */
-static const float *dq_scales(const qcc_op *dq, int64_t m, bool *per_channel) {
+/* Constant f32 scales of a DQ: one, or `m` along `axis`; NULL otherwise. */
+static const float *dq_scales(const qcc_op *dq, int64_t m, int64_t axis, bool *per_channel) {
   const qcc_const *s = qcc_value_const(qcc_op_operand(dq, 1));
   if (!s || s->type.elem != QCC_F32)
     return NULL;
   size_t n = s->nbytes / sizeof(float);
   *per_channel = n != 1;
-  if (n != 1 && (n != (size_t)m || qcc_op_attr_int(dq, "axis") != 0))
+  if (n != 1 && (n != (size_t)m || qcc_op_attr_int(dq, "axis") != axis))
     return NULL;
   return s->data;
 }
@@ -28,9 +29,17 @@ static int quantize(qcc_graph *g, qcc_op *conv) {
   int64_t zx;
   if (!bk || bk->type.elem != QCC_F32 || !dx || !dw || !qcc_qdq_scalar_params(dx, &sx, &zx))
     return QB_SKIP;
-  int64_t m = (int64_t)(bk->nbytes / sizeof(float));
+  int64_t m = (int64_t)(bk->nbytes / sizeof(float)), axis = 0;
+  if (qcc_op_is(conv, QCC_OP_Gemm)) {
+    qcc_gemm_params p = qcc_gemm_params_read(conv);
+    /* QGemm adds an int32 C as is: only alpha = beta = 1 keeps b's meaning; the weights'
+     * output channel is B's dim 0 when transposed, else dim 1. */
+    if (p.alpha != 1.0f || p.beta != 1.0f || p.trans_a || b->type.rank != 1)
+      return QB_SKIP;
+    axis = p.trans_b ? 0 : 1;
+  }
   bool per_channel;
-  const float *sw = dq_scales(dw, m, &per_channel);
+  const float *sw = dq_scales(dw, m, axis, &per_channel);
   if (!sw)
     return QB_SKIP;
   const float *bf = bk->data;
@@ -56,7 +65,7 @@ static int quantize(qcc_graph *g, qcc_op *conv) {
   if (!cq || !cs)
     return QB_NOMEM;
   qcc_value *operands[2] = {cq->results[0], cs->results[0]};
-  qcc_attr axis = {.name = "axis", .kind = QCC_ATTR_INT, .i = 0};
+  qcc_attr axis_attr = {.name = "axis", .kind = QCC_ATTR_INT, .i = 0}; /* b is 1-D */
   qcc_op_spec spec = {.def = qcc_op_get(QCC_OP_DequantizeLinear),
                       .loc = conv->loc,
                       .num_operands = 2,
@@ -64,7 +73,7 @@ static int quantize(qcc_graph *g, qcc_op *conv) {
                       .num_results = 1,
                       .result_types = &b->type,
                       .num_attrs = 1,
-                      .attrs = &axis};
+                      .attrs = &axis_attr};
   qcc_op *dq = qcc_op_create(g, &spec, conv);
   if (!dq)
     return QB_NOMEM;
@@ -76,7 +85,7 @@ static int quantize(qcc_graph *g, qcc_op *conv) {
 static qcc_status quantize_bias_run(qcc_graph *g, qcc_pass_ctx *ctx) {
   uint64_t done = 0;
   qcc_graph_for_each_op(g, op) {
-    if (!qcc_op_is(op, QCC_OP_Conv) || !qcc_op_operand(op, 2))
+    if ((!qcc_op_is(op, QCC_OP_Conv) && !qcc_op_is(op, QCC_OP_Gemm)) || !qcc_op_operand(op, 2))
       continue;
     int r = quantize(g, op);
     if (r == QB_NOMEM) {
@@ -86,13 +95,13 @@ static qcc_status quantize_bias_run(qcc_graph *g, qcc_pass_ctx *ctx) {
     done += r == QB_OK;
   }
   qcc_graph_erase_dead_ops(g);
-  qcc_pass_count(ctx, "float conv biases quantized to int32", done);
+  qcc_pass_count(ctx, "float Conv/Gemm biases quantized to int32", done);
   ctx->changed = done > 0;
   return QCC_OK;
 }
 
 const qcc_pass qcc_pass_quantize_bias = {
     .name = "quantize-bias",
-    .summary = "give convs with quantized input and weights an int32 bias (round(b / s_x s_w))",
+    .summary = "give Conv/Gemm with quantized input and weights an int32 bias (round(b / s_x s_w))",
     .run = quantize_bias_run,
 };

@@ -7,8 +7,9 @@
  * folds to an integer op, and the Add folds to QLinearAdd: conv + add run in int8, as TensorRT
  * runs them. The output's parameters are the ones the graph gives for the sum's range; on
  * mobilenetv2_qdq they measure better than the shortcut's (44.8 vs 40.4 dB against ONNX Runtime).
- * Not exact: the branch is rounded to a step of s_y before the add, which moves the quantized sum
- * by at most one output step. `--no-residual-quant` leaves the pass out of any pipeline. */
+ * Not exact: the branch is rounded to a step of s_y before the add (half a step) and saturates
+ * where it alone leaves the output range (test/passes/qdq-opt-diff.test: at most 2 steps there).
+ * `--no-residual-quant` leaves the pass out of any pipeline. */
 #ifndef QCC_PASSES_RESIDUAL_QUANT_H
 #define QCC_PASSES_RESIDUAL_QUANT_H
 
