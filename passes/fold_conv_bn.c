@@ -5,6 +5,7 @@
 
 #include "ir/graph_util.h"
 #include "ir/op_registry.h"
+#include "passes/qdq_match.h"
 
 enum { FOLD_OK, FOLD_SKIP, FOLD_NOMEM };
 
@@ -12,24 +13,6 @@ enum { FOLD_OK, FOLD_SKIP, FOLD_NOMEM };
 static const float *f32_operand(const qcc_op *op, uint32_t i, int64_t n) {
   const qcc_const *k = qcc_value_const(qcc_op_operand(op, i));
   return k && k->type.elem == QCC_F32 && k->nbytes == (size_t)n * sizeof(float) ? k->data : NULL;
-}
-
-/* A new constant before `before`, with the element type and shape of `like` unless `dims` are
- * given; NULL on OOM. */
-static qcc_value *new_const(qcc_graph *g, const qcc_type *like, qcc_elem elem, int32_t rank,
-                            const int64_t *dims, const void *data, size_t nbytes, qcc_op *before) {
-  qcc_const k = {.nbytes = nbytes};
-  if (like) {
-    k.type = *like;
-    k.type.quant = NULL;
-  } else if (!qcc_type_make_static(g->arena, elem, rank, dims, &k.type)) {
-    return NULL;
-  }
-  k.data = qcc_arena_memdup(g->arena, data, nbytes);
-  if (!k.data)
-    return NULL;
-  qcc_op *op = qcc_const_create(g, NULL, &k, before->loc, before);
-  return op ? op->results[0] : NULL;
 }
 
 /* The weight's DQ when it is the TensorRT idiom: constant int8 integers, constant f32 scales
@@ -100,7 +83,7 @@ static int fold(qcc_graph *g, qcc_op *bn) {
     for (int64_t c = 0; c < m; ++c)
       for (int64_t i = 0; i < per_out; ++i)
         nw[c * per_out + i] = (float)((double)ow[c * per_out + i] * mult[c]);
-    new_w = new_const(g, &wf->type, QCC_F32, 0, NULL, nw, wf->nbytes, conv);
+    new_w = qcc_build_const(g, &wf->type, QCC_F32, 0, NULL, nw, wf->nbytes, conv);
   } else {
     const qcc_const *wq = qcc_value_const(qcc_op_operand(wdq, 0));
     const qcc_const *s = qcc_value_const(qcc_op_operand(wdq, 1));
@@ -124,28 +107,17 @@ static int fold(qcc_graph *g, qcc_op *bn) {
         nq[c * per_out + i] = (int8_t)(mult[c] < 0 ? -q[c * per_out + i] : q[c * per_out + i]);
     }
     int64_t dims[1] = {m};
-    qcc_value *qv = new_const(g, &wq->type, QCC_I8, 0, NULL, nq, wq->nbytes, conv);
-    qcc_value *sc = new_const(g, NULL, QCC_F32, 1, dims, ns, (size_t)m * sizeof(float), conv);
+    qcc_value *qv = qcc_build_const(g, &wq->type, QCC_I8, 0, NULL, nq, wq->nbytes, conv);
+    qcc_value *sc = qcc_build_const(g, NULL, QCC_F32, 1, dims, ns, (size_t)m * sizeof(float), conv);
     if (!qv || !sc)
       return FOLD_NOMEM;
-    int64_t axis = 0;
-    qcc_attr attr = {.name = "axis", .kind = QCC_ATTR_INT, .i = axis};
-    qcc_value *operands[2] = {qv, sc};
-    qcc_op_spec spec = {.def = qcc_op_get(QCC_OP_DequantizeLinear),
-                        .loc = wdq->loc,
-                        .num_operands = 2,
-                        .operands = operands,
-                        .num_results = 1,
-                        .result_types = &w->type,
-                        .num_attrs = 1,
-                        .attrs = &attr};
-    qcc_op *dq = qcc_op_create(g, &spec, conv);
+    qcc_op *dq =
+        qcc_build_qdq(g, QCC_OP_DequantizeLinear, qv, sc, NULL, 0, w->type, wdq->loc, conv);
     new_w = dq ? dq->results[0] : NULL;
-    if (new_w)
-      new_w->type.quant = NULL;
   }
   int64_t bdims[1] = {m};
-  qcc_value *bv = new_const(g, NULL, QCC_F32, 1, bdims, new_bias, (size_t)m * sizeof(float), conv);
+  qcc_value *bv =
+      qcc_build_const(g, NULL, QCC_F32, 1, bdims, new_bias, (size_t)m * sizeof(float), conv);
   if (!new_w || !bv)
     return FOLD_NOMEM;
 

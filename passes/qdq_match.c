@@ -75,3 +75,34 @@ const qcc_quant *qcc_quant_of_qdq(qcc_graph *g, const qcc_op *qdq, qcc_type t) {
   qcc_diag_destroy(quiet);
   return ok ? q : NULL;
 }
+
+qcc_value *qcc_build_const(qcc_graph *g, const qcc_type *like, qcc_elem elem, int32_t rank,
+                           const int64_t *dims, const void *data, size_t nbytes, qcc_op *before) {
+  qcc_const k = {.nbytes = nbytes};
+  if (like) {
+    k.type = *like;
+    k.type.quant = NULL;
+  } else if (!qcc_type_make_static(g->arena, elem, rank, dims, &k.type)) {
+    return NULL;
+  }
+  if (!(k.data = qcc_arena_memdup(g->arena, data, nbytes ? nbytes : 1)))
+    return NULL;
+  qcc_op *op = qcc_const_create(g, NULL, &k, before->loc, before);
+  return op ? op->results[0] : NULL;
+}
+
+qcc_op *qcc_build_qdq(qcc_graph *g, qcc_op_kind kind, qcc_value *x, qcc_value *scale, qcc_value *zp,
+                      int64_t axis, qcc_type type, qcc_loc loc, qcc_op *before) {
+  qcc_value *operands[3] = {x, scale, zp};
+  qcc_attr attr = {.name = "axis", .kind = QCC_ATTR_INT, .i = axis};
+  type.quant = NULL;
+  qcc_op_spec spec = {.def = qcc_op_get(kind),
+                      .loc = loc,
+                      .num_operands = zp ? 3 : 2,
+                      .operands = operands,
+                      .num_results = 1,
+                      .result_types = &type,
+                      .num_attrs = axis >= 0 ? 1 : 0,
+                      .attrs = &attr};
+  return qcc_op_create(g, &spec, before);
+}

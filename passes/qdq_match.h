@@ -1,8 +1,9 @@
-/* Pattern helpers for Q/DQ rewrites. */
+/* Pattern helpers for Q/DQ rewrites, and the builders the rewrites share. */
 #ifndef QCC_PASSES_QDQ_MATCH_H
 #define QCC_PASSES_QDQ_MATCH_H
 
 #include "ir/graph_util.h"
+#include "ir/op_kinds.h"
 
 /* The DequantizeLinear producing operand i of `op`, or NULL. */
 qcc_op *qcc_match_dq_operand(const qcc_op *op, uint32_t i);
@@ -16,5 +17,15 @@ bool qcc_qdq_scalar_params(const qcc_op *qdq, double *scale, int64_t *zero_point
 /* The quantization a Q or DQ with constant scale/zero point applies to its integer side `t`,
  * allocated in the graph arena; NULL when the parameters are not constants or not valid. */
 const qcc_quant *qcc_quant_of_qdq(qcc_graph *g, const qcc_op *qdq, qcc_type t);
+
+/* A Constant before `before` holding a copy of `data`: with the element type and shape of `like`
+ * (its quantization dropped) when given, else of `elem` and dims[0..rank). NULL on OOM. */
+qcc_value *qcc_build_const(qcc_graph *g, const qcc_type *like, qcc_elem elem, int32_t rank,
+                           const int64_t *dims, const void *data, size_t nbytes, qcc_op *before);
+/* A QuantizeLinear or DequantizeLinear (`kind`) of x with scale and optional zero point, with
+ * attribute axis when axis >= 0, result type `type` (quantization dropped), before `before`.
+ * NULL on OOM. */
+qcc_op *qcc_build_qdq(qcc_graph *g, qcc_op_kind kind, qcc_value *x, qcc_value *scale, qcc_value *zp,
+                      int64_t axis, qcc_type type, qcc_loc loc, qcc_op *before);
 
 #endif

@@ -55,29 +55,14 @@ static int quantize(qcc_graph *g, qcc_op *conv) {
     bq[c] = (int32_t)nearbyintf(v);
   }
   int64_t dims[1] = {m};
-  qcc_const kq = {.nbytes = (size_t)m * sizeof(int32_t), .data = bq};
-  qcc_const ks = {.nbytes = (size_t)m * sizeof(float), .data = bs};
-  if (!qcc_type_make_static(g->arena, QCC_I32, 1, dims, &kq.type) ||
-      !qcc_type_make_static(g->arena, QCC_F32, 1, dims, &ks.type))
-    return QB_NOMEM;
-  qcc_op *cq = qcc_const_create(g, NULL, &kq, conv->loc, conv);
-  qcc_op *cs = qcc_const_create(g, NULL, &ks, conv->loc, conv);
-  if (!cq || !cs)
-    return QB_NOMEM;
-  qcc_value *operands[2] = {cq->results[0], cs->results[0]};
-  qcc_attr axis_attr = {.name = "axis", .kind = QCC_ATTR_INT, .i = 0}; /* b is 1-D */
-  qcc_op_spec spec = {.def = qcc_op_get(QCC_OP_DequantizeLinear),
-                      .loc = conv->loc,
-                      .num_operands = 2,
-                      .operands = operands,
-                      .num_results = 1,
-                      .result_types = &b->type,
-                      .num_attrs = 1,
-                      .attrs = &axis_attr};
-  qcc_op *dq = qcc_op_create(g, &spec, conv);
+  qcc_value *vq = qcc_build_const(g, NULL, QCC_I32, 1, dims, bq, (size_t)m * sizeof(int32_t), conv);
+  qcc_value *vs = qcc_build_const(g, NULL, QCC_F32, 1, dims, bs, (size_t)m * sizeof(float), conv);
+  /* b is 1-D: its channel axis is 0. */
+  qcc_op *dq = vq && vs ? qcc_build_qdq(g, QCC_OP_DequantizeLinear, vq, vs, NULL, 0, b->type,
+                                        conv->loc, conv)
+                        : NULL;
   if (!dq)
     return QB_NOMEM;
-  dq->results[0]->type.quant = NULL;
   qcc_op_set_operand(conv, 2, dq->results[0]);
   return QB_OK;
 }

@@ -26,17 +26,6 @@ static qcc_value *copy_const(qcc_graph *g, qcc_value *v, qcc_op *before) {
   return c ? c->results[0] : NULL;
 }
 
-static qcc_op *make_op(qcc_graph *g, qcc_op_kind kind, qcc_value *const *operands, uint32_t n,
-                       qcc_type type, qcc_loc loc, qcc_op *before) {
-  qcc_op_spec spec = {.def = qcc_op_get(kind),
-                      .loc = loc,
-                      .num_operands = n,
-                      .operands = operands,
-                      .num_results = 1,
-                      .result_types = &type};
-  return qcc_op_create(g, &spec, before);
-}
-
 static int insert(qcc_graph *g, qcc_op *add) {
   qcc_op *oq = qcc_match_single_q_consumer(add);
   double s;
@@ -54,16 +43,13 @@ static int insert(qcc_graph *g, qcc_op *add) {
     qcc_value *zp = qcc_op_operand(oq, 2) ? copy_const(g, qcc_op_operand(oq, 2), add) : NULL;
     if (!scale || (qcc_op_operand(oq, 2) && !zp))
       return RQ_NOMEM;
-    qcc_value *q_operands[3] = {other, scale, zp};
     qcc_type qt = other->type;
     qt.elem = oq->results[0]->type.elem;
-    qt.quant = NULL;
-    qcc_op *q = make_op(g, QCC_OP_QuantizeLinear, q_operands, zp ? 3 : 2, qt, add->loc, add);
+    qcc_op *q = qcc_build_qdq(g, QCC_OP_QuantizeLinear, other, scale, zp, -1, qt, add->loc, add);
     if (!q)
       return RQ_NOMEM;
-    qcc_value *dq_operands[3] = {q->results[0], scale, zp};
-    qcc_op *back =
-        make_op(g, QCC_OP_DequantizeLinear, dq_operands, zp ? 3 : 2, other->type, add->loc, add);
+    qcc_op *back = qcc_build_qdq(g, QCC_OP_DequantizeLinear, q->results[0], scale, zp, -1,
+                                 other->type, add->loc, add);
     if (!back)
       return RQ_NOMEM;
     qcc_op_set_operand(add, 1 - k, back->results[0]);

@@ -30,14 +30,8 @@ static bool float_bounds(const qcc_op *act, double *lo, double *hi) {
 }
 
 static qcc_value *int_scalar(qcc_graph *g, qcc_elem e, int32_t v, qcc_op *before) {
-  qcc_const k = {.type = qcc_type_make(e, 0, NULL), .nbytes = 1};
-  unsigned char *b = qcc_arena_alloc(g->arena, 1);
-  if (!b)
-    return NULL;
-  *b = (unsigned char)(e == QCC_I8 ? (unsigned char)(int8_t)v : (unsigned char)v);
-  k.data = b;
-  qcc_op *c = qcc_const_create(g, NULL, &k, before->loc, before);
-  return c ? c->results[0] : NULL;
+  unsigned char b = (unsigned char)(e == QCC_I8 ? (unsigned char)(int8_t)v : (unsigned char)v);
+  return qcc_build_const(g, NULL, e, 0, NULL, &b, 1, before);
 }
 
 static int sink(qcc_graph *g, qcc_op *act) {
