@@ -1,0 +1,15 @@
+/* Requantization merging.
+ * Precondition: constants folded. Effect: `QuantizeLinear(DequantizeLinear(x, s, z), s', z')` with
+ * constant per-tensor parameters equal in value (s == s', z == z') and x of the Q's integer type
+ * is x itself: the Q's uses take x and the pair goes. Exact: for every integer x of the type,
+ * f32(s * (x - z)) / s lies within a few ulps of x - z, far from a rounding boundary, so the Q
+ * returns x. Pairs with different parameters (a real requantization) are left for the epilogue
+ * fusion of the code generator. */
+#ifndef QCC_PASSES_MERGE_REQUANT_H
+#define QCC_PASSES_MERGE_REQUANT_H
+
+#include "passes/pass_manager.h"
+
+extern const qcc_pass qcc_pass_merge_requant;
+
+#endif
