@@ -6,25 +6,31 @@
 #include "ir/op_registry.h"
 #include "passes/qdq_match.h"
 
-/* Folded results larger than this stay computed at run time: folding must not blow up the
- * model (ConstantOfShape or Expand can make large tensors out of tiny ones). */
+/* Folded results larger than this, and larger than the op's constant operands together, stay
+ * computed at run time: folding must not blow up the model (ConstantOfShape or Expand can make
+ * large tensors out of tiny ones), while a QuantizeLinear of a big float weight shrinks it. */
 enum { FOLD_MAX_BYTES = 1 << 20 };
 
 static bool foldable(const qcc_op *op) {
   /* ONNX Runtime keeps DQ of constants for its QDQ fusion; a Q of a constant weight folds. */
   if (op->konst || !op->def->eval || qcc_op_is(op, QCC_OP_DequantizeLinear))
     return false;
+  size_t operand_bytes = 0;
   for (uint32_t i = 0; i < op->num_operands; ++i) {
     const qcc_value *v = op->operands[i].value;
-    if (v && !qcc_value_const(v))
+    const qcc_const *k = v ? qcc_value_const(v) : NULL;
+    if (v && !k)
       return false;
+    operand_bytes += k ? k->nbytes : 0;
   }
+  size_t result_bytes = 0;
   for (uint32_t r = 0; r < op->num_results; ++r) {
     size_t nbytes;
-    if (!qcc_type_nbytes(op->results[r]->type, &nbytes) || nbytes > FOLD_MAX_BYTES)
+    if (!qcc_type_nbytes(op->results[r]->type, &nbytes))
       return false;
+    result_bytes += nbytes;
   }
-  return true;
+  return result_bytes <= FOLD_MAX_BYTES || result_bytes <= operand_bytes;
 }
 
 static const qcc_tensor *const_tensor(const qcc_const *k, qcc_tensor *storage) {
@@ -62,7 +68,7 @@ static bool fold_op(qcc_graph *g, qcc_op *op) {
     const qcc_tensor *t = out[r];
     size_t nbytes = (size_t)t->numel * qcc_elem_size(t->elem);
     qcc_const k = {.nbytes = nbytes};
-    void *data = nbytes <= FOLD_MAX_BYTES ? qcc_arena_memdup(g->arena, t->data, nbytes) : NULL;
+    void *data = qcc_arena_memdup(g->arena, t->data, nbytes); /* foldable() bounded it */
     ok = data && qcc_type_make_static(g->arena, t->elem, t->rank, t->dims, &k.type);
     if (ok) {
       k.data = data;
@@ -99,18 +105,25 @@ static bool remove_identity(qcc_op *op) {
   return true;
 }
 
+/* A Cast to the element type its operand already has (torch.onnx writes one after every
+ * QuantizeLinear) forwards its operand, like Identity (ONNX Runtime's CastElimination). */
+static bool is_noop_cast(const qcc_op *op) {
+  const qcc_value *src = op->operands[0].value;
+  return src && src->type.elem == op->results[0]->type.elem && src->type.rank >= 0;
+}
+
 static qcc_status constant_fold_run(qcc_graph *g, qcc_pass_ctx *ctx) {
   uint64_t folded = 0, identities = 0;
   for (qcc_op *op = g->first, *next; op; op = next) {
     next = op->next; /* folding only inserts Constants before `op` and erases `op` */
-    if (qcc_op_is(op, QCC_OP_Identity))
+    if (qcc_op_is(op, QCC_OP_Identity) || (qcc_op_is(op, QCC_OP_Cast) && is_noop_cast(op)))
       identities += remove_identity(op);
     else if (foldable(op))
       folded += fold_op(g, op);
   }
   qcc_graph_erase_dead_ops(g);
   qcc_pass_count(ctx, "ops folded to constants", folded);
-  qcc_pass_count(ctx, "Identity ops removed", identities);
+  qcc_pass_count(ctx, "Identity ops (and no-op Casts) removed", identities);
   ctx->changed = folded + identities > 0;
   /* Operands that became constants can make shape rules more precise (a Reshape whose shape
    * operand is now known); keep the old types where a rule has nothing better to say. */

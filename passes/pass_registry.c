@@ -9,6 +9,8 @@
 #include "passes/fold_dynamic_quant.h"
 #include "passes/merge_requant.h"
 #include "passes/pass_manager.h"
+#include "passes/pool_quant.h"
+#include "passes/propagate_qdq.h"
 #include "passes/qdq_fusion.h"
 #include "passes/quantize_bias.h"
 #include "passes/residual_quant.h"
@@ -20,7 +22,8 @@ static const qcc_pass *const registered[] = {
     &qcc_pass_constant_fold, //
     &qcc_pass_dce,           &qcc_pass_cse,
     &qcc_pass_fold_conv_bn,  &qcc_pass_fold_dynamic_quant,
-    &qcc_pass_quantize_bias, &qcc_pass_residual_quant,
+    &qcc_pass_quantize_bias, &qcc_pass_propagate_qdq,
+    &qcc_pass_pool_quant,    &qcc_pass_residual_quant,
     &qcc_pass_s8_to_u8,      &qcc_pass_sink_clamp,
     &qcc_pass_qdq_fusion,    &qcc_pass_merge_requant,
 };
@@ -74,7 +77,8 @@ const char *qcc_pipeline_spec_for_level(int level) {
   case 0: return ""; /* the graph as read: every node with its own ONNX semantics */
   case 1: return "constant-fold,dce,cse";
   default: /* -O2, -O3: clean up, fold BN into convs, prepare the TensorRT idiom, fold Q/DQ */
-    return "constant-fold,dce,cse,fold-conv-bn,fold-dynamic-quant,quantize-bias,residual-quant,"
+    return "constant-fold,dce,cse,fold-conv-bn,fold-dynamic-quant,quantize-bias,propagate-qdq,"
+           "pool-quant,propagate-qdq,residual-quant,"
            "s8-to-u8,sink-clamp,qdq-fusion,merge-requant,dce";
   }
 }

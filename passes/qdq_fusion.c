@@ -291,7 +291,7 @@ static void annotate_quantization(qcc_graph *g) {
 
 static qcc_status qdq_fusion_run(qcc_graph *g, qcc_pass_ctx *ctx) {
   uint64_t u8 = 0, activations = 0, fused = 0, moved = 0;
-  if (qcc_convert_s8_to_u8(g, &u8) != QCC_OK) {
+  if (qcc_convert_s8_to_u8(g, false, &u8) != QCC_OK) {
     qcc_diag_error(ctx->diag, (qcc_loc){0}, "out of memory");
     return QCC_ERR_NOMEM;
   }

@@ -106,3 +106,20 @@ qcc_op *qcc_build_qdq(qcc_graph *g, qcc_op_kind kind, qcc_value *x, qcc_value *s
                       .attrs = &attr};
   return qcc_op_create(g, &spec, before);
 }
+
+bool qcc_is_element_movement(const qcc_op *op) {
+  switch (op->def->kind) {
+  case QCC_OP_MaxPool:
+  case QCC_OP_Reshape:
+  case QCC_OP_Flatten:
+  case QCC_OP_Transpose:
+  case QCC_OP_Squeeze:
+  case QCC_OP_Unsqueeze:
+  case QCC_OP_Slice: break;
+  default: return false;
+  }
+  for (uint32_t i = 1; i < op->num_results; ++i)
+    if (qcc_value_has_uses(op->results[i]) || qcc_value_is_graph_output(op->results[i]))
+      return false;
+  return true;
+}

@@ -18,6 +18,11 @@ bool qcc_qdq_scalar_params(const qcc_op *qdq, double *scale, int64_t *zero_point
  * allocated in the graph arena; NULL when the parameters are not constants or not valid. */
 const qcc_quant *qcc_quant_of_qdq(qcc_graph *g, const qcc_op *qdq, qcc_type t);
 
+/* True for ops that only move elements of operand 0 (or, for MaxPool, select one of them), so
+ * they commute with a per-tensor quantizer and run on integers unchanged: MaxPool (its Indices
+ * result unused), Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Slice. */
+bool qcc_is_element_movement(const qcc_op *op);
+
 /* A Constant before `before` holding a copy of `data`: with the element type and shape of `like`
  * (its quantization dropped) when given, else of `elem` and dims[0..rank). NULL on OOM. */
 qcc_value *qcc_build_const(qcc_graph *g, const qcc_type *like, qcc_elem elem, int32_t rank,

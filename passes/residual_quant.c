@@ -26,8 +26,21 @@ static qcc_value *copy_const(qcc_graph *g, qcc_value *v, qcc_op *before) {
   return c ? c->results[0] : NULL;
 }
 
-static int insert(qcc_graph *g, qcc_op *add) {
+/* The Add's output quantizer: its only consumer, or the only consumer of a Relu/Clip that is
+ * the Add's only consumer (sink-clamp later turns that activation into an integer clamp). */
+static qcc_op *output_quantizer(const qcc_op *add) {
   qcc_op *oq = qcc_match_single_q_consumer(add);
+  const qcc_value *sum = add->results[0];
+  if (oq || qcc_value_use_count(sum) != 1 || qcc_value_is_graph_output(sum))
+    return oq;
+  const qcc_op *act = sum->first_use->user;
+  if (!qcc_op_is(act, QCC_OP_Relu) && !qcc_op_is(act, QCC_OP_Clip))
+    return NULL;
+  return qcc_match_single_q_consumer(act);
+}
+
+static int insert(qcc_graph *g, qcc_op *add) {
+  qcc_op *oq = output_quantizer(add);
   double s;
   int64_t z;
   if (add->num_operands != 2 || !oq || !qcc_qdq_scalar_params(oq, &s, &z))

@@ -53,6 +53,12 @@ static int sink(qcc_graph *g, qcc_op *act) {
   int32_t qlo =
       lo == -INFINITY ? r.lo : qcc_quantize_value((float)lo, (float)scale, (int32_t)zp, r);
   int32_t qhi = hi == INFINITY ? r.hi : qcc_quantize_value((float)hi, (float)scale, (int32_t)zp, r);
+  if (qlo <= r.lo && qhi >= r.hi) {
+    /* The quantizer's saturation already clamps as hard: no integer clamp needed. */
+    qcc_op_set_operand(q, 0, x);
+    qcc_op_erase(act);
+    return SINK_OK;
+  }
   qcc_op *after = q->next;
   qcc_value *vlo = int_scalar(g, e, qlo, after ? after : q),
             *vhi = int_scalar(g, e, qhi, after ? after : q);

@@ -23,6 +23,7 @@ def main():
     ap.add_argument("--step", type=float)
     ap.add_argument("--max-steps", type=float)
     ap.add_argument("--min-top1", type=float)
+    ap.add_argument("--labels", help="class labels (.npy): print both accuracies; fail when ours is lower")
     args = ap.parse_args()
 
     ours = np.load(args.ours)
@@ -47,6 +48,12 @@ def main():
         line += f", max diff {steps:.3f} steps"
     print(line)
     ok = True
+    if args.labels:
+        labels = np.load(args.labels).reshape(-1)
+        ours_ok = int(np.sum(np.argmax(rows, axis=1) == labels))
+        ref_ok = int(np.sum(np.argmax(rrows, axis=1) == labels))
+        print(f"accuracy: {ours_ok}/{labels.size} (reference {ref_ok}/{labels.size})")
+        ok = ours_ok >= ref_ok
     if args.exact and mismatches:
         ok = False
     if args.min_sqnr is not None and sqnr < args.min_sqnr:
