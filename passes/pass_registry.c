@@ -7,6 +7,7 @@
 #include "passes/dce.h"
 #include "passes/fold_conv_bn.h"
 #include "passes/fold_dynamic_quant.h"
+#include "passes/fuse_epilogue.h"
 #include "passes/merge_requant.h"
 #include "passes/pass_manager.h"
 #include "passes/pool_quant.h"
@@ -26,6 +27,7 @@ static const qcc_pass *const registered[] = {
     &qcc_pass_pool_quant,    &qcc_pass_residual_quant,
     &qcc_pass_s8_to_u8,      &qcc_pass_sink_clamp,
     &qcc_pass_qdq_fusion,    &qcc_pass_merge_requant,
+    &qcc_pass_fuse_epilogue,
 };
 
 enum { NUM_REGISTERED = sizeof registered / sizeof registered[0] };
@@ -79,6 +81,6 @@ const char *qcc_pipeline_spec_for_level(int level) {
   default: /* -O2, -O3: clean up, fold BN into convs, prepare the TensorRT idiom, fold Q/DQ */
     return "constant-fold,dce,cse,fold-conv-bn,fold-dynamic-quant,quantize-bias,propagate-qdq,"
            "pool-quant,propagate-qdq,residual-quant,"
-           "s8-to-u8,sink-clamp,qdq-fusion,merge-requant,dce";
+           "s8-to-u8,sink-clamp,qdq-fusion,merge-requant,fuse-epilogue,dce";
   }
 }

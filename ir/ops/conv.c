@@ -168,9 +168,7 @@ const qcc_op_def qcc_op_def_Conv = {
     .max_operands = 3,
     .min_results = 1,
     .max_results = 1,
-    .attrs = QCC_ATTRS(QCC_ATTR_S("auto_pad", "NOTSET"), QCC_ATTR_OPT("dilations", QCC_ATTR_INTS),
-                       QCC_ATTR_I("group", 1), QCC_ATTR_OPT("kernel_shape", QCC_ATTR_INTS),
-                       QCC_ATTR_OPT("pads", QCC_ATTR_INTS), QCC_ATTR_OPT("strides", QCC_ATTR_INTS)),
+    .attrs = QCC_CONV_ATTRS,
     .infer = conv_infer,
     .eval = conv_eval,
 };

@@ -286,11 +286,6 @@ done:
   return st;
 }
 
-#define CONV_ATTRS                                                                                 \
-  QCC_ATTRS(QCC_ATTR_S("auto_pad", "NOTSET"), QCC_ATTR_OPT("dilations", QCC_ATTR_INTS),            \
-            QCC_ATTR_I("group", 1), QCC_ATTR_OPT("kernel_shape", QCC_ATTR_INTS),                   \
-            QCC_ATTR_OPT("pads", QCC_ATTR_INTS), QCC_ATTR_OPT("strides", QCC_ATTR_INTS))
-
 const qcc_op_def qcc_op_def_QLinearConv = {
     .kind = QCC_OP_QLinearConv,
     QCC_OP_NAMES(QLinearConv),
@@ -299,7 +294,7 @@ const qcc_op_def qcc_op_def_QLinearConv = {
     .max_operands = 9,
     .min_results = 1,
     .max_results = 1,
-    .attrs = CONV_ATTRS,
+    .attrs = QCC_CONV_ATTRS,
     .infer = qlinear_conv_infer,
     .eval = qlinear_conv_eval,
 };
@@ -311,7 +306,7 @@ const qcc_op_def qcc_op_def_ConvInteger = {
     .max_operands = 4,
     .min_results = 1,
     .max_results = 1,
-    .attrs = CONV_ATTRS,
+    .attrs = QCC_CONV_ATTRS,
     .infer = conv_integer_infer,
     .eval = conv_integer_eval,
 };

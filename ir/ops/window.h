@@ -12,6 +12,14 @@ enum { QCC_WINDOW_MAX_SPATIAL = QCC_MAX_RANK - 2 };
 
 /* Bound on output elements x window taps so hostile attributes cannot make an eval run for
  * hours; real models stay orders of magnitude below it. */
+/* The attribute table of the convolution family (Conv, ConvInteger, QLinearConv and the fused
+ * integer convs): the window read by qcc_conv_geom. Needs ir/ops/op_util.h. */
+#define QCC_CONV_ATTR_ENTRIES                                                                      \
+  QCC_ATTR_S("auto_pad", "NOTSET"), QCC_ATTR_OPT("dilations", QCC_ATTR_INTS),                      \
+      QCC_ATTR_I("group", 1), QCC_ATTR_OPT("kernel_shape", QCC_ATTR_INTS),                         \
+      QCC_ATTR_OPT("pads", QCC_ATTR_INTS), QCC_ATTR_OPT("strides", QCC_ATTR_INTS)
+#define QCC_CONV_ATTRS QCC_ATTRS(QCC_CONV_ATTR_ENTRIES)
+
 #define QCC_WINDOW_WORK_MAX ((int64_t)1 << 40)
 
 typedef enum {
