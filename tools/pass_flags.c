@@ -102,9 +102,9 @@ qcc_status qcc_pass_flags_run(qcc_graph *g, const qcc_pass_flags *f, qcc_diag *d
       return QCC_ERR_NOMEM;
     }
     fprintf(stderr,
-            "stats: memory plan: %u intermediates in one arena of %llu bytes; lower bound %llu "
-            "bytes (%+.1f%%)%s\n",
-            plan.num_tensors, (unsigned long long)plan.arena_bytes,
+            "stats: memory plan: %u intermediates in %u buffers, one arena of %llu bytes; lower "
+            "bound %llu bytes (%+.1f%%)%s\n",
+            plan.num_tensors, plan.num_buffers, (unsigned long long)plan.arena_bytes,
             (unsigned long long)plan.lower_bound_bytes,
             plan.lower_bound_bytes
                 ? 100.0 * ((double)plan.arena_bytes / (double)plan.lower_bound_bytes - 1.0)
@@ -118,11 +118,16 @@ qcc_status qcc_pass_flags_run(qcc_graph *g, const qcc_pass_flags *f, qcc_diag *d
       qcc_diag_error(diag, (qcc_loc){0}, "out of memory");
       return QCC_ERR_NOMEM;
     }
-    /* One line per tensor: name, offset, size, first and last op index. */
+    /* One line per tensor: name, offset, size, first and last op index, and the operand whose
+     * buffer it shares. */
     for (uint32_t i = 0; i < plan.num_tensors; ++i) {
       const qcc_planned_tensor *t = &plan.tensors[i];
-      fprintf(stderr, "plan: %s %llu %llu %u %u\n", t->value->name, (unsigned long long)t->offset,
+      fprintf(stderr, "plan: %s %llu %llu %u %u", t->value->name, (unsigned long long)t->offset,
               (unsigned long long)t->size, t->first, t->last);
+      if (t->share != QCC_PLAN_OWN)
+        fprintf(stderr, " %s %s", t->share == QCC_PLAN_ALIAS ? "alias-of" : "in-place-of",
+                t->of->name);
+      fputc('\n', stderr);
     }
     fprintf(stderr, "plan: arena %llu lower-bound %llu\n", (unsigned long long)plan.arena_bytes,
             (unsigned long long)plan.lower_bound_bytes);
