@@ -315,8 +315,12 @@ static qcc_status normalize_node(writer *w, const qcc_op *op, node_build *b) {
 
 static qcc_status write_op(writer *w, const qcc_op *op) {
   const qcc_op_def *def = op->def;
-  if (strcmp(def->domain, "") != 0 && strcmp(def->domain, "com.microsoft") != 0)
-    return refuse(w, op, "it is a qcc-internal operator");
+  if (strcmp(def->domain, "") != 0 && strcmp(def->domain, "com.microsoft") != 0) {
+    char why[128];
+    snprintf(why, sizeof why, "it is a qcc-internal operator (domain '%s'); use --emit=qir",
+             def->domain);
+    return refuse(w, op, why);
+  }
   if (op->num_operands > 12 || op->num_attrs > 56)
     return refuse(w, op, "too many operands or attributes");
   node_build b = {0};
