@@ -30,7 +30,9 @@ static bool is_activation(const qcc_op *op) {
   case QCC_OP_HardSigmoid:
   case QCC_OP_HardSwish:
   case QCC_OP_Tanh:
-  case QCC_OP_Exp: return true;
+  case QCC_OP_Exp:
+  case QCC_OP_Erf:
+  case QCC_OP_Gelu: return true;
   default: return false;
   }
 }
