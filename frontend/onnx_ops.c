@@ -8,7 +8,7 @@
 
 /* Opsets before 10 are accepted for the ops whose meaning did not change since (the ONNX
  * backend tests still ship such models); legacy attributes are reported as unknown. */
-enum { MIN_OPSET = 1, MAX_OPSET = 19 };
+enum { MIN_OPSET = 1, MAX_OPSET = 20 };
 
 bool onnx_is_default_domain(const char *d) { return !d || !*d || strcmp(d, "ai.onnx") == 0; }
 

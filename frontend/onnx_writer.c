@@ -1,7 +1,8 @@
 /* qcc graph -> ONNX ModelProto (ir_version 8, default opset 17, com.microsoft 1 if needed).
  *
- * The loader accepts opset 10..19 and keeps attributes as written, so ops whose attributes
- * became operands (or back) between versions are normalized here to their opset-17 form. */
+ * The loader accepts opset 10..20 and keeps attributes as written, so ops whose attributes
+ * became operands (or back) between versions are normalized here to their opset-17 form; Gelu,
+ * which only opset 20 has, is refused. */
 #include "frontend/onnx_writer.h"
 
 #include <inttypes.h>
@@ -235,7 +236,7 @@ static qcc_status ints_attr_to_operand(writer *w, const qcc_op *op, node_build *
   return QCC_OK;
 }
 
-/* Opset-17 normalization of ops whose signature changed across opsets 10..19. */
+/* Opset-17 normalization of ops whose signature changed across opsets 10..20. */
 static qcc_status normalize_node(writer *w, const qcc_op *op, node_build *b) {
   const char *name = op->def->name;
   qcc_status st = QCC_OK;
@@ -315,8 +316,14 @@ static qcc_status normalize_node(writer *w, const qcc_op *op, node_build *b) {
 
 static qcc_status write_op(writer *w, const qcc_op *op) {
   const qcc_op_def *def = op->def;
-  if (strcmp(def->domain, "") != 0 && strcmp(def->domain, "com.microsoft") != 0)
-    return refuse(w, op, "it is a qcc-internal operator");
+  if (strcmp(def->domain, "") != 0 && strcmp(def->domain, "com.microsoft") != 0) {
+    char why[128];
+    snprintf(why, sizeof why, "it is a qcc-internal operator (domain '%s'); use --emit=qir",
+             def->domain);
+    return refuse(w, op, why);
+  }
+  if (qcc_op_is(op, QCC_OP_Gelu))
+    return refuse(w, op, "Gelu exists from opset 20 on");
   if (op->num_operands > 12 || op->num_attrs > 56)
     return refuse(w, op, "too many operands or attributes");
   node_build b = {0};

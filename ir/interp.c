@@ -22,6 +22,17 @@ qcc_tensor *qcc_eval_alloc(qcc_eval_ctx *ctx, qcc_elem elem, int32_t rank, const
   return t;
 }
 
+const qcc_tensor *qcc_tensor_of_const(const qcc_const *k, qcc_tensor *storage) {
+  memset(storage, 0, sizeof(*storage));
+  storage->elem = k->type.elem;
+  storage->rank = k->type.rank;
+  for (int32_t d = 0; d < k->type.rank; ++d)
+    storage->dims[d] = k->type.dims[d].size;
+  storage->numel = (int64_t)(k->nbytes / qcc_elem_size(k->type.elem));
+  storage->data = (void *)k->data;
+  return storage;
+}
+
 static qcc_tensor *copy_tensor(const qcc_tensor *t) {
   qcc_tensor *c = qcc_tensor_alloc(t->elem, t->rank, t->dims);
   if (c)

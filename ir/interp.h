@@ -26,4 +26,7 @@ qcc_status qcc_interp_run(const qcc_graph *g, qcc_diag *diag, const qcc_tensor *
 qcc_status qcc_interp_eval_op(const qcc_op *op, qcc_diag *diag, const qcc_tensor *const *in,
                               qcc_tensor **out);
 
+/* A tensor in `storage` viewing the payload of constant `k` (nothing to free); returns storage. */
+const qcc_tensor *qcc_tensor_of_const(const qcc_const *k, qcc_tensor *storage);
+
 #endif

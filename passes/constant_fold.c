@@ -33,17 +33,6 @@ static bool foldable(const qcc_op *op) {
   return result_bytes <= FOLD_MAX_BYTES || result_bytes <= operand_bytes;
 }
 
-static const qcc_tensor *const_tensor(const qcc_const *k, qcc_tensor *storage) {
-  memset(storage, 0, sizeof(*storage));
-  storage->elem = k->type.elem;
-  storage->rank = k->type.rank;
-  for (int32_t d = 0; d < k->type.rank; ++d)
-    storage->dims[d] = k->type.dims[d].size;
-  storage->numel = (int64_t)(k->nbytes / qcc_elem_size(k->type.elem));
-  storage->data = (void *)k->data;
-  return storage;
-}
-
 enum { FOLD_MAX_ARITY = 64 };
 
 /* Evaluates `op` on its constant operands and replaces it by Constant ops that keep its result
@@ -58,7 +47,7 @@ static bool fold_op(qcc_graph *g, qcc_op *op) {
   const char *names[FOLD_MAX_ARITY];
   for (uint32_t i = 0; i < op->num_operands; ++i) {
     const qcc_value *v = op->operands[i].value;
-    in[i] = v ? const_tensor(qcc_value_const(v), &storage[i]) : NULL;
+    in[i] = v ? qcc_tensor_of_const(qcc_value_const(v), &storage[i]) : NULL;
   }
   qcc_diag *quiet = qcc_diag_create(NULL);
   qcc_status st = quiet ? qcc_interp_eval_op(op, quiet, in, out) : QCC_ERR_NOMEM;

@@ -58,7 +58,8 @@ static int32_t shared_operand(const qcc_op *op, qcc_plan_share *how) {
   case QCC_OP_Tanh:
   case QCC_OP_Exp:
   case QCC_OP_QLinearSigmoid:
-  case QCC_OP_QLinearLeakyRelu: return 0;
+  case QCC_OP_QLinearLeakyRelu:
+  case QCC_OP_QLinearLookup: return 0;
   case QCC_OP_Add:
   case QCC_OP_Sub:
   case QCC_OP_Mul:

@@ -7,6 +7,7 @@
 #include "passes/dce.h"
 #include "passes/fold_conv_bn.h"
 #include "passes/fold_dynamic_quant.h"
+#include "passes/fold_lut.h"
 #include "passes/fuse_epilogue.h"
 #include "passes/merge_requant.h"
 #include "passes/pass_manager.h"
@@ -26,8 +27,8 @@ static const qcc_pass *const registered[] = {
     &qcc_pass_quantize_bias, &qcc_pass_propagate_qdq,
     &qcc_pass_pool_quant,    &qcc_pass_residual_quant,
     &qcc_pass_s8_to_u8,      &qcc_pass_sink_clamp,
-    &qcc_pass_qdq_fusion,    &qcc_pass_merge_requant,
-    &qcc_pass_fuse_epilogue,
+    &qcc_pass_fold_lut,      &qcc_pass_qdq_fusion,
+    &qcc_pass_merge_requant, &qcc_pass_fuse_epilogue,
 };
 
 enum { NUM_REGISTERED = sizeof registered / sizeof registered[0] };
@@ -78,9 +79,10 @@ const char *qcc_pipeline_spec_for_level(int level) {
   switch (level) {
   case 0: return ""; /* the graph as read: every node with its own ONNX semantics */
   case 1: return "constant-fold,dce,cse";
-  default: /* -O2, -O3: clean up, fold BN into convs, prepare the TensorRT idiom, fold Q/DQ */
+  default: /* -O2, -O3: clean up, fold BN into convs, prepare the TensorRT idiom, fold Q/DQ
+            * (elementwise activations into exact lookup tables first), fuse conv epilogues */
     return "constant-fold,dce,cse,fold-conv-bn,fold-dynamic-quant,quantize-bias,propagate-qdq,"
-           "pool-quant,propagate-qdq,residual-quant,"
-           "s8-to-u8,sink-clamp,qdq-fusion,merge-requant,fuse-epilogue,dce";
+           "pool-quant,propagate-qdq,residual-quant,s8-to-u8,sink-clamp,fold-lut,qdq-fusion,"
+           "merge-requant,fuse-epilogue,dce";
   }
 }

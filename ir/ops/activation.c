@@ -1,6 +1,7 @@
-/* Elementwise activations (Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp)
- * and Softmax. Float ops compute on f32; Relu and Clip also accept integer tensors, which
- * quantized models apply directly to their stored values. */
+/* Elementwise activations (Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp,
+ * Erf, Gelu) and Softmax. Float ops compute on f32; Relu and Clip also accept integer tensors,
+ * which quantized models apply directly to their stored values. The transcendental functions
+ * come from libm (expf, tanhf, erff), never from a CPU-dependent approximation. */
 #include "ir/ops/op_util.h"
 
 #include <float.h>
@@ -14,6 +15,8 @@ typedef enum {
   ACT_HARD_SWISH,
   ACT_TANH,
   ACT_EXP,
+  ACT_ERF,
+  ACT_GELU,
 } act_kind;
 
 static act_kind kind_of(const qcc_op *op) {
@@ -24,6 +27,8 @@ static act_kind kind_of(const qcc_op *op) {
   case QCC_OP_HardSwish: return ACT_HARD_SWISH;
   case QCC_OP_Tanh: return ACT_TANH;
   case QCC_OP_Exp: return ACT_EXP;
+  case QCC_OP_Erf: return ACT_ERF;
+  case QCC_OP_Gelu: return ACT_GELU;
   default: return ACT_RELU;
   }
 }
@@ -44,6 +49,27 @@ static qcc_status relu_infer(qcc_infer_ctx *ctx) {
   if (e != QCC_F32 && !is_int_elem(e))
     return qcc_infer_error(ctx, "element type %s is not supported", qcc_elem_name(e));
   return qcc_infer_same_as_operand0(ctx);
+}
+
+/* Gelu (opset 20) with ONNX Runtime's operation order (its CPU kernel, gelu.cc), libm in place
+ * of MLAS's erf and tanh approximations: "none" is 0.5x * (1 + erf(x * (1/sqrt 2))), "tanh" is
+ * 0.5x * (1 + tanh(x * (C * x * x + B))) with B = sqrt(2/pi), C = 0.044715 * sqrt(2/pi). */
+static bool gelu_tanh(const qcc_op *op) {
+  return strcmp(qcc_op_attr_string(op, "approximate"), "tanh") == 0;
+}
+
+static float gelu(float x, bool approx_tanh) {
+  const float b = 0.7978845608028654f, c = 0.035677408136300125f;
+  const float sqrt1_2 = 0.70710678118654752f;
+  float t = approx_tanh ? tanhf(x * (c * x * x + b)) : erff(x * sqrt1_2);
+  return 0.5f * x * (t + 1.0f);
+}
+
+static qcc_status gelu_infer(qcc_infer_ctx *ctx) {
+  const char *a = qcc_op_attr_string(ctx->op, "approximate");
+  if (strcmp(a, "none") != 0 && strcmp(a, "tanh") != 0)
+    return qcc_infer_error(ctx, "approximate must be \"none\" or \"tanh\", not \"%s\"", a);
+  return float_unary_infer(ctx);
 }
 
 static float sigmoid(float x) {
@@ -109,6 +135,16 @@ static qcc_status unary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
     for (int64_t i = 0; i < n; ++i)
       ys[i] = expf(xs[i]);
     break;
+  case ACT_ERF:
+    for (int64_t i = 0; i < n; ++i)
+      ys[i] = erff(xs[i]);
+    break;
+  case ACT_GELU: {
+    bool approx_tanh = gelu_tanh(op);
+    for (int64_t i = 0; i < n; ++i)
+      ys[i] = gelu(xs[i], approx_tanh);
+    break;
+  }
   }
   return QCC_OK;
 }
@@ -134,6 +170,8 @@ UNARY_DEF(HardSigmoid, float_unary_infer,
 UNARY_DEF(HardSwish, float_unary_infer, QCC_NO_ATTRS);
 UNARY_DEF(Tanh, float_unary_infer, QCC_NO_ATTRS);
 UNARY_DEF(Exp, float_unary_infer, QCC_NO_ATTRS);
+UNARY_DEF(Erf, float_unary_infer, QCC_NO_ATTRS);
+UNARY_DEF(Gelu, gelu_infer, QCC_ATTRS(QCC_ATTR_S("approximate", "none")));
 
 /* ---- Clip: bounds from operands 1/2 (opset 11+) or attributes min/max (opset 6) ---- */
 

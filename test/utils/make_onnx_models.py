@@ -338,9 +338,14 @@ def case_opset9(out):
     save(m, out)
 
 
-def case_opset20(out):
+def case_gelu_opset20(out):
+    nodes = [helper.make_node("Gelu", ["x"], ["y"], name="gelu0", approximate="tanh")]
+    save(model(nodes, [vi("x", F, [2, 3])], [vi("y", F, [2, 3])], opset=20), out)
+
+
+def case_opset21(out):
     m = identity_model()
-    m.opset_import[0].version = 20
+    m.opset_import[0].version = 21
     save(m, out)
 
 

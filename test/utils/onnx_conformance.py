@@ -28,7 +28,7 @@ SUPPORTED_OPS = {
     "Tanh", "Exp", "Add", "Sub", "Mul", "Div", "MaxPool", "AveragePool", "GlobalAveragePool",
     "GlobalMaxPool", "ReduceMean", "Gemm", "MatMul", "Flatten", "Reshape", "Transpose", "Concat",
     "Slice", "Split", "Squeeze", "Unsqueeze", "Softmax", "Pad", "Cast", "Identity", "Shape",
-    "Gather", "Resize", "DynamicQuantizeLinear",
+    "Gather", "Resize", "DynamicQuantizeLinear", "Erf", "Gelu",
     # Handled by the loader.
     "Constant", "ConstantOfShape",
 }

@@ -13,7 +13,9 @@ of differing elements, the largest difference in output steps, and how many floa
 zero for exact rewrites) or when anything is left in float. The patterns cover what -O2 folds:
 conv (per-channel weights, bias), depthwise conv, conv + BatchNormalization (TensorRT idiom,
 negative gamma), conv + Relu/Clip, MatMul, Gemm, Add, Mul, residual add with a float branch,
-pools, Sigmoid, LeakyRelu, Concat, and data movement.
+pools, Sigmoid, LeakyRelu, Concat, data movement, and the elementwise activations that fold-lut
+turns into lookup tables (exact: Sigmoid, Tanh, HardSigmoid, HardSwish, LeakyRelu, the
+HardSwish, SiLU and both GELU composites, and opset 20's Gelu).
 """
 import argparse
 import os
@@ -30,9 +32,9 @@ F = TensorProto.FLOAT
 
 
 class Model:
-    def __init__(self, name, max_steps=1):
+    def __init__(self, name, max_steps=1, opset=13):
         """max_steps: the bound on |O0 - O2| in output steps (0: the folding is exact)."""
-        self.name, self.max_steps = name, max_steps
+        self.name, self.max_steps, self.opset = name, max_steps, opset
         self.nodes, self.inits, self.n = [], [], 0
 
     def const(self, value):
@@ -66,7 +68,7 @@ class Model:
                                   [helper.make_tensor_value_info("x", F, in_shape)],
                                   [helper.make_tensor_value_info("y", TensorProto.UINT8, None)],
                                   self.inits)
-        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)])
         m.ir_version = 8
         return m, in_shape, self.max_steps
 
@@ -134,7 +136,54 @@ def cases():
     b = m.const(rng.uniform(-0.5, 0.5, 10).astype(np.float32))
     y = m.node("Gemm", [m.qdq(mm, 0.1, 128), m.weight([10, 16], per_channel=False), b], transB=1)
     out.append(m.finish(y, 0.05, mshape))
+    return out + lut_cases(shape)
+
+
+def lut_cases(shape):
+    """Elementwise activations between one DQ and one Q: fold-lut makes each one lookup table,
+    so -O2 equals -O0 exactly. These draw nothing from rng (the cases above keep their data).
+    Gelu needs opset 20; the rest are written at opset 13."""
+    out = []
+    for name, act, in_dtype, out_scale in [
+            ("sigmoid", lambda m, x: m.node("Sigmoid", [x]), np.uint8, 1 / 128.0),
+            ("tanh", lambda m, x: m.node("Tanh", [x]), np.int8, 1 / 128.0),
+            ("hardsigmoid", lambda m, x: m.node("HardSigmoid", [x], alpha=0.25), np.uint8, 1 / 128.0),
+            ("hardswish", lambda m, x: m.node("HardSwish", [x]), np.int8, 0.03),
+            ("leakyrelu", lambda m, x: m.node("LeakyRelu", [x], alpha=0.1), np.uint8, 0.03),
+            ("hardswish_composite", hardswish_composite, np.uint8, 0.03),
+            ("silu", lambda m, x: m.node("Mul", [x, m.node("Sigmoid", [x])]), np.int8, 0.03),
+            ("gelu_tanh_composite", gelu_tanh_composite, np.uint8, 0.03),
+            ("gelu_erf_composite", gelu_erf_composite, np.int8, 0.03),
+            ("gelu", lambda m, x: m.node("Gelu", [x]), np.uint8, 0.03),
+            ("gelu_tanh", lambda m, x: m.node("Gelu", [x], approximate="tanh"), np.int8, 0.03)]:
+        m = Model("lut_" + name, max_steps=0, opset=20 if name in ("gelu", "gelu_tanh") else 13)
+        zp = 128 if in_dtype == np.uint8 else 0
+        out.append(m.finish(act(m, m.qdq("x", 0.03, zp, in_dtype)), out_scale, shape))
     return out
+
+
+def hardswish_composite(m, x):
+    """x * Clip(x + 3, 0, 6) / 6, as exporters write HardSwish."""
+    f = lambda v: m.const(np.float32(v))
+    c = m.node("Clip", [m.node("Add", [x, f(3)]), f(0), f(6)])
+    return m.node("Div", [m.node("Mul", [x, c]), f(6)])
+
+
+def gelu_tanh_composite(m, x):
+    """0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))), as torch exports it before
+    opset 20."""
+    f = lambda v: m.const(np.float32(v))
+    x3 = m.node("Mul", [m.node("Mul", [x, x]), x])
+    inner = m.node("Mul", [m.node("Add", [x, m.node("Mul", [x3, f(0.044715)])]), f(0.7978846)])
+    t = m.node("Add", [m.node("Tanh", [inner]), f(1)])
+    return m.node("Mul", [m.node("Mul", [x, t]), f(0.5)])
+
+
+def gelu_erf_composite(m, x):
+    """x * 0.5 * (1 + erf(x / sqrt(2))), as torch exports GELU before opset 20."""
+    f = lambda v: m.const(np.float32(v))
+    e = m.node("Add", [m.node("Erf", [m.node("Div", [x, f(1.4142135)])]), f(1)])
+    return m.node("Mul", [m.node("Mul", [x, f(0.5)]), e])
 
 
 def run(cmd):
