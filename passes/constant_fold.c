@@ -89,6 +89,8 @@ static bool fold_op(qcc_graph *g, qcc_op *op) {
   return ok;
 }
 
+bool qcc_constant_fold_op(qcc_graph *g, qcc_op *op) { return foldable(op) && fold_op(g, op); }
+
 /* Identity forwards its operand; one that is not a graph output can go. */
 static bool remove_identity(qcc_op *op) {
   qcc_value *src = op->operands[0].value, *res = op->results[0];
@@ -105,8 +107,8 @@ static qcc_status constant_fold_run(qcc_graph *g, qcc_pass_ctx *ctx) {
     next = op->next; /* folding only inserts Constants before `op` and erases `op` */
     if (qcc_op_is(op, QCC_OP_Identity))
       identities += remove_identity(op);
-    else if (foldable(op))
-      folded += fold_op(g, op);
+    else
+      folded += qcc_constant_fold_op(g, op);
   }
   qcc_graph_erase_dead_ops(g);
   qcc_pass_count(ctx, "ops folded to constants", folded);
