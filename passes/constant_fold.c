@@ -10,7 +10,7 @@
  * model (ConstantOfShape or Expand can make large tensors out of tiny ones). */
 enum { FOLD_MAX_BYTES = 1 << 20 };
 
-static bool foldable(const qcc_op *op) {
+static bool foldable(qcc_op *op) {
   /* ONNX Runtime keeps DQ of constants for its QDQ fusion; a Q of a constant weight folds. */
   if (op->konst || !op->def->eval || qcc_op_is(op, QCC_OP_DequantizeLinear))
     return false;
@@ -19,6 +19,9 @@ static bool foldable(const qcc_op *op) {
     if (v && !qcc_value_const(v))
       return false;
   }
+  /* Operands folded earlier in the sweep can give the op the static result size folding needs
+   * (a ConstantOfShape of a computed shape). Out of memory here only means no folding. */
+  qcc_op_refine_types(op, NULL);
   for (uint32_t r = 0; r < op->num_results; ++r) {
     size_t nbytes;
     if (!qcc_type_nbytes(op->results[r]->type, &nbytes) || nbytes > FOLD_MAX_BYTES)
