@@ -22,5 +22,16 @@ bool qcc_op_reinfer_quietly(qcc_op *op);
 /* Re-runs every shape rule and keeps each result type the rule refines (quantization
  * annotations stay), e.g. after operands became constants. QCC_ERR_NOMEM on OOM. */
 qcc_status qcc_graph_refine_types(qcc_graph *g);
+/* The same for one op; *made_static (may be NULL) gets the number of result dims that were not
+ * static before and are now. QCC_ERR_NOMEM on OOM. */
+qcc_status qcc_op_refine_types(qcc_op *op, uint32_t *made_static);
+
+/* Number of dims of `t` that are not static (symbolic or unknown). */
+uint32_t qcc_type_dynamic_dims(qcc_type t);
+/* True when some value of the graph (an input or an op result) has the symbolic dim `sym`. */
+bool qcc_graph_has_dim_symbol(const qcc_graph *g, const char *sym);
+/* Binds the symbolic dim `sym` to `size` in every value's type (a symbol names one size across
+ * the graph), then refines every type with the shape rules. QCC_ERR_NOMEM on OOM. */
+qcc_status qcc_graph_bind_dim(qcc_graph *g, const char *sym, int64_t size);
 
 #endif

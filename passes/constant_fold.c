@@ -11,7 +11,7 @@
  * large tensors out of tiny ones), while a QuantizeLinear of a big float weight shrinks it. */
 enum { FOLD_MAX_BYTES = 1 << 20 };
 
-static bool foldable(const qcc_op *op) {
+static bool foldable(qcc_op *op) {
   /* ONNX Runtime keeps DQ of constants for its QDQ fusion; a Q of a constant weight folds. */
   if (op->konst || !op->def->eval || qcc_op_is(op, QCC_OP_DequantizeLinear))
     return false;
@@ -23,6 +23,9 @@ static bool foldable(const qcc_op *op) {
       return false;
     operand_bytes += k ? k->nbytes : 0;
   }
+  /* Operands folded earlier in the sweep can give the op the static result size folding needs
+   * (a ConstantOfShape of a computed shape). Out of memory here only means no folding. */
+  qcc_op_refine_types(op, NULL);
   size_t result_bytes = 0;
   for (uint32_t r = 0; r < op->num_results; ++r) {
     size_t nbytes;
@@ -84,6 +87,8 @@ static bool fold_op(qcc_graph *g, qcc_op *op) {
   return ok;
 }
 
+bool qcc_constant_fold_op(qcc_graph *g, qcc_op *op) { return foldable(op) && fold_op(g, op); }
+
 /* Identity forwards its operand; one that is not a graph output can go. */
 static bool remove_identity(qcc_op *op) {
   qcc_value *src = op->operands[0].value, *res = op->results[0];
@@ -107,8 +112,8 @@ static qcc_status constant_fold_run(qcc_graph *g, qcc_pass_ctx *ctx) {
     next = op->next; /* folding only inserts Constants before `op` and erases `op` */
     if (qcc_op_is(op, QCC_OP_Identity) || (qcc_op_is(op, QCC_OP_Cast) && is_noop_cast(op)))
       identities += remove_identity(op);
-    else if (foldable(op))
-      folded += fold_op(g, op);
+    else
+      folded += qcc_constant_fold_op(g, op);
   }
   qcc_graph_erase_dead_ops(g);
   qcc_pass_count(ctx, "ops folded to constants", folded);

@@ -11,4 +11,9 @@
 
 extern const qcc_pass qcc_pass_constant_fold;
 
+/* Folds one op as the pass does (all operands constant, not a DQ, results up to 1 MiB, an
+ * evaluation that fails leaves the op alone); true when it was replaced by Constants, which
+ * keep its result names. For passes that make new constants and fold what they feed. */
+bool qcc_constant_fold_op(qcc_graph *g, qcc_op *op);
+
 #endif

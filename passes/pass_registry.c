@@ -18,10 +18,11 @@
 #include "passes/residual_quant.h"
 #include "passes/s8_to_u8.h"
 #include "passes/sink_clamp.h"
+#include "passes/specialize_shapes.h"
 
 /* In the order --help lists them. */
 static const qcc_pass *const registered[] = {
-    &qcc_pass_constant_fold, //
+    &qcc_pass_constant_fold, &qcc_pass_specialize_shapes,
     &qcc_pass_dce,           &qcc_pass_cse,
     &qcc_pass_fold_conv_bn,  &qcc_pass_fold_dynamic_quant,
     &qcc_pass_quantize_bias, &qcc_pass_propagate_qdq,
@@ -78,11 +79,11 @@ const char qcc_pipeline_spec_ort[] = "constant-fold,qdq-fusion";
 const char *qcc_pipeline_spec_for_level(int level) {
   switch (level) {
   case 0: return ""; /* the graph as read: every node with its own ONNX semantics */
-  case 1: return "constant-fold,dce,cse";
+  case 1: return "constant-fold,specialize-shapes,dce,cse";
   default: /* -O2, -O3: clean up, fold BN into convs, prepare the TensorRT idiom, fold Q/DQ
             * (elementwise activations into exact lookup tables first), fuse conv epilogues */
-    return "constant-fold,dce,cse,fold-conv-bn,fold-dynamic-quant,quantize-bias,propagate-qdq,"
-           "pool-quant,propagate-qdq,residual-quant,s8-to-u8,sink-clamp,fold-lut,qdq-fusion,"
-           "merge-requant,fuse-epilogue,dce";
+    return "constant-fold,specialize-shapes,dce,cse,fold-conv-bn,fold-dynamic-quant,quantize-bias,"
+           "propagate-qdq,pool-quant,propagate-qdq,residual-quant,s8-to-u8,sink-clamp,fold-lut,"
+           "qdq-fusion,merge-requant,fuse-epilogue,dce";
   }
 }

@@ -126,7 +126,7 @@ int qcc_cmd_run(int argc, char **argv) {
       }
     } else if (strcmp(a, "--no-fusion") == 0) {
       no_fusion = true;
-    } else if ((rc = qcc_pass_flags_parse(&passes, a)) != 0) {
+    } else if ((rc = qcc_pass_flags_parse(&passes, argc, argv, &i)) != 0) {
       if (rc < 0) {
         rc = QCC_EXIT_USAGE;
         goto done;

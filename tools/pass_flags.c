@@ -1,6 +1,9 @@
-/* The driver's pass flags (-O, --passes, instrumentation), shared by `qcc` and `qcc run`. */
+/* The driver's pass flags (-O, --passes, instrumentation, --dim), shared by `qcc` and `qcc run`. */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "ir/graph_util.h"
 #include "passes/graph_stats.h"
 #include "passes/memory_plan.h"
 #include "passes/quant_report.h"
@@ -29,8 +32,56 @@ static bool known_pass(const char *name, const char *flag) {
   return false;
 }
 
-int qcc_pass_flags_parse(qcc_pass_flags *f, const char *a) {
-  const char *v;
+/* "NAME=VALUE" with VALUE a non-negative decimal integer. */
+static bool add_dim(qcc_pass_flags *f, const char *spec) {
+  const char *eq = strchr(spec, '=');
+  if (!eq || eq == spec || (size_t)(eq - spec) >= QCC_SHAPE_NAME_MAX || eq[1] < '0' ||
+      eq[1] > '9') {
+    qcc_driver_usage_error("bad --dim '%s' (expected NAME=VALUE, VALUE a non-negative integer)",
+                           spec);
+    return false;
+  }
+  errno = 0;
+  char *end;
+  long long size = strtoll(eq + 1, &end, 10);
+  if (errno || *end != '\0') {
+    qcc_driver_usage_error("bad --dim '%s' (expected NAME=VALUE, VALUE a non-negative integer)",
+                           spec);
+    return false;
+  }
+  size_t len = (size_t)(eq - spec);
+  for (uint32_t k = 0; k < f->num_dims; ++k) {
+    qcc_dim_binding *b = &f->dims[k];
+    if (strlen(b->name) == len && memcmp(b->name, spec, len) == 0) {
+      if (b->size == size)
+        return true;
+      qcc_driver_usage_error("--dim %s: '%s' is already bound to %lld", spec, b->name,
+                             (long long)b->size);
+      return false;
+    }
+  }
+  if (f->num_dims == QCC_MAX_DIM_BINDINGS) {
+    qcc_driver_usage_error("more than %d --dim bindings", QCC_MAX_DIM_BINDINGS);
+    return false;
+  }
+  qcc_dim_binding *b = &f->dims[f->num_dims++];
+  memcpy(b->name, spec, len);
+  b->name[len] = '\0';
+  b->size = size;
+  return true;
+}
+
+int qcc_pass_flags_parse(qcc_pass_flags *f, int argc, char **argv, int *i) {
+  const char *a = argv[*i], *v;
+  if (strcmp(a, "--dim") == 0) {
+    if (*i + 1 == argc) {
+      qcc_driver_usage_error("--dim needs NAME=VALUE");
+      return -1;
+    }
+    return add_dim(f, argv[++*i]) ? 1 : -1;
+  }
+  if ((v = flag_value(a, "--dim")))
+    return add_dim(f, v) ? 1 : -1;
   if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && a[3] == '\0') {
     f->opt_level = a[2] - '0';
     return set_pipeline(f, qcc_pipeline_spec_for_level(f->opt_level), a) ? 1 : -1;
@@ -71,8 +122,28 @@ int qcc_pass_flags_parse(qcc_pass_flags *f, const char *a) {
   return 1;
 }
 
+/* The --dim bindings, in the order given; each must name a symbolic dim of the graph. */
+static qcc_status bind_dims(qcc_graph *g, const qcc_pass_flags *f, qcc_diag *diag) {
+  for (uint32_t k = 0; k < f->num_dims; ++k) {
+    const qcc_dim_binding *b = &f->dims[k];
+    if (!qcc_graph_has_dim_symbol(g, b->name)) {
+      qcc_driver_usage_error("--dim %s=%lld: the graph has no symbolic dimension '%s'", b->name,
+                             (long long)b->size, b->name);
+      return QCC_ERR_USAGE;
+    }
+    if (qcc_graph_bind_dim(g, b->name, b->size) != QCC_OK) {
+      qcc_diag_error(diag, (qcc_loc){0}, "out of memory");
+      return QCC_ERR_NOMEM;
+    }
+  }
+  return QCC_OK;
+}
+
 qcc_status qcc_pass_flags_run(qcc_graph *g, const qcc_pass_flags *f, qcc_diag *diag) {
   qcc_pass_ctx ctx = {.diag = diag, .remarks = f->stats ? stderr : NULL};
+  qcc_status st = bind_dims(g, f, diag);
+  if (st != QCC_OK)
+    return st;
   qcc_graph_stats before, after;
   if (f->stats && qcc_graph_stats_collect(g, &before) != QCC_OK) {
     qcc_diag_error(diag, (qcc_loc){0}, "out of memory");
@@ -87,7 +158,7 @@ qcc_status qcc_pass_flags_run(qcc_graph *g, const qcc_pass_flags *f, qcc_diag *d
     pipeline.num_passes = n;
   }
   /* Passes report their own errors. */
-  qcc_status st = qcc_run_pipeline(g, &pipeline, &f->options, &ctx);
+  st = qcc_run_pipeline(g, &pipeline, &f->options, &ctx);
   if (st != QCC_OK)
     return st;
   if (f->stats) {

@@ -36,6 +36,8 @@ static const char usage_text[] =
     "                      left between ops, with the reason and a fix (stderr)\n"
     "  -Werror=float-fallback  make each such finding an error (exit status 1)\n"
     "  --shape NAME=AxBxC  bind the shape of ONNX input NAME, or a symbolic dim NAME (repeatable)\n"
+    "  --dim NAME=VALUE    give the symbolic dim NAME the size VALUE and re-infer the types\n"
+    "                      (any model; repeatable)\n"
     "  --version           print version information\n"
     "  --help              print this help\n"
     "\n"
@@ -60,7 +62,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   qcc_pass_flags passes = {.opt_level = -1};
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
-    int taken = qcc_pass_flags_parse(&passes, a);
+    int taken = qcc_pass_flags_parse(&passes, argc, argv, &i);
     if (taken < 0) {
       return QCC_EXIT_USAGE;
     } else if (taken > 0) {

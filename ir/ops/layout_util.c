@@ -4,16 +4,23 @@
 
 const qcc_dim qcc_unknown_dim = {.size = -1, .sym = NULL};
 
-/* Product of dims [begin, end): unknown when any is not static or the product overflows. */
 qcc_dim qcc_dim_product(const qcc_dim *dims, int32_t begin, int32_t end) {
-  int64_t sizes[QCC_MAX_RANK], n;
+  int64_t sizes[QCC_MAX_RANK] = {0}, n;
+  int32_t dynamic = -1;
   for (int32_t d = begin; d < end; ++d) {
-    if (dims[d].size < 0)
-      return qcc_unknown_dim;
-    sizes[d - begin] = dims[d].size;
+    if (dims[d].size < 0) {
+      if (dynamic >= 0 || !dims[d].sym)
+        return qcc_unknown_dim;
+      dynamic = d;
+      sizes[d - begin] = 1;
+    } else {
+      sizes[d - begin] = dims[d].size;
+    }
   }
   if (!qcc_shape_numel(sizes, end - begin, &n))
     return qcc_unknown_dim;
+  if (dynamic >= 0) /* N times 1s is N, N times 0 is 0; N times anything else has no name */
+    return n == 1 ? dims[dynamic] : n == 0 ? (qcc_dim){.size = 0} : qcc_unknown_dim;
   return (qcc_dim){.size = n};
 }
 

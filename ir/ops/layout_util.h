@@ -9,7 +9,8 @@
 /* A dim of unknown size. */
 extern const qcc_dim qcc_unknown_dim;
 
-/* Product of dims [begin, end): unknown when any is not static or the product overflows. */
+/* Product of dims [begin, end): static when all are (or one is 0 and one symbolic); the symbolic
+ * dim itself when one is symbolic and the others are 1; otherwise (or on overflow) unknown. */
 qcc_dim qcc_dim_product(const qcc_dim *dims, int32_t begin, int32_t end);
 /* Product of dims [begin, end). Only bounded by the tensor's numel when that is non-zero
  * (an empty tensor may have huge other dims), hence the overflow check. */
@@ -23,6 +24,9 @@ qcc_status qcc_infer_expect_index(qcc_infer_ctx *ctx, uint32_t i, const char *wh
 /* Runtime integer vector (0-D or 1-D) into `out` (at most `cap` entries). */
 qcc_status qcc_eval_read_ints(qcc_eval_ctx *ctx, const qcc_tensor *t, const char *what, int64_t cap,
                               int64_t *out, int64_t *count);
+/* The dims [*start, *end) a Shape op of an operand of rank `rank` returns (its start and end
+ * attributes clamped as ONNX says). */
+void qcc_shape_op_range(const qcc_op *op, int32_t rank, int64_t *start, int64_t *end);
 /* A fresh tensor with x's elements and the shape `dims`. */
 qcc_tensor *qcc_copy_with_shape(qcc_eval_ctx *ctx, const qcc_tensor *x, int32_t rank,
                                 const int64_t *dims);

@@ -48,6 +48,25 @@ const qcc_op_def qcc_op_def_Flatten = {
 
 /* ---- Reshape ---------------------------------------------------------------------------- */
 
+/* When exactly one dim of x is symbolic and the others are static: that dim, and the product of
+ * the others in *rest. */
+static bool one_symbolic_dim(qcc_type x, qcc_dim *sym, int64_t *rest) {
+  int64_t sizes[QCC_MAX_RANK];
+  int32_t n = 0, at = -1;
+  for (int32_t d = 0; d < x.rank; ++d) {
+    if (x.dims[d].size >= 0)
+      sizes[n++] = x.dims[d].size;
+    else if (at >= 0 || !x.dims[d].sym)
+      return false;
+    else
+      at = d;
+  }
+  if (at < 0 || !qcc_shape_numel(sizes, n, rest))
+    return false;
+  *sym = x.dims[at];
+  return true;
+}
+
 static qcc_status reshape_infer(qcc_infer_ctx *ctx) {
   qcc_type x = qcc_operand_type(ctx, 0);
   bool allowzero = qcc_op_attr_int(ctx->op, "allowzero") != 0;
@@ -97,6 +116,15 @@ static qcc_status reshape_infer(qcc_infer_ctx *ctx) {
                                (long long)total.size);
       dims[infer_at] = (qcc_dim){.size = known == 0 ? 0 : total.size / known};
     }
+  } else if (infer_at >= 0 && x.rank >= 0) {
+    /* [N, 32, 1, 1] -> [-1, 32] is [N, 32]: the -1 takes the symbolic dim when the given
+     * entries account for exactly the input's static dims. */
+    qcc_dim sym, known = qcc_dim_product(dims, 0, infer_at),
+                 known2 = qcc_dim_product(dims, infer_at + 1, (int32_t)n);
+    int64_t rest;
+    if (known.size > 0 && known2.size > 0 && one_symbolic_dim(x, &sym, &rest) &&
+        known.size <= rest / known2.size && known.size * known2.size == rest)
+      dims[infer_at] = sym;
   } else if (infer_at < 0 && total.size >= 0) {
     qcc_dim out = qcc_dim_product(dims, 0, (int32_t)n);
     if (out.size >= 0 && out.size != total.size)

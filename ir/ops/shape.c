@@ -80,7 +80,7 @@ const qcc_op_def qcc_op_def_Cast = {
 
 /* ---- Shape ------------------------------------------------------------------------------ */
 
-static void shape_range(const qcc_op *op, int32_t rank, int64_t *start, int64_t *end) {
+void qcc_shape_op_range(const qcc_op *op, int32_t rank, int64_t *start, int64_t *end) {
   int64_t s = qcc_op_attr_int(op, "start"),
           e = qcc_op_attr(op, "end") ? qcc_op_attr_int(op, "end") : rank;
   if (s < 0)
@@ -98,7 +98,7 @@ static qcc_status shape_infer(qcc_infer_ctx *ctx) {
   if (x.rank < 0)
     return qcc_infer_unknown_dims(ctx, 0, QCC_I64, 1);
   int64_t s, e;
-  shape_range(ctx->op, x.rank, &s, &e);
+  qcc_shape_op_range(ctx->op, x.rank, &s, &e);
   int64_t len = e - s;
   return qcc_infer_set_static(ctx, 0, QCC_I64, 1, &len);
 }
@@ -107,7 +107,7 @@ static qcc_status shape_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
                              qcc_tensor **out) {
   const qcc_tensor *x = in[0];
   int64_t s, e;
-  shape_range(op, x->rank, &s, &e);
+  qcc_shape_op_range(op, x->rank, &s, &e);
   int64_t len = e - s;
   qcc_tensor *y = out[0] = qcc_eval_alloc(ctx, QCC_I64, 1, &len);
   if (!y)

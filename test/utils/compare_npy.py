@@ -40,7 +40,8 @@ def main():
     maxdiff = float(np.max(np.abs(o - r))) if o.size else 0.0
     rows = o.reshape(o.shape[0], -1) if o.ndim >= 1 and o.shape[0] else o.reshape(1, -1)
     rrows = r.reshape(rows.shape)
-    top1 = float(np.mean(np.argmax(rows, axis=1) == np.argmax(rrows, axis=1)))
+    # An empty tensor has no rows to disagree on.
+    top1 = float(np.mean(np.argmax(rows, axis=1) == np.argmax(rrows, axis=1))) if o.size else 1.0
     steps = maxdiff / args.step if args.step else None
     line = (f"compare: {o.size} elements, {mismatches} differ, max |diff| {maxdiff:.6g}, "
             f"SQNR {sqnr:.2f} dB, top-1 agreement {top1:.4f}")
