@@ -63,7 +63,7 @@ typedef qcc_status (*qcc_eval_fn)(qcc_eval_ctx *ctx, const qcc_op *op, const qcc
 struct qcc_op_def {
   qcc_op_kind kind;                    /* the identity passes and lowering dispatch on */
   const char *name;                    /* "Conv", "QLinearAdd"; unique across domains */
-  const char *domain;                  /* "" for the ONNX default domain, or "com.microsoft" */
+  const char *domain;                  /* "", "com.microsoft", or "ai.qcc" for qcc's own */
   const char *family;                  /* the ir/ops/ file defining it: "conv", "qlinear_pool" */
   uint16_t min_operands, max_operands; /* max may be QCC_VARIADIC */
   uint16_t min_results, max_results;

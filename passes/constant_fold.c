@@ -21,7 +21,9 @@ static bool foldable(const qcc_op *op) {
   }
   for (uint32_t r = 0; r < op->num_results; ++r) {
     size_t nbytes;
-    if (!qcc_type_nbytes(op->results[r]->type, &nbytes) || nbytes > FOLD_MAX_BYTES)
+    /* Constants are row-major: a result in another layout (a Relayout's) stays an op. */
+    if (!qcc_type_nbytes(op->results[r]->type, &nbytes) || nbytes > FOLD_MAX_BYTES ||
+        op->results[r]->layout != QCC_LAYOUT_ROW_MAJOR)
       return false;
   }
   return true;
