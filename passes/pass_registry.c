@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "passes/assign_layout.h"
 #include "passes/constant_fold.h"
 #include "passes/cse.h"
 #include "passes/dce.h"
@@ -23,6 +24,7 @@ static const qcc_pass *const registered[] = {
     &qcc_pass_quantize_bias, &qcc_pass_residual_quant,
     &qcc_pass_s8_to_u8,      &qcc_pass_sink_clamp,
     &qcc_pass_qdq_fusion,    &qcc_pass_merge_requant,
+    &qcc_pass_assign_layout,
 };
 
 enum { NUM_REGISTERED = sizeof registered / sizeof registered[0] };
@@ -73,8 +75,9 @@ const char *qcc_pipeline_spec_for_level(int level) {
   switch (level) {
   case 0: return ""; /* the graph as read: every node with its own ONNX semantics */
   case 1: return "constant-fold,dce,cse";
-  default: /* -O2, -O3: clean up, fold BN into convs, prepare the TensorRT idiom, fold Q/DQ */
+  default: /* -O2, -O3: clean up, fold BN into convs, prepare the TensorRT idiom, fold Q/DQ,
+              lay integer images out NHWC */
     return "constant-fold,dce,cse,fold-conv-bn,fold-dynamic-quant,quantize-bias,residual-quant,"
-           "s8-to-u8,sink-clamp,qdq-fusion,merge-requant,dce";
+           "s8-to-u8,sink-clamp,qdq-fusion,merge-requant,assign-layout,dce";
   }
 }
