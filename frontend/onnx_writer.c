@@ -316,6 +316,11 @@ static qcc_status normalize_node(writer *w, const qcc_op *op, node_build *b) {
 
 static qcc_status write_op(writer *w, const qcc_op *op) {
   const qcc_op_def *def = op->def;
+  /* A layout change is the identity on the logical tensor ONNX describes; layouts of values
+   * are not exported. */
+  bool as_identity = qcc_op_is(op, QCC_OP_Relayout);
+  if (as_identity)
+    def = qcc_op_get(QCC_OP_Identity);
   if (strcmp(def->domain, "") != 0 && strcmp(def->domain, "com.microsoft") != 0) {
     char why[128];
     snprintf(why, sizeof why, "it is a qcc-internal operator (domain '%s'); use --emit=qir",
@@ -331,9 +336,9 @@ static qcc_status write_op(writer *w, const qcc_op *op) {
     b.inputs[b.n_inputs++] = op->operands[i].value ? op->operands[i].value->name : "";
   while (b.n_inputs && !b.inputs[b.n_inputs - 1][0])
     --b.n_inputs; /* trailing omitted optional operands */
-  for (uint32_t i = 0; i < op->num_attrs; ++i)
+  for (uint32_t i = 0; i < op->num_attrs && !as_identity; ++i)
     b.attrs[b.n_attrs++] = &op->attrs[i];
-  qcc_status st = normalize_node(w, op, &b);
+  qcc_status st = as_identity ? QCC_OK : normalize_node(w, op, &b);
   if (st != QCC_OK)
     return st;
   Onnx__NodeProto *n = qcc_arena_alloc(w->arena, sizeof(*n));

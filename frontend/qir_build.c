@@ -227,7 +227,7 @@ static void verify_quant_at(qir_ctx *ctx, qcc_type t, qir_loc loc, const qcc_val
     poison_value(ctx, v);
 }
 
-bool qir_add_input(qir_ctx *ctx, const char *name, qir_loc loc, qcc_type type) {
+bool qir_add_input(qir_ctx *ctx, const char *name, qir_loc loc, qcc_type type, qcc_layout layout) {
   if (!check_fresh_name(ctx, name, loc))
     return true;
   qcc_value *v = qcc_graph_add_input(ctx->g, name, type, qir_qcc_loc(ctx, loc));
@@ -235,6 +235,7 @@ bool qir_add_input(qir_ctx *ctx, const char *name, qir_loc loc, qcc_type type) {
     qir_out_of_memory(ctx);
     return false;
   }
+  v->layout = layout;
   verify_quant_at(ctx, type, loc, v);
   return true;
 }
@@ -272,13 +273,30 @@ bool qir_push_operand(qir_ctx *ctx, const char *name, qir_loc loc) {
   return true;
 }
 
-bool qir_push_rtype(qir_ctx *ctx, qcc_type type, qir_loc loc) {
+bool qir_push_rtype(qir_ctx *ctx, qcc_type type, qcc_layout layout, qir_loc loc) {
   qir_rtype *r = qir_vec_push(ctx, &ctx->rtypes);
   if (!r)
     return false;
   r->type = type;
+  r->layout = layout;
   r->loc = loc;
   return true;
+}
+
+void qir_check_layout(qir_ctx *ctx, qir_sv *t, const char *name, qir_loc name_loc,
+                      qir_loc brace_loc) {
+  qcc_layout l;
+  if (!qcc_layout_from_name(name, strlen(name), &l)) {
+    qir_report_error(ctx, name_loc, "unknown layout '%s' (expected 'nhwc' or 'row_major')", name);
+    return;
+  }
+  if (!qcc_layout_fits(l, t->type)) {
+    char have[256];
+    qcc_type_format(t->type, have, sizeof have);
+    qir_report_error(ctx, brace_loc, "layout '%s' needs a rank-4 type, not %s", name, have);
+    return;
+  }
+  t->layout = l;
 }
 
 /* ---- types -------------------------------------------------------------------------------------
@@ -511,12 +529,19 @@ bool qir_build_op(qir_ctx *ctx, const char *op_name, qir_loc op_loc, const char 
     qir_out_of_memory(ctx);
     return false;
   }
-  for (size_t i = 0; i < nres; ++i)
+  for (size_t i = 0; i < nres; ++i) {
     op->results[i]->loc = qir_qcc_loc(ctx, res[i].loc);
+    if (has_types)
+      op->results[i]->layout = rt[i].layout;
+  }
 
   bool ok;
+  qcc_layout target;
   if (!has_types) {
     ok = qcc_infer_op_types(op, ctx->diag) == QCC_OK;
+    /* Without a written type a Relayout's result takes the layout it converts to. */
+    if (ok && qcc_op_is(op, QCC_OP_Relayout) && qcc_relayout_target(op, &target))
+      op->results[0]->layout = target;
   } else {
     qcc_type inferred[MAX_RESULTS];
     ok = qcc_op_infer(op, ctx->scratch, ctx->diag, inferred) == QCC_OK;
@@ -524,6 +549,12 @@ bool qir_build_op(qir_ctx *ctx, const char *op_name, qir_loc op_loc, const char 
       qcc_value *v = op->results[i];
       if (v->type.quant &&
           qcc_verify_quant(v->type, qir_qcc_loc(ctx, rt[i].loc), ctx->diag) != QCC_OK) {
+        ok = false;
+      } else if (qcc_op_is(op, QCC_OP_Relayout) && qcc_relayout_target(op, &target) &&
+                 v->layout != target) {
+        qir_report_error(ctx, rt[i].loc,
+                         "Relayout: result '%s' declared as %s but the op converts to %s", v->name,
+                         qcc_layout_name(v->layout), qcc_layout_name(target));
         ok = false;
       } else if (!qcc_type_refines(v->type, inferred[i])) {
         char have[256], want[256], vn[160];

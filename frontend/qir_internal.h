@@ -30,8 +30,9 @@ typedef struct qir_sv {
   float f;
   int kind; /* payload kind, or literal kind of a number */
   qcc_type type;
-  qir_loc aux;  /* payload: location of the string / dense '<' */
-  qir_loc aux2; /* payload: location of the file offset */
+  qcc_layout layout; /* value types: the annotation after the shape */
+  qir_loc aux;       /* payload: location of the string / dense '<'; layout: its '{' */
+  qir_loc aux2;      /* payload: location of the file offset */
 } qir_sv;
 
 /* A growable array of fixed-size elements (heap, freed with the context). */
@@ -43,6 +44,7 @@ typedef struct qir_vec {
 /* An opener the lexer has seen and not yet seen closed, for newline handling and EOF notes. */
 typedef struct qir_opener {
   char ch;          /* '[', '<' or '{' */
+  bool body;        /* the graph body's '{' */
   const char *what; /* "dense<", "hex<", "[", "graph body", ... */
   qir_loc loc;
 } qir_opener;
@@ -82,6 +84,7 @@ typedef struct qir_operand {
 
 typedef struct qir_rtype {
   qcc_type type;
+  qcc_layout layout;
   qir_loc loc;
 } qir_rtype;
 
@@ -159,10 +162,14 @@ void qir_stmt_reset(qir_ctx *ctx);
 /* After a syntax error: the statement's result names become poisoned. */
 bool qir_poison_pending(qir_ctx *ctx);
 bool qir_set_graph_name(qir_ctx *ctx, const char *name);
-bool qir_add_input(qir_ctx *ctx, const char *name, qir_loc loc, qcc_type type);
+bool qir_add_input(qir_ctx *ctx, const char *name, qir_loc loc, qcc_type type, qcc_layout layout);
 bool qir_push_result(qir_ctx *ctx, const char *name, qir_loc loc);
 bool qir_push_operand(qir_ctx *ctx, const char *name, qir_loc loc); /* name NULL: none */
-bool qir_push_rtype(qir_ctx *ctx, qcc_type type, qir_loc loc);
+bool qir_push_rtype(qir_ctx *ctx, qcc_type type, qcc_layout layout, qir_loc loc);
+/* Sets t->layout from the annotation `name` (at name_loc, its '{' at brace_loc), reporting an
+ * unknown name or a layout the type cannot carry. */
+void qir_check_layout(qir_ctx *ctx, qir_sv *t, const char *name, qir_loc name_loc,
+                      qir_loc brace_loc);
 bool qir_push_dim(qir_ctx *ctx, qir_sv *tok, int tok_kind, qir_loc loc);
 /* Builds a type from the collected dims (rank < 0 request: unranked). */
 bool qir_make_type(qir_ctx *ctx, const char *elem_name, qir_loc elem_loc, bool unranked,

@@ -85,7 +85,7 @@ params
   ;
 
 param
-  : T_VALUE ':' type                 { CHECK(qir_add_input(ctx, $1.str, @1, $3.type)); }
+  : T_VALUE ':' value_type           { CHECK(qir_add_input(ctx, $1.str, @1, $3.type, $3.layout)); }
   ;
 
 body
@@ -222,8 +222,23 @@ result_types_opt
   ;
 
 result_types
-  : type                             { CHECK(qir_push_rtype(ctx, $1.type, @1)); }
-  | result_types ',' type            { CHECK(qir_push_rtype(ctx, $3.type, @3)); }
+  : value_type                       { CHECK(qir_push_rtype(ctx, $1.type, $1.layout, @1)); }
+  | result_types ',' value_type      { CHECK(qir_push_rtype(ctx, $3.type, $3.layout, @3)); }
+  ;
+
+/* The type of a graph input or op result, with its physical layout: `u8[1,8,4,4]{nhwc}`. */
+value_type
+  : type layout_opt                  {
+                                       $$ = $1;
+                                       $$.layout = QCC_LAYOUT_ROW_MAJOR;
+                                       if ($2.kind)
+                                         qir_check_layout(ctx, &$$, $2.str, @2, $2.aux);
+                                     }
+  ;
+
+layout_opt
+  : %empty                           { $$.kind = 0; }
+  | '{' T_IDENT '}'                  { $$ = $2; $$.kind = 1; $$.aux = @1; }
   ;
 
 type
@@ -358,7 +373,7 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, qir_ctx *ctx, void *
   yysymbol_kind_t found = yypcontext_token(yyctx);
   if (found == YYSYMBOL_YYEOF && ctx->num_openers > 0) {
     const qir_opener *o = &ctx->openers[ctx->num_openers - 1];
-    if (ctx->num_openers == 1 && o->ch == '{') {
+    if (ctx->num_openers == 1 && o->body) {
       qir_report_error(ctx, *loc, "missing '}' at end of file");
       qir_report_note(ctx, o->loc, "to match this '{'");
     } else {

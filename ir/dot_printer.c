@@ -18,6 +18,8 @@ static void print_value_label(FILE *out, const qcc_value *v) {
   print_escaped(out, v->name);
   fputs("\\n", out);
   print_escaped(out, type);
+  if (v->layout != QCC_LAYOUT_ROW_MAJOR)
+    fprintf(out, "{%s}", qcc_layout_name(v->layout));
 }
 
 /* The DOT node that defines `v`: its op, or the graph input. */

@@ -8,6 +8,7 @@
 
 #include "ir/arena.h"
 #include "ir/diag.h"
+#include "ir/layout.h"
 #include "ir/type.h"
 
 typedef struct qcc_graph qcc_graph;
@@ -68,9 +69,10 @@ struct qcc_use {
 };
 
 struct qcc_value {
-  const char *name; /* unique within the graph */
-  qcc_type type;
-  qcc_op *def; /* NULL for graph inputs */
+  const char *name;  /* unique within the graph */
+  qcc_type type;     /* logical: shapes and semantics never depend on the layout */
+  qcc_layout layout; /* how the code generator stores it (row-major unless assign-layout says) */
+  qcc_op *def;       /* NULL for graph inputs */
   uint32_t result_index;
   uint32_t id; /* dense index, stable until qcc_graph_renumber */
   qcc_use *first_use;

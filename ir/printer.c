@@ -44,6 +44,12 @@ void qcc_print_value_name(FILE *out, const char *name) {
   print_symbol(out, name);
 }
 
+void qcc_print_value_type(FILE *out, const qcc_value *v) {
+  qcc_type_print(out, v->type);
+  if (v->layout != QCC_LAYOUT_ROW_MAJOR)
+    fprintf(out, "{%s}", qcc_layout_name(v->layout));
+}
+
 static void print_scalar(FILE *out, qcc_elem elem, const unsigned char *p) {
   char buf[32];
   switch (elem) {
@@ -207,7 +213,7 @@ static void print_op(FILE *out, const qcc_op *op) {
   for (uint32_t r = 0; r < op->num_results; ++r) {
     if (r)
       fputs(", ", out);
-    qcc_type_print(out, op->results[r]->type);
+    qcc_print_value_type(out, op->results[r]);
   }
   fputc('\n', out);
 }
@@ -221,7 +227,7 @@ void qcc_print_graph(FILE *out, const qcc_graph *g) {
       fputs(", ", out);
     qcc_print_value_name(out, g->inputs[i]->name);
     fputs(": ", out);
-    qcc_type_print(out, g->inputs[i]->type);
+    qcc_print_value_type(out, g->inputs[i]);
   }
   fputs(") {\n", out);
   qcc_graph_for_each_op(g, op) print_op(out, op);

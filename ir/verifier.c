@@ -67,6 +67,39 @@ qcc_status qcc_infer_op_types(qcc_op *op, qcc_diag *diag) {
   return QCC_OK;
 }
 
+/* A layout the value's type can carry; NHWC needs rank 4. */
+static qcc_status verify_layout(const qcc_value *v, qcc_diag *diag) {
+  if (qcc_layout_fits(v->layout, v->type))
+    return QCC_OK;
+  char have[256];
+  qcc_type_format(v->type, have, sizeof have);
+  qcc_diag_error(diag, v->loc, "value '%s' has layout '%s', which needs a rank-4 type, not %s",
+                 v->name, qcc_layout_name(v->layout), have);
+  return QCC_ERR_INPUT;
+}
+
+/* Constants are row-major (the code generator packs weights itself) and a Relayout's result
+ * has the layout its attribute names. */
+static qcc_status verify_op_layouts(const qcc_op *op, qcc_diag *diag) {
+  for (uint32_t r = 0; r < op->num_results; ++r)
+    if (verify_layout(op->results[r], diag) != QCC_OK)
+      return QCC_ERR_INPUT;
+  const qcc_value *v = op->num_results ? op->results[0] : NULL;
+  if (op->konst && v->layout != QCC_LAYOUT_ROW_MAJOR) {
+    qcc_diag_error(diag, v->loc, "constant '%s' has layout '%s': constants are row-major", v->name,
+                   qcc_layout_name(v->layout));
+    return QCC_ERR_INPUT;
+  }
+  qcc_layout target;
+  if (qcc_op_is(op, QCC_OP_Relayout) && qcc_relayout_target(op, &target) && v->layout != target) {
+    qcc_diag_error(diag, v->loc,
+                   "Relayout: result '%s' has layout '%s' but the op converts to '%s'", v->name,
+                   qcc_layout_name(v->layout), qcc_layout_name(target));
+    return QCC_ERR_INPUT;
+  }
+  return QCC_OK;
+}
+
 static qcc_status verify_op(const qcc_op *op, const bool *defined, qcc_arena *scratch,
                             qcc_diag *diag) {
   const qcc_graph *g = op->graph;
@@ -101,7 +134,7 @@ static qcc_status verify_op(const qcc_op *op, const bool *defined, qcc_arena *sc
       return QCC_ERR_INPUT;
     }
   }
-  return QCC_OK;
+  return verify_op_layouts(op, diag);
 }
 
 qcc_status qcc_verify_graph(const qcc_graph *g, qcc_diag *diag) {
@@ -115,7 +148,7 @@ qcc_status qcc_verify_graph(const qcc_graph *g, qcc_diag *diag) {
   qcc_status st = QCC_OK;
   for (uint32_t i = 0; i < g->num_inputs; ++i) {
     const qcc_value *v = g->inputs[i];
-    if (qcc_verify_quant(v->type, v->loc, diag) != QCC_OK)
+    if (qcc_verify_quant(v->type, v->loc, diag) != QCC_OK || verify_layout(v, diag) != QCC_OK)
       st = QCC_ERR_INPUT;
     defined[v->id] = true;
   }

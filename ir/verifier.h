@@ -1,5 +1,6 @@
 /* Whole-graph verifier: SSA order, op signatures, types and shapes against the registry's
- * shape rules, and validity of every quantized type. Errors carry source locations. */
+ * shape rules, validity of every quantized type, and layouts (NHWC only at rank 4, constants
+ * row-major, a Relayout's result in its attribute's layout). Errors carry source locations. */
 #ifndef QCC_IR_VERIFIER_H
 #define QCC_IR_VERIFIER_H
 

@@ -29,7 +29,9 @@ static bool foldable(qcc_op *op) {
   size_t result_bytes = 0;
   for (uint32_t r = 0; r < op->num_results; ++r) {
     size_t nbytes;
-    if (!qcc_type_nbytes(op->results[r]->type, &nbytes))
+    /* Constants are row-major: a result in another layout (a Relayout's) stays an op. */
+    if (!qcc_type_nbytes(op->results[r]->type, &nbytes) ||
+        op->results[r]->layout != QCC_LAYOUT_ROW_MAJOR)
       return false;
     result_bytes += nbytes;
   }

@@ -53,7 +53,8 @@ static bool ops_equal(const qcc_op *a, const qcc_op *b) {
     if (a->operands[i].value != b->operands[i].value)
       return false;
   for (uint32_t i = 0; i < a->num_results; ++i)
-    if (!qcc_type_equal(a->results[i]->type, b->results[i]->type))
+    if (!qcc_type_equal(a->results[i]->type, b->results[i]->type) ||
+        a->results[i]->layout != b->results[i]->layout)
       return false;
   for (uint32_t i = 0; i < a->num_attrs; ++i) {
     const qcc_attr *other = qcc_op_attr(b, a->attrs[i].name);

@@ -10,6 +10,7 @@ bool qcc_op_kind_is_compute(qcc_op_kind k) {
   switch (k) {
   case QCC_OP_Constant:
   case QCC_OP_Identity:
+  case QCC_OP_Relayout:
   case QCC_OP_QuantizeLinear:
   case QCC_OP_DequantizeLinear:
   case QCC_OP_Flatten:

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "passes/assign_layout.h"
 #include "passes/constant_fold.h"
 #include "passes/cse.h"
 #include "passes/dce.h"
@@ -30,6 +31,7 @@ static const qcc_pass *const registered[] = {
     &qcc_pass_s8_to_u8,      &qcc_pass_sink_clamp,
     &qcc_pass_fold_lut,      &qcc_pass_qdq_fusion,
     &qcc_pass_merge_requant, &qcc_pass_fuse_epilogue,
+    &qcc_pass_assign_layout,
 };
 
 enum { NUM_REGISTERED = sizeof registered / sizeof registered[0] };
@@ -81,9 +83,10 @@ const char *qcc_pipeline_spec_for_level(int level) {
   case 0: return ""; /* the graph as read: every node with its own ONNX semantics */
   case 1: return "constant-fold,specialize-shapes,dce,cse";
   default: /* -O2, -O3: clean up, fold BN into convs, prepare the TensorRT idiom, fold Q/DQ
-            * (elementwise activations into exact lookup tables first), fuse conv epilogues */
+            * (elementwise activations into exact lookup tables first), fuse conv epilogues, lay
+            * integer images out NHWC */
     return "constant-fold,specialize-shapes,dce,cse,fold-conv-bn,fold-dynamic-quant,quantize-bias,"
            "propagate-qdq,pool-quant,propagate-qdq,residual-quant,s8-to-u8,sink-clamp,fold-lut,"
-           "qdq-fusion,merge-requant,fuse-epilogue,dce";
+           "qdq-fusion,merge-requant,fuse-epilogue,assign-layout,dce";
   }
 }
