@@ -93,7 +93,10 @@ static qcc_op *fuse_conv_like(qcc_graph *g, qcc_op *op, qcc_op_kind qop) {
   if (!dx || !dw || !q)
     return NULL;
   qcc_elem ex = qcc_qdq_int_elem(dx), ew = qcc_qdq_int_elem(dw);
-  if (!activation_ok(ex) || qcc_qdq_int_elem(q) != ex || !is_8bit(ew))
+  /* Per-channel weights: a conv's output channels (axis 0), a matmul's columns (the last axis). */
+  int32_t w_axis = qop == QCC_OP_QLinearConv ? 0 : -1;
+  if (!activation_ok(ex) || qcc_qdq_int_elem(q) != ex || !is_8bit(ew) ||
+      !qcc_qdq_weight_axis_is(dw, w_axis))
     return NULL;
   qcc_value *bias = NULL;
   if (qcc_op_operand(op, 2)) {
@@ -124,7 +127,9 @@ static qcc_op *fuse_gemm(qcc_graph *g, qcc_op *op) {
   if (!da || !db)
     return NULL;
   qcc_elem ea = qcc_qdq_int_elem(da), eb = qcc_qdq_int_elem(db);
-  if (!activation_ok(ea) || !is_8bit(eb))
+  /* Per-channel B: along N, which is axis 0 of a transposed B. */
+  int32_t b_axis = qcc_gemm_params_read(op).trans_b ? 0 : 1;
+  if (!activation_ok(ea) || !is_8bit(eb) || !qcc_qdq_weight_axis_is(db, b_axis))
     return NULL;
   qcc_value *bias = NULL;
   if (qcc_op_operand(op, 2)) {

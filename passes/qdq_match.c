@@ -123,3 +123,19 @@ bool qcc_is_element_movement(const qcc_op *op) {
       return false;
   return true;
 }
+
+bool qcc_qdq_weight_axis_is(const qcc_op *dw, int32_t axis) {
+  const qcc_value *w = qcc_op_operand(dw, 0);
+  const qcc_const *scale = qcc_value_const(qcc_op_operand(dw, 1));
+  int64_t n;
+  if (!w || !scale || !qcc_type_numel(scale->type, &n) || w->type.rank < 1)
+    return false;
+  if (n == 1 && scale->type.rank <= 1)
+    return true;
+  int64_t a = qcc_op_attr_int(dw, "axis"), want = axis;
+  if (a < 0)
+    a += w->type.rank;
+  if (want < 0)
+    want += w->type.rank;
+  return a == want && scale->type.rank == 1 && w->type.dims[a].size == n;
+}

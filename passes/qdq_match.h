@@ -18,6 +18,12 @@ bool qcc_qdq_scalar_params(const qcc_op *qdq, double *scale, int64_t *zero_point
  * allocated in the graph arena; NULL when the parameters are not constants or not valid. */
 const qcc_quant *qcc_quant_of_qdq(qcc_graph *g, const qcc_op *qdq, qcc_type t);
 
+/* True when the weights' DequantizeLinear `dw` is per tensor, or per axis along `axis` of its
+ * operand (negative counts from the end): the one axis an integer kernel's per-channel scales
+ * can describe (a conv's output channels, a matmul's columns). A scale vector of any other
+ * shape, or a dynamic one, is not. */
+bool qcc_qdq_weight_axis_is(const qcc_op *dw, int32_t axis);
+
 /* True for ops that only move elements of operand 0 (or, for MaxPool, select one of them), so
  * they commute with a per-tensor quantizer and run on integers unchanged: MaxPool (its Indices
  * result unused), Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Slice. */
