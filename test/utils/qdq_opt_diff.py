@@ -130,6 +130,23 @@ def cases():
     y = m.node("Concat", [m.qdq(t, 0.02, 128), m.qdq(mp, 0.02, 128)], axis=1)
     out.append(m.finish(y, 0.02, shape))
 
+    # The TensorRT idiom's float tail: conv + BN + Relu + MaxPool + global average pool, quantized
+    # only after Flatten. propagate-qdq moves the quantizer above Flatten, pool-quant quantizes
+    # the pool's input; each input is rounded to half a step before the mean: within one step.
+    m = Model("tensorrt_float_tail")
+    c = m.node("Conv", [m.qdq("x", 0.02, 128), m.weight([8, 8, 3, 3])], pads=[1, 1, 1, 1])
+    r = m.node("Relu", [m.node("BatchNormalization", [c] + bn_params(m, 8))])
+    mp = m.node("MaxPool", [r], kernel_shape=[2, 2], strides=[2, 2])
+    y = m.node("Flatten", [m.node("GlobalAveragePool", [mp])])
+    out.append(m.finish(y, 0.01, [64, 8, 10, 10]))
+
+    # Conv, residual add and Relu, each with its quantizer: fuse-epilogue makes them one op.
+    m = Model("conv_add_relu_epilogue")
+    xq = m.qdq("x", 0.02, 128)
+    cq = m.qdq(m.node("Conv", [xq, m.weight([8, 8, 1, 1])]), 0.05, 128)
+    y = m.node("Relu", [m.node("Add", [cq, xq])])
+    out.append(m.finish(y, 0.06, shape))
+
     mshape = [4, 32]
     m = Model("matmul_gemm")
     mm = m.node("MatMul", [m.qdq("x", 0.03, 128), m.weight([32, 16], per_channel=False)])
