@@ -27,7 +27,7 @@ static qcc_status expect_zero_point(qcc_infer_ctx *ctx, uint32_t i, uint32_t lik
 }
 
 /* Shape rule shared by both ops: x and w at the given operand indices. */
-static qcc_status conv_infer_shape(qcc_infer_ctx *ctx, uint32_t xi, uint32_t wi, qcc_elem out) {
+qcc_status qcc_infer_conv_shape(qcc_infer_ctx *ctx, uint32_t xi, uint32_t wi, qcc_elem out) {
   qcc_type x = qcc_operand_type(ctx, xi), w = qcc_operand_type(ctx, wi);
   int32_t rank = x.rank >= 0 ? x.rank : w.rank;
   if (rank < 0)
@@ -68,7 +68,7 @@ static qcc_status conv_integer_infer(qcc_infer_ctx *ctx) {
       (st = expect_zero_point(ctx, 2, 0, "x_zero_point")) != QCC_OK ||
       (st = expect_zero_point(ctx, 3, 1, "w_zero_point")) != QCC_OK)
     return st;
-  return conv_infer_shape(ctx, 0, 1, QCC_I32);
+  return qcc_infer_conv_shape(ctx, 0, 1, QCC_I32);
 }
 
 /* QLinearConv operands: x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale,
@@ -87,7 +87,7 @@ static qcc_status qlinear_conv_infer(qcc_infer_ctx *ctx) {
     if (b.rank >= 0 && b.rank != 1)
       return qcc_infer_error(ctx, "bias must be 1-D");
   }
-  return conv_infer_shape(ctx, 0, 3, out);
+  return qcc_infer_conv_shape(ctx, 0, 3, out);
 }
 
 /* ---- evaluation ---------------------------------------------------------------------------- */

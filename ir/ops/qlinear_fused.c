@@ -12,7 +12,15 @@
  *   attribute conv_operand: 0 when the conv result was QLinearAdd's A, 1 when it was B (the
  *             float operation order of QLinearAdd depends on it).
  * Every zero point is present (the pass makes absent ones explicit): the conv's and the add's
- * evaluations below read the fused op's operand list. */
+ * evaluations below read the fused op's operand list.
+ *
+ * DynamicQuantizeConv: ONNX Runtime's dynamic quantization of a conv, DynamicQuantizeLinear(X)
+ * -> ConvInteger(x_q, W, x_zp, w_zp) -> Cast<float> -> Mul(x_scale * w_scale) -> Add(bias), as
+ * one op whose input scale is computed at run time (the conv counterpart of com.microsoft
+ * DynamicQuantizeMatMul).
+ *   operands  X (f32), W (8-bit), w_scale (f32 scalar), w_zp (optional scalar of W's type),
+ *             bias (optional f32, one value per output channel, any shape holding M values)
+ *   attributes the conv window (as Conv). */
 #include "ir/ops/op_util.h"
 #include "ir/ops/qoperand.h"
 #include "ir/ops/window.h"
@@ -115,6 +123,75 @@ static qcc_status conv_fused_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc
   out[0] = y;
   return QCC_OK;
 }
+
+static qcc_status dynamic_conv_infer(qcc_infer_ctx *ctx) {
+  static const uint32_t required[] = {0, 1, 2};
+  qcc_status st = qcc_infer_require_operands(ctx, required, 3);
+  if (st != QCC_OK)
+    return st;
+  if (qcc_operand_type(ctx, 0).elem != QCC_F32)
+    return qcc_infer_error(ctx, "X must be f32");
+  if ((st = qcc_infer_expect_8bit(ctx, 1, "W")) != QCC_OK)
+    return st;
+  qcc_type s = qcc_operand_type(ctx, 2);
+  if (s.elem != QCC_F32 || s.rank > 1)
+    return qcc_infer_error(ctx, "w_scale must be an f32 scalar");
+  if (qcc_has_operand(ctx->op, 3)) {
+    qcc_type z = qcc_operand_type(ctx, 3);
+    if (z.elem != qcc_operand_type(ctx, 1).elem || z.rank > 1)
+      return qcc_infer_error(ctx, "w_zero_point must be a scalar of W's type");
+  }
+  if (qcc_has_operand(ctx->op, 4) && qcc_operand_type(ctx, 4).elem != QCC_F32)
+    return qcc_infer_error(ctx, "bias must be f32");
+  return qcc_infer_conv_shape(ctx, 0, 1, QCC_F32);
+}
+
+static qcc_status dynamic_conv_eval(qcc_eval_ctx *ctx, const qcc_op *op,
+                                    const qcc_tensor *const *in, qcc_tensor **out) {
+  qcc_tensor *q[3] = {0}, *acc = NULL;
+  qcc_status st = qcc_op_get(QCC_OP_DynamicQuantizeLinear)->eval(ctx, op, in, q);
+  const qcc_tensor *w = in[1], *bias = qcc_has_operand(op, 4) ? in[4] : NULL;
+  /* ConvInteger's operands: x_q, W, x_zp (present: operand 2 of this op is), w_zp (when
+   * operand 3 of this op is). */
+  const qcc_tensor *conv_in[4] = {q[0], w, q[2], qcc_has_operand(op, 3) ? in[3] : NULL};
+  if (st == QCC_OK)
+    st = qcc_op_get(QCC_OP_ConvInteger)->eval(ctx, op, conv_in, &acc);
+  int64_t m_out = w->rank > 0 ? w->dims[0] : 0;
+  if (st == QCC_OK && (in[2]->numel != 1 || in[2]->elem != QCC_F32 ||
+                       (bias && (bias->elem != QCC_F32 || bias->numel != m_out))))
+    st = qcc_eval_error(ctx, "w_scale must be one f32 and bias %lld f32 values", (long long)m_out);
+  if (st == QCC_OK && !(out[0] = qcc_eval_alloc(ctx, QCC_F32, acc->rank, acc->dims)))
+    st = QCC_ERR_INPUT;
+  if (st == QCC_OK) {
+    /* Mul(Cast(acc), Mul(x_scale, w_scale)) then Add(bias): float32, in that order. */
+    float mult = *(const float *)q[1]->data * *(const float *)in[2]->data;
+    int64_t per_channel = 1;
+    for (int32_t d = 2; d < acc->rank; ++d)
+      per_channel *= acc->dims[d];
+    const int32_t *a = acc->data;
+    float *y = out[0]->data;
+    for (int64_t i = 0; i < acc->numel; ++i) {
+      float v = (float)a[i] * mult;
+      y[i] = bias ? v + ((const float *)bias->data)[(i / per_channel) % m_out] : v;
+    }
+  }
+  for (int i = 0; i < 3; ++i)
+    qcc_tensor_free(q[i]);
+  qcc_tensor_free(acc);
+  return st;
+}
+
+const qcc_op_def qcc_op_def_DynamicQuantizeConv = {
+    .kind = QCC_OP_DynamicQuantizeConv,
+    QCC_OP_NAMES(DynamicQuantizeConv),
+    .min_operands = 1, /* the shape rule names the missing required operand */
+    .max_operands = 5,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_CONV_ATTRS,
+    .infer = dynamic_conv_infer,
+    .eval = dynamic_conv_eval,
+};
 
 const qcc_op_def qcc_op_def_QLinearConvFused = {
     .kind = QCC_OP_QLinearConvFused,

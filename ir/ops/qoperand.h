@@ -33,6 +33,9 @@ static inline void qcc_store_q(qcc_tensor *t, int64_t i, int32_t v) {
 qcc_status qcc_infer_require_operands(qcc_infer_ctx *ctx, const uint32_t *idx, size_t n);
 /* Operand i (named `what`) must be u8 or i8. */
 qcc_status qcc_infer_expect_8bit(qcc_infer_ctx *ctx, uint32_t i, const char *what);
+/* The convolution family's result: operand xi's image convolved with weight operand wi under
+ * the op's window attributes, element type `out` (ir/ops/qlinear_conv.c). */
+qcc_status qcc_infer_conv_shape(qcc_infer_ctx *ctx, uint32_t xi, uint32_t wi, qcc_elem out);
 /* Operand i (named `what`) must be a float tensor. */
 qcc_status qcc_infer_expect_float(qcc_infer_ctx *ctx, uint32_t i, const char *what);
 /* Optional zero point i (named `what`) must have the element type of operand `like`. */

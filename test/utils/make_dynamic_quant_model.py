@@ -18,7 +18,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
-def build(seed):
+def build(seed, matmul_only=False):
     rng = np.random.default_rng(seed)
     inits, nodes = [], []
 
@@ -43,21 +43,26 @@ def build(seed):
         nodes.append(helper.make_node("Add", [prefix + "_mul", bias], [prefix + "_out"], name=prefix + "_bias"))
         return prefix + "_out"
 
-    h = dynamic_layer("conv1", "input", "ConvInteger", (8, 3, 3, 3), {"pads": [1, 1, 1, 1]}, (1, 8, 1, 1))
-    nodes.append(helper.make_node("Relu", [h], ["relu1"], name="relu1"))
-    h = dynamic_layer("conv2", "relu1", "ConvInteger", (4, 8, 1, 1), {}, (1, 4, 1, 1))
-    nodes.append(helper.make_node("Flatten", [h], ["flat"], name="flatten", axis=1))
-    out = dynamic_layer("fc", "flat", "MatMulInteger", (256, 10), {}, (10,))
+    in_shape = [1, 256] if matmul_only else [1, 3, 8, 8]
+    if matmul_only:
+        out = dynamic_layer("fc", "input", "MatMulInteger", (256, 10), {}, (10,))
+    else:
+        h = dynamic_layer("conv1", "input", "ConvInteger", (8, 3, 3, 3), {"pads": [1, 1, 1, 1]},
+                          (1, 8, 1, 1))
+        nodes.append(helper.make_node("Relu", [h], ["relu1"], name="relu1"))
+        h = dynamic_layer("conv2", "relu1", "ConvInteger", (4, 8, 1, 1), {}, (1, 4, 1, 1))
+        nodes.append(helper.make_node("Flatten", [h], ["flat"], name="flatten", axis=1))
+        out = dynamic_layer("fc", "flat", "MatMulInteger", (256, 10), {}, (10,))
     nodes.append(helper.make_node("Identity", [out], ["output"], name="output"))
     graph = helper.make_graph(
         nodes, "dynamic_quant_net",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
                               producer_name="qcc-test")
     model.ir_version = 8
     onnx.checker.check_model(model)
-    x = rng.normal(0.0, 1.0, (1, 3, 8, 8)).astype(np.float32)
+    x = rng.normal(0.0, 1.0, in_shape).astype(np.float32)
     return model, x
 
 
@@ -66,8 +71,10 @@ def main():
     ap.add_argument("model")
     ap.add_argument("input")
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--matmul-only", action="store_true",
+                    help="only the MatMul layer, on a [1,256] input (its folded form is ONNX)")
     args = ap.parse_args()
-    model, x = build(args.seed)
+    model, x = build(args.seed, args.matmul_only)
     onnx.save(model, args.model)
     np.save(args.input, x)
 
