@@ -1,5 +1,6 @@
 #include "ir/graph_util.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "ir/op_registry.h"
@@ -147,4 +148,23 @@ uint32_t qcc_graph_op_count(const qcc_graph *g) {
   for (const qcc_op *op = g->first; op; op = op->next)
     ++n;
   return n;
+}
+
+bool qcc_clamp_const_bounds(const qcc_op *op, double *lo, double *hi) {
+  *lo = -INFINITY;
+  *hi = INFINITY;
+  if (qcc_op_is(op, QCC_OP_Relu)) {
+    *lo = 0;
+    return true;
+  }
+  if (!qcc_op_is(op, QCC_OP_Clip))
+    return false;
+  const qcc_value *vlo = qcc_op_operand(op, 1), *vhi = qcc_op_operand(op, 2);
+  if ((vlo && !qcc_const_scalar(vlo, lo)) || (vhi && !qcc_const_scalar(vhi, hi)))
+    return false;
+  if (!vlo && qcc_op_attr(op, "min"))
+    *lo = qcc_op_attr_float(op, "min");
+  if (!vhi && qcc_op_attr(op, "max"))
+    *hi = qcc_op_attr_float(op, "max");
+  return *lo <= *hi;
 }

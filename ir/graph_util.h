@@ -16,6 +16,11 @@ void qcc_graph_erase_dead_ops(qcc_graph *g);
 /* Scalar value of a constant operand as double; false when not a 1-element constant. */
 bool qcc_const_scalar(const qcc_value *v, double *out);
 
+/* The clamp range of a Relu ([0, +inf)) or a Clip whose bounds are constant scalars (operands 1
+ * and 2 from opset 11, attributes min/max before; absent means unbounded): one decoding for the
+ * passes and the lowering. False for other ops, non-constant bounds, or lo > hi. */
+bool qcc_clamp_const_bounds(const qcc_op *op, double *lo, double *hi);
+
 /* Re-runs the shape rule of `op` and stores its result types, reporting nothing: false when the
  * rule rejects the op (a rewrite candidate that does not fit is not an error of the model). */
 bool qcc_op_reinfer_quietly(qcc_op *op);

@@ -12,13 +12,10 @@ static bool non_negative(const qcc_value *v, int depth) {
   if (!def || depth > 8)
     return false;
   switch (def->def->kind) {
-  case QCC_OP_Relu: return true;
+  case QCC_OP_Relu:
   case QCC_OP_Clip: {
-    double lo;
-    const qcc_value *vlo = qcc_op_operand(def, 1);
-    if (vlo)
-      return qcc_const_scalar(vlo, &lo) && lo >= 0;
-    return qcc_op_attr(def, "min") && qcc_op_attr_float(def, "min") >= 0;
+    double lo, hi;
+    return qcc_clamp_const_bounds(def, &lo, &hi) && lo >= 0;
   }
   case QCC_OP_MaxPool:
   case QCC_OP_Reshape:

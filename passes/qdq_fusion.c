@@ -253,14 +253,9 @@ static bool remove_redundant_activation(qcc_op *op) {
     if (z != lo)
       return false;
   } else {
-    double mn = -DBL_MAX, mx = DBL_MAX;
-    const qcc_value *vmin = qcc_op_operand(op, 1), *vmax = qcc_op_operand(op, 2);
-    if ((vmin && !qcc_const_scalar(vmin, &mn)) || (vmax && !qcc_const_scalar(vmax, &mx)))
+    double mn, mx; /* unbounded: -inf / +inf, as ONNX Runtime's -FLT_MAX / FLT_MAX compare */
+    if (!qcc_clamp_const_bounds(op, &mn, &mx))
       return false;
-    if (qcc_op_attr(op, "min"))
-      mn = qcc_op_attr_float(op, "min");
-    if (qcc_op_attr(op, "max"))
-      mx = qcc_op_attr_float(op, "max");
     float qlo = (float)(s * (double)(lo - z)), qhi = (float)(s * (double)(hi - z));
     if (!((float)mn - qlo <= FLT_EPSILON && qhi - (float)mx <= FLT_EPSILON))
       return false;

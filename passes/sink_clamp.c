@@ -10,25 +10,6 @@
 
 enum { SINK_OK, SINK_SKIP, SINK_NOMEM };
 
-/* The activation's bounds in float: Relu is [0, +inf); Clip's come from constant scalar
- * operands or attributes (ONNX's defaults: unbounded). */
-static bool float_bounds(const qcc_op *act, double *lo, double *hi) {
-  *lo = -INFINITY;
-  *hi = INFINITY;
-  if (qcc_op_is(act, QCC_OP_Relu)) {
-    *lo = 0;
-    return true;
-  }
-  const qcc_value *vlo = qcc_op_operand(act, 1), *vhi = qcc_op_operand(act, 2);
-  if ((vlo && !qcc_const_scalar(vlo, lo)) || (vhi && !qcc_const_scalar(vhi, hi)))
-    return false;
-  if (!vlo && qcc_op_attr(act, "min"))
-    *lo = qcc_op_attr_float(act, "min");
-  if (!vhi && qcc_op_attr(act, "max"))
-    *hi = qcc_op_attr_float(act, "max");
-  return *lo <= *hi;
-}
-
 static qcc_value *int_scalar(qcc_graph *g, qcc_elem e, int32_t v, qcc_op *before) {
   unsigned char b = (unsigned char)(e == QCC_I8 ? (unsigned char)(int8_t)v : (unsigned char)v);
   return qcc_build_const(g, NULL, e, 0, NULL, &b, 1, before);
@@ -42,7 +23,7 @@ static int sink(qcc_graph *g, qcc_op *act) {
   double lo, hi, scale;
   int64_t zp;
   if (!qcc_op_is(q, QCC_OP_QuantizeLinear) || a->first_use->index != 0 ||
-      !qcc_qdq_scalar_params(q, &scale, &zp) || !float_bounds(act, &lo, &hi))
+      !qcc_qdq_scalar_params(q, &scale, &zp) || !qcc_clamp_const_bounds(act, &lo, &hi))
     return SINK_SKIP;
   qcc_value *qv = q->results[0];
   qcc_elem e = qv->type.elem;
