@@ -9,7 +9,9 @@
 #include "ir/diag.h"
 #include "ir/graph.h"
 
-enum { QCC_PASS_MAX_COUNTERS = 32, QCC_PIPELINE_MAX = 32 };
+/* Counters are named by the passes in code (a few each), so the table is bounded by the
+ * pipeline: QCC_PIPELINE_MAX passes of at most eight counters. */
+enum { QCC_PIPELINE_MAX = 32, QCC_PASS_MAX_COUNTERS = 8 * QCC_PIPELINE_MAX };
 
 /* A named count a pass reports for --stats ("Q/DQ pairs folded"). */
 typedef struct qcc_pass_counter {
