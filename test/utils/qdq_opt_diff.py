@@ -153,6 +153,12 @@ def cases():
     b = m.const(rng.uniform(-0.5, 0.5, 10).astype(np.float32))
     y = m.node("Gemm", [m.qdq(mm, 0.1, 128), m.weight([10, 16], per_channel=False), b], transB=1)
     out.append(m.finish(y, 0.05, mshape))
+
+    # Linear as MatMul + Add: fold-bias-add makes a Gemm, quantize-bias an int32 bias, then QGemm.
+    m = Model("matmul_bias_add")
+    mm = m.node("MatMul", [m.qdq("x", 0.03, 128), m.weight([32, 16], per_channel=False)])
+    y = m.node("Add", [mm, m.const(rng.uniform(-0.5, 0.5, 16).astype(np.float32))])
+    out.append(m.finish(y, 0.1, mshape))
     return out + lut_cases(shape)
 
 
