@@ -1,7 +1,10 @@
 #include "passes/propagate_qdq.h"
 
+#include <string.h>
+
 #include "ir/graph_util.h"
 #include "ir/op_registry.h"
+#include "ir/ops/requant.h"
 #include "passes/qdq_match.h"
 
 enum { MOVE_OK, MOVE_SKIP, MOVE_NOMEM };
@@ -26,6 +29,102 @@ static bool retarget(qcc_op *m, qcc_value *x) {
   return false;
 }
 
+/* A new QuantizeLinear of `x` with q's parameters (copied before `before`). */
+static qcc_op *quantize_like(qcc_graph *g, qcc_op *q, qcc_value *x, qcc_op *before) {
+  qcc_value *scale = copy_const(g, qcc_op_operand(q, 1), before);
+  qcc_value *zp = qcc_op_operand(q, 2) ? copy_const(g, qcc_op_operand(q, 2), before) : NULL;
+  if (!scale || (qcc_op_operand(q, 2) && !zp))
+    return NULL;
+  qcc_type t = x->type;
+  t.elem = q->results[0]->type.elem;
+  qcc_op *nq = qcc_build_qdq(g, QCC_OP_QuantizeLinear, x, scale, zp, -1, t, q->loc, before);
+  if (nq)
+    nq->name = q->name;
+  return nq;
+}
+
+/* m's result (now integer) takes over q's result: its uses and its name. */
+static void take_over(qcc_op *q, qcc_op *m) {
+  qcc_value *r = q->results[0];
+  const char *name = r->name;
+  if (r->type.quant && m->results[0]->type.elem == r->type.elem)
+    m->results[0]->type.quant = r->type.quant;
+  qcc_value_replace_all_uses(r, m->results[0]);
+  qcc_op_erase(q);
+  qcc_value_rename(m->results[0], name);
+}
+
+/* Q(Concat(x1, ..., xn)) -> Concat(Q(x1), ..., Q(xn)): one quantizer per input, all with q's
+ * parameters, so the concat runs on integers with equal parameters. */
+static int move_q_above_concat(qcc_graph *g, qcc_op *q, qcc_op *cat) {
+  for (uint32_t i = 0; i < cat->num_operands; ++i) {
+    const qcc_value *x = qcc_op_operand(cat, i);
+    if (!x || x->type.elem != QCC_F32)
+      return MOVE_SKIP;
+  }
+  enum { MAX_INPUTS = 64 };
+  if (cat->num_operands > MAX_INPUTS)
+    return MOVE_SKIP;
+  qcc_value *old[MAX_INPUTS];
+  for (uint32_t i = 0; i < cat->num_operands; ++i) {
+    old[i] = qcc_op_operand(cat, i);
+    qcc_op *nq = quantize_like(g, q, old[i], cat);
+    if (!nq)
+      return MOVE_NOMEM;
+    qcc_op_set_operand(cat, i, nq->results[0]);
+  }
+  if (!qcc_op_reinfer_quietly(cat)) {
+    for (uint32_t i = 0; i < cat->num_operands; ++i)
+      qcc_op_set_operand(cat, i, old[i]);
+    qcc_op_reinfer_quietly(cat);
+    qcc_graph_erase_dead_ops(g);
+    return MOVE_SKIP;
+  }
+  take_over(q, cat);
+  return MOVE_OK;
+}
+
+/* Q(Pad(x, pads, p)) -> Pad(Q(x), pads, Q(p)): the padding value quantized with the quantizer's
+ * own arithmetic (any mode: reflect, edge and wrap only copy elements). */
+static int move_q_above_pad(qcc_graph *g, qcc_op *q, qcc_op *pad, double s, int64_t z) {
+  qcc_value *x = qcc_op_operand(pad, 0), *pv = qcc_op_operand(pad, 2);
+  double p = 0;
+  if (!x || x->type.elem != QCC_F32 || (pv && !qcc_const_scalar(pv, &p)))
+    return MOVE_SKIP;
+  qcc_elem e = q->results[0]->type.elem;
+  if (e != QCC_U8 && e != QCC_I8)
+    return MOVE_SKIP;
+  qcc_qrange r = e == QCC_U8 ? qcc_qrange_u8() : qcc_qrange_i8();
+  int32_t code = qcc_quantize_value((float)p, (float)s, (int32_t)z, r);
+  unsigned char b =
+      (unsigned char)(e == QCC_I8 ? (unsigned char)(int8_t)code : (unsigned char)code);
+  qcc_value *qp = qcc_build_const(g, NULL, e, 0, NULL, &b, 1, pad);
+  qcc_op *nq = qp ? quantize_like(g, q, x, pad) : NULL;
+  if (!nq)
+    return MOVE_NOMEM;
+  /* A new Pad with the integer operand and padding value (operand 2 may be absent on `pad`). */
+  qcc_value *ops[4] = {nq->results[0], qcc_op_operand(pad, 1), qp, qcc_op_operand(pad, 3)};
+  qcc_op_spec spec = {.def = pad->def,
+                      .node_name = pad->name,
+                      .loc = pad->loc,
+                      .num_operands = pad->num_operands > 3 ? 4 : 3,
+                      .operands = ops,
+                      .num_results = 1,
+                      .num_attrs = pad->num_attrs,
+                      .attrs = pad->attrs};
+  qcc_op *ipad = qcc_op_create(g, &spec, q);
+  if (!ipad)
+    return MOVE_NOMEM;
+  if (!qcc_op_reinfer_quietly(ipad)) {
+    qcc_op_erase(ipad);
+    qcc_graph_erase_dead_ops(g);
+    return MOVE_SKIP;
+  }
+  take_over(q, ipad);
+  qcc_op_erase(pad);
+  return MOVE_OK;
+}
+
 /* Q(M(x)) -> M(Q(x)): `q` is a QuantizeLinear. */
 static int move_q_up(qcc_graph *g, qcc_op *q) {
   double s;
@@ -33,6 +132,13 @@ static int move_q_up(qcc_graph *g, qcc_op *q) {
   qcc_value *y = qcc_op_operand(q, 0), *r = q->results[0];
   qcc_op *m = y ? y->def : NULL;
   qcc_value *x = m ? qcc_op_operand(m, 0) : NULL;
+  if (m && y && qcc_qdq_scalar_params(q, &s, &z) && qcc_value_use_count(y) == 1 &&
+      !qcc_value_is_graph_output(y) && m->num_results == 1) {
+    if (qcc_op_is(m, QCC_OP_Concat))
+      return move_q_above_concat(g, q, m);
+    if (qcc_op_is(m, QCC_OP_Pad))
+      return move_q_above_pad(g, q, m, s, z);
+  }
   if (!m || !qcc_is_element_movement(m) || !x || x->type.elem != QCC_F32 ||
       !qcc_qdq_scalar_params(q, &s, &z) || qcc_value_use_count(y) != 1 ||
       qcc_value_is_graph_output(y))

@@ -4,6 +4,8 @@
  *    a data-movement op's result moves above that op, which then runs on the integers:
  *    Q(M(x)) = M(Q(x)). M is MaxPool (max commutes with the monotone quantizer), Reshape,
  *    Flatten, Transpose, Squeeze, Unsqueeze or Slice (they only move elements);
+ *  - backward across Concat, onto every input (the concat then joins integers with equal
+ *    parameters), and across Pad, whose padding value becomes its code under the quantizer;
  *  - forward: a per-tensor DequantizeLinear whose result is used only by such an op moves below
  *    it: M(DQ(x)) = DQ(M(x)).
  * Both are exact, element for element. Per-axis Q/DQ stay where they are (moving one across a
