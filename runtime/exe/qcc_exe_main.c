@@ -252,7 +252,8 @@ static void print_profile(const qcc_rt_model *m, const profile *p, uint32_t runs
   uint64_t sum = 0;
   for (uint32_t k = 0; k < p->num_kernels; ++k)
     sum += p->total_ns[k];
-  printf("=== Profile (%" PRIu32 " runs, %" PRIu32 " kernels) ===\n", runs, p->num_kernels);
+  printf("=== Profile (%" PRIu32 " run%s, %" PRIu32 " kernels) ===\n", runs, runs == 1 ? "" : "s",
+         p->num_kernels);
   printf("%12s %12s %8s %8s  %s\n", "Time(ms)", "Avg.(ms)", "Time %", "Calls", "Kernel");
   for (uint32_t k = 0; k < p->num_kernels; ++k) {
     const char *name = m->kernel_names && m->kernel_names[k] ? m->kernel_names[k] : "?";

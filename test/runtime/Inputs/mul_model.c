@@ -12,6 +12,7 @@ static const char *const kernel_names[] = {"mul"};
 
 static int mul_run(const void *const *in, void *const *out, void *workspace,
                    const qcc_rt_exec *exec) {
+  (void)workspace;
   uint64_t t0 = qcc_rt_now_ns();
   const int8_t *a = in[0];
   const int32_t *b = in[1];
