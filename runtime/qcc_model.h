@@ -33,6 +33,8 @@ typedef enum qcc_rt_dtype {
   QCC_RT_I8 = 3,
   QCC_RT_I32 = 6,
   QCC_RT_I64 = 7,
+  QCC_RT_BOOL = 9, /* one byte, 0 or 1 */
+  QCC_RT_F16 = 10, /* IEEE binary16 storage */
 } qcc_rt_dtype;
 
 /* Status codes returned by run functions and the runtime. */

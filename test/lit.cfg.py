@@ -60,6 +60,32 @@ if shutil.which("qemu-x86_64"):
     config.available_features.add("qemu-x86_64")
 if shutil.which("qemu-aarch64") and shutil.which("aarch64-linux-gnu-gcc"):
     config.available_features.add("qemu-aarch64")
+if shutil.which("aarch64-linux-gnu-gcc"):
+    config.available_features.add("aarch64-cross")
+
+# ---- the runtime (runtime/): compiling and linking apps against it, as docs/runtime.md says ----
+# %rt-cc compiles and links C against the host libqcc_runtime.a (with the sanitizers of this
+# build); %rt-exe-libs are the libraries of an --emit=exe executable, in link order.
+rt_cc = "%s -std=c17 -O2 -Wall -Wextra -Werror -ffp-contract=off -I%s" % (
+    config.host_cc, config.runtime_include_dir)
+if config.sanitize:
+    rt_cc += " -fsanitize=address,undefined -fno-sanitize-recover=all"
+config.substitutions.append(("%rt-cc", rt_cc))
+config.substitutions.append(("%rt-exe-libs", "%s %s -lpthread" % (
+    os.path.join(config.runtime_lib_dir, "libqcc_exe_main.a"),
+    os.path.join(config.runtime_lib_dir, "libqcc_runtime.a"))))
+config.substitutions.append(("%rt-lib-dir", config.runtime_lib_dir))
+config.substitutions.append(("%size-tool", config.size_tool))
+# The runtime built for aarch64 by the cross build (QCC_RUNTIME_AARCH64), and QEMU to run it.
+if config.runtime_aarch64_dir and os.path.isdir(config.runtime_aarch64_dir):
+    config.available_features.add("runtime-aarch64")
+    config.substitutions.append(("%rt-a64-cc", "aarch64-linux-gnu-gcc -std=c17 -O2 -Wall -Wextra "
+                                 "-Werror -ffp-contract=off -I%s" % config.runtime_include_dir))
+    config.substitutions.append(("%rt-a64-exe-libs", "%s %s -lpthread" % (
+        os.path.join(config.runtime_aarch64_dir, "libqcc_exe_main.a"),
+        os.path.join(config.runtime_aarch64_dir, "libqcc_runtime.a"))))
+    config.substitutions.append(("%rt-a64-dir", config.runtime_aarch64_dir))
+config.substitutions.append(("%qemu-aarch64", "qemu-aarch64 -L /usr/aarch64-linux-gnu"))
 
 # ---- ONNX Runtime, the reference engine -------------------------------------------------------------
 # `--param ort_cpu=zen3` runs every ONNX Runtime invocation under QEMU as an AMD Zen 3 (AVX2, no
@@ -128,4 +154,5 @@ if shutil.which("clang-format-19"):
 
 lit_config.note("machine features: " + " ".join(sorted(
     f for f in config.available_features if f in ("avx2", "fma", "avx512vnni", "avxvnni", "qemu-x86_64",
-                                                    "qemu-aarch64", "ort", "ort-exact-u8s8"))))
+                                                    "qemu-aarch64", "aarch64-cross", "runtime-aarch64",
+                                                    "ort", "ort-exact-u8s8"))))
