@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "ir/graph_util.h"
+#include "ir/op_registry.h"
 #include "passes/graph_stats.h"
 #include "passes/memory_plan.h"
+#include "passes/pair_bound.h"
 #include "passes/quant_report.h"
 #include "passes/residual_quant.h"
 #include "tools/driver.h"
@@ -139,6 +141,41 @@ static qcc_status bind_dims(qcc_graph *g, const qcc_pass_flags *f, qcc_diag *dia
   return QCC_OK;
 }
 
+/* The AVX2 int16 pair bound of every integer conv and matmul (passes/pair_bound.h): per layer,
+ * then totals for the convolutions and for everything. */
+static void print_pair_bounds(qcc_graph *g) {
+  uint64_t pairs[2] = {0}, safe[2] = {0}; /* [0]: convolutions, [1]: all */
+  uint32_t layers = 0, whole = 0;
+  qcc_graph_for_each_op(g, op) {
+    qcc_pair_bound b;
+    if (!qcc_pair_bound_of(op, &b) || !b.pairs)
+      continue;
+    const char *where = op->name ? op->name : op->results[0]->name;
+    fprintf(stderr,
+            "stats: int16 pairs: %s: %llu of %llu within the vpmaddubsw bound (%.1f%%), "
+            "activations %d..%d\n",
+            where, (unsigned long long)b.safe, (unsigned long long)b.pairs,
+            100.0 * (double)b.safe / (double)b.pairs, (int)b.act_lo, (int)b.act_hi);
+    bool conv = qcc_op_is(op, QCC_OP_QLinearConv) || qcc_op_is(op, QCC_OP_QLinearConvFused) ||
+                qcc_op_is(op, QCC_OP_ConvInteger);
+    for (int k = conv ? 0 : 1; k < 2; ++k) {
+      pairs[k] += b.pairs;
+      safe[k] += b.safe;
+    }
+    ++layers;
+    whole += b.safe == b.pairs;
+  }
+  if (!layers)
+    return;
+  fprintf(stderr,
+          "stats: int16 pairs: convolutions %llu of %llu (%.2f%%), all %llu of %llu (%.2f%%) "
+          "within the bound; layers entirely within: %u of %u\n",
+          (unsigned long long)safe[0], (unsigned long long)pairs[0],
+          pairs[0] ? 100.0 * (double)safe[0] / (double)pairs[0] : 100.0,
+          (unsigned long long)safe[1], (unsigned long long)pairs[1],
+          100.0 * (double)safe[1] / (double)pairs[1], whole, layers);
+}
+
 qcc_status qcc_pass_flags_run(qcc_graph *g, const qcc_pass_flags *f, qcc_diag *diag) {
   qcc_pass_ctx ctx = {.diag = diag, .remarks = f->stats ? stderr : NULL};
   qcc_status st = bind_dims(g, f, diag);
@@ -167,6 +204,7 @@ qcc_status qcc_pass_flags_run(qcc_graph *g, const qcc_pass_flags *f, qcc_diag *d
       return QCC_ERR_NOMEM;
     }
     qcc_graph_stats_print(stderr, &before, &after, &ctx);
+    print_pair_bounds(g);
     qcc_memory_plan plan;
     if (qcc_plan_memory(g, &plan) != QCC_OK) {
       qcc_diag_error(diag, (qcc_loc){0}, "out of memory");
