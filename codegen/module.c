@@ -145,8 +145,7 @@ static qcc_status check_graph(qcc_module *m) {
       continue;
     const qcc_lowering *l = qcc_lowering_get(op->def->kind);
     if (!l->lower) {
-      st = op_error(m, op, "no code generation for %s (interpreter only: %s)", op->def->name,
-                    l->interpreter_only);
+      st = op_error(m, op, "interpreter only (%s)", l->interpreter_only);
       continue;
     }
     for (uint32_t i = 0; i < op->num_operands + op->num_results; ++i) {

@@ -28,6 +28,14 @@ config.environment.setdefault("LSAN_OPTIONS", "exitcode=86")
 models_dir = os.path.abspath(os.path.join(config.qcc_src_root, "..", "shared", "models"))
 # Listed first: lit substitutes in order and %expect-exit must not be eaten by a shorter name.
 config.substitutions.append(("%expect-exit", config.python + " " + os.path.join(config.qcc_src_root, "test", "utils", "expect_exit.py")))
+# The generated code checked against `qcc run` (test/utils/codegen_check.py); %t.cg is its work dir.
+config.substitutions.append(("%codegen-check", " ".join([
+    config.python, os.path.join(config.qcc_src_root, "test", "utils", "codegen_check.py"),
+    "--qcc", os.path.join(config.qcc_tools_dir, "qcc"),
+    "--harness", os.path.join(config.qcc_src_root, "test", "codegen", "Inputs", "harness.c"),
+    "--runtime", os.path.join(config.qcc_src_root, "runtime"), "--work", "%t.cg"])))
+config.substitutions.append(("%harness", os.path.join(config.qcc_src_root, "test", "codegen", "Inputs", "harness.c")))
+config.substitutions.append(("%runtime", os.path.join(config.qcc_src_root, "runtime")))
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%qcc", os.path.join(config.qcc_tools_dir, "qcc")))
 config.substitutions.append(("%models", models_dir))
@@ -60,6 +68,8 @@ if shutil.which("qemu-x86_64"):
     config.available_features.add("qemu-x86_64")
 if shutil.which("qemu-aarch64") and shutil.which("aarch64-linux-gnu-gcc"):
     config.available_features.add("qemu-aarch64")
+    # Generated AArch64 code linked by the cross compiler and run under QEMU.
+    config.available_features.add("aarch64-cross")
 
 # ---- ONNX Runtime, the reference engine -------------------------------------------------------------
 # `--param ort_cpu=zen3` runs every ONNX Runtime invocation under QEMU as an AMD Zen 3 (AVX2, no
@@ -128,4 +138,4 @@ if shutil.which("clang-format-19"):
 
 lit_config.note("machine features: " + " ".join(sorted(
     f for f in config.available_features if f in ("avx2", "fma", "avx512vnni", "avxvnni", "qemu-x86_64",
-                                                    "qemu-aarch64", "ort", "ort-exact-u8s8"))))
+                                                    "qemu-aarch64", "aarch64-cross", "ort", "ort-exact-u8s8"))))
