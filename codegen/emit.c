@@ -70,10 +70,16 @@ LLVMValueRef qcc_cg_loop_begin(qcc_cg *cg, qcc_cg_loop *l, LLVMValueRef lo, LLVM
 }
 
 LLVMValueRef qcc_cg_loop_n(qcc_cg *cg, qcc_cg_loop *l, int64_t n) {
+  if (n == 1) { /* one iteration: straight-line code with iv = 0 */
+    *l = (qcc_cg_loop){.iv = qcc_cg_i64(cg, 0)};
+    return l->iv;
+  }
   return qcc_cg_loop_begin(cg, l, qcc_cg_i64(cg, 0), qcc_cg_i64(cg, n));
 }
 
 void qcc_cg_loop_end(qcc_cg *cg, qcc_cg_loop *l) {
+  if (!l->head)
+    return;
   LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->b);
   LLVMValueRef next = LLVMBuildNSWAdd(cg->b, l->iv, qcc_cg_i64(cg, 1), "");
   LLVMBuildBr(cg->b, l->head);

@@ -44,7 +44,8 @@ typedef struct qcc_cg_loop {
 } qcc_cg_loop;
 /* for (iv = lo; iv < hi; ++iv) { ...the code emitted until qcc_cg_loop_end... }; returns iv. */
 LLVMValueRef qcc_cg_loop_begin(qcc_cg *cg, qcc_cg_loop *l, LLVMValueRef lo, LLVMValueRef hi);
-LLVMValueRef qcc_cg_loop_n(qcc_cg *cg, qcc_cg_loop *l, int64_t n); /* 0 <= iv < n */
+/* 0 <= iv < n; for n == 1 no loop at all (iv is the constant 0). */
+LLVMValueRef qcc_cg_loop_n(qcc_cg *cg, qcc_cg_loop *l, int64_t n);
 void qcc_cg_loop_end(qcc_cg *cg, qcc_cg_loop *l);
 
 typedef struct qcc_cg_if {

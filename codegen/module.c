@@ -225,14 +225,10 @@ static qcc_status lower_op(qcc_module *m, const qcc_op *op, uint32_t index) {
     if (!p.written[k])
       add_attr(m, fn, k + 1, "readonly");
   }
-  for (uint32_t s = 0; s < slots; ++s) {
-    const qcc_value *v =
-        s < op->num_operands ? op->operands[s].value : op->results[s - op->num_operands];
-    if (!v)
-      continue;
-    ptrs[s] = slot_param[s] != UINT32_MAX ? LLVMGetParam(fn, slot_param[s])
-                                          : qcc_module_const_global(m, v);
-  }
+  /* Constants get their global when the lowering asks (qcc_lower_operand_ptr). */
+  for (uint32_t s = 0; s < slots; ++s)
+    if (slot_param[s] != UINT32_MAX)
+      ptrs[s] = LLVMGetParam(fn, slot_param[s]);
   qcc_cg_begin_function(cg, fn);
   qcc_lower_ctx L = {.cg = cg,
                      .diag = m->diag,

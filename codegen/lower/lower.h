@@ -21,7 +21,7 @@ typedef struct qcc_lower_ctx {
   qcc_diag *diag;
   const qcc_op *op;
   qcc_module *m;
-  LLVMValueRef *operand_ptr; /* per operand: the kernel's pointer (constants: their global) */
+  LLVMValueRef *operand_ptr; /* per operand: the kernel's pointer; constants: see below */
   LLVMValueRef *result_ptr;  /* per result */
   bool no_kernel;            /* set by a lowering with nothing to do (an aliased view) */
 } qcc_lower_ctx;
@@ -42,6 +42,9 @@ const qcc_lowering *qcc_lowering_get(qcc_op_kind k);
 /* Reports "OpName: cannot compile: <message>" at the op and returns QCC_ERR_INPUT. */
 qcc_status qcc_lower_error(qcc_lower_ctx *L, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The pointer to operand i's data in the kernel: a parameter, or for a constant its global
+ * (created on first use, so constants read only at compile time cost no bytes). */
+LLVMValueRef qcc_lower_operand_ptr(qcc_lower_ctx *L, uint32_t i);
 /* A view of operand i (false when the operand is absent) or result r in its layout. */
 bool qcc_lower_operand(qcc_lower_ctx *L, uint32_t i, qcc_cg_tensor *t);
 void qcc_lower_result(qcc_lower_ctx *L, uint32_t r, qcc_cg_tensor *t);

@@ -116,10 +116,8 @@ qcc_status qcc_lower_max_pool(qcc_lower_ctx *L) {
   j.found = qcc_cg_var(cg, cg->i1, NULL);
   LLVMValueRef oidx[QCC_MAX_RANK] = {0};
   qcc_cg_loop ln;
-  int64_t batch = j.x.dims[0];
-  oidx[0] = j.idx[0] = batch == 1 ? qcc_cg_i64(cg, 0) : qcc_cg_loop_n(cg, &ln, batch);
+  oidx[0] = j.idx[0] = qcc_cg_loop_n(cg, &ln, j.x.dims[0]);
   emit_positions(cg, &j, 0, oidx);
-  if (batch != 1)
-    qcc_cg_loop_end(cg, &ln);
+  qcc_cg_loop_end(cg, &ln);
   return QCC_OK;
 }

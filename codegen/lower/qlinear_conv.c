@@ -217,17 +217,15 @@ static void emit_positions(conv_job *j, int32_t d, LLVMValueRef *idx) {
   qcc_cg *cg = j->L->cg;
   if (d == j->nsp) {
     qcc_cg_loop lg, lm;
-    j->g = j->group == 1 ? qcc_cg_i64(cg, 0) : qcc_cg_loop_n(cg, &lg, j->group);
-    LLVMValueRef ml = j->mg == 1 ? qcc_cg_i64(cg, 0) : qcc_cg_loop_n(cg, &lm, j->mg);
+    j->g = qcc_cg_loop_n(cg, &lg, j->group);
+    LLVMValueRef ml = qcc_cg_loop_n(cg, &lm, j->mg);
     j->m = j->group == 1
                ? ml
                : LLVMBuildNSWAdd(cg->b, LLVMBuildNSWMul(cg->b, j->g, qcc_cg_i64(cg, j->mg), ""), ml,
                                  "");
     emit_output(j, idx);
-    if (j->mg != 1)
-      qcc_cg_loop_end(cg, &lm);
-    if (j->group != 1)
-      qcc_cg_loop_end(cg, &lg);
+    qcc_cg_loop_end(cg, &lm);
+    qcc_cg_loop_end(cg, &lg);
     return;
   }
   qcc_cg_loop lo;
@@ -252,12 +250,9 @@ qcc_status qcc_lower_conv_nest(qcc_lower_ctx *L, const qcc_conv_epilogue *epilog
   j.acc = qcc_cg_var(cg, cg->i32, NULL);
   LLVMValueRef idx[QCC_MAX_RANK] = {0};
   qcc_cg_loop ln;
-  int64_t batch = j.x.dims[0];
-  j.n = batch == 1 ? qcc_cg_i64(cg, 0) : qcc_cg_loop_n(cg, &ln, batch);
-  idx[0] = j.n;
+  idx[0] = j.n = qcc_cg_loop_n(cg, &ln, j.x.dims[0]);
   emit_positions(&j, 0, idx);
-  if (batch != 1)
-    qcc_cg_loop_end(cg, &ln);
+  qcc_cg_loop_end(cg, &ln);
   return QCC_OK;
 }
 

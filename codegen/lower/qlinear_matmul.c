@@ -163,7 +163,7 @@ qcc_status qcc_lower_qgemm(qcc_lower_ctx *L) {
       goto done;
     }
     j.has_c = true;
-    j.c = L->operand_ptr[6];
+    j.c = qcc_lower_operand_ptr(L, 6);
   }
   const qcc_const *bk = qcc_value_const(qcc_op_operand(op, 3));
   if (bk) {

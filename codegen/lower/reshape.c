@@ -21,6 +21,6 @@ qcc_status qcc_lower_view(qcc_lower_ctx *L) {
   size_t bytes;
   if (!qcc_type_nbytes(y->type, &bytes))
     return qcc_lower_error(L, "'%s' has no static size", y->name);
-  qcc_cg_memcpy(L->cg, L->result_ptr[0], L->operand_ptr[0], bytes);
+  qcc_cg_memcpy(L->cg, L->result_ptr[0], qcc_lower_operand_ptr(L, 0), bytes);
   return QCC_OK;
 }

@@ -19,11 +19,18 @@ qcc_status qcc_lower_error(qcc_lower_ctx *L, const char *fmt, ...) {
   return QCC_ERR_INPUT;
 }
 
+LLVMValueRef qcc_lower_operand_ptr(qcc_lower_ctx *L, uint32_t i) {
+  const qcc_value *v = qcc_op_operand(L->op, i);
+  if (v && !L->operand_ptr[i])
+    L->operand_ptr[i] = qcc_module_const_global(L->m, v);
+  return L->operand_ptr[i];
+}
+
 bool qcc_lower_operand(qcc_lower_ctx *L, uint32_t i, qcc_cg_tensor *t) {
   const qcc_value *v = qcc_op_operand(L->op, i);
   if (!v)
     return false;
-  qcc_cg_tensor_init(t, L->operand_ptr[i], v->type, v->layout);
+  qcc_cg_tensor_init(t, qcc_lower_operand_ptr(L, i), v->type, v->layout);
   return true;
 }
 
