@@ -14,9 +14,9 @@ int main(void) {
   void *outputs[tiny_NUM_OUTPUTS] = {y};
   void *ws = aligned_alloc(tiny_WORKSPACE_ALIGN, tiny_WORKSPACE_BYTES);
   int rc = tiny_run(inputs, outputs, ws, NULL);
-  printf("app: run %d, workspace %llu %llu %llu, %s\n", rc, (unsigned long long)tiny_WORKSPACE_BYTES,
-         (unsigned long long)tiny_workspace_size(), (unsigned long long)tiny_model.workspace_bytes,
-         tiny_model.name);
+  printf("app: run %d, workspace %llu %llu %llu, %s\n", rc,
+         (unsigned long long)tiny_WORKSPACE_BYTES, (unsigned long long)tiny_workspace_size(),
+         (unsigned long long)tiny_model.workspace_bytes, tiny_model.name);
   free(ws);
   return rc;
 }
