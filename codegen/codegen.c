@@ -95,6 +95,17 @@ static qcc_status emit_module(LLVMModuleRef mod, const qcc_target *t, qcc_codege
   return st;
 }
 
+/* CLOCK_MONOTONIC of the target's C library, for per-kernel timing: Linux and Android 1, Apple
+ * platforms 6; -1 (no timing) elsewhere and for 32-bit targets, whose struct timespec differs. */
+static int monotonic_clock(const char *triple, LLVMTargetDataRef td) {
+  if (LLVMPointerSize(td) != 8)
+    return -1;
+  if (strstr(triple, "apple") || strstr(triple, "darwin") || strstr(triple, "ios") ||
+      strstr(triple, "macos"))
+    return 6;
+  return strstr(triple, "linux") ? 1 : -1;
+}
+
 qcc_status qcc_codegen_emit(qcc_graph *g, const qcc_target *t, const char *prefix,
                             qcc_codegen_output kind, const char *path, qcc_diag *diag) {
   LLVMTargetMachineRef tm = qcc_target_machine(t);
@@ -107,12 +118,10 @@ qcc_status qcc_codegen_emit(qcc_graph *g, const qcc_target *t, const char *prefi
   }
   LLVMContextRef ctx = LLVMContextCreate();
   qcc_module m;
-  qcc_status st = qcc_module_build(&m, g, ctx, prefix, diag);
+  const char *triple = qcc_target_triple(t);
+  qcc_status st =
+      qcc_module_build(&m, g, ctx, prefix, triple, td, monotonic_clock(triple, td), diag);
   LLVMModuleRef mod = m.cg.mod;
-  if (mod) {
-    LLVMSetTarget(mod, qcc_target_triple(t));
-    LLVMSetModuleDataLayout(mod, td);
-  }
   char *msg = NULL;
   if (st == QCC_OK && LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
     st = internal_error(diag, "the generated module does not verify", msg);

@@ -165,6 +165,88 @@ static qcc_status check_graph(qcc_module *m) {
 
 /* ---- kernels ---- */
 
+static LLVMValueRef is_null(qcc_module *m, LLVMValueRef p) { return LLVMBuildIsNull(m->rb, p, ""); }
+
+/* ---- per-kernel timing: exec->on_kernel(user, kernel, nanoseconds) around each call ---- */
+
+/* The monotonic clock in nanoseconds (clock_gettime and a 64-bit struct timespec). */
+static LLVMValueRef now_ns(qcc_module *m) {
+  qcc_cg *cg = &m->cg;
+  LLVMTypeRef args[2] = {cg->i32, cg->ptr};
+  LLVMTypeRef ft = LLVMFunctionType(cg->i32, args, 2, 0);
+  LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, "clock_gettime");
+  if (!fn)
+    fn = LLVMAddFunction(cg->mod, "clock_gettime", ft);
+  LLVMValueRef call_args[2] = {qcc_cg_i32(cg, m->clock_id), m->timespec};
+  LLVMBuildCall2(m->rb, ft, fn, call_args, 2, "");
+  LLVMValueRef one = qcc_cg_i64(cg, 1);
+  LLVMValueRef sec = LLVMBuildLoad2(m->rb, cg->i64, m->timespec, "");
+  LLVMValueRef nsec = LLVMBuildLoad2(
+      m->rb, cg->i64, LLVMBuildInBoundsGEP2(m->rb, cg->i64, m->timespec, &one, 1, ""), "");
+  return LLVMBuildAdd(m->rb, LLVMBuildMul(m->rb, sec, qcc_cg_i64(cg, 1000000000), ""), nsec, "");
+}
+
+/* Reads exec->on_kernel and exec->user (exec may be NULL) at the start of the run body. */
+static void begin_profiling(qcc_module *m, LLVMValueRef fn, LLVMBasicBlockRef entry) {
+  qcc_cg *cg = &m->cg;
+  LLVMBuilderRef eb = LLVMCreateBuilderInContext(cg->ctx);
+  LLVMPositionBuilderBefore(eb, LLVMGetFirstInstruction(entry));
+  LLVMTypeRef ts_t = LLVMArrayType2(cg->i64, 2);
+  m->timespec = LLVMBuildAlloca(eb, ts_t, "timespec");
+  LLVMDisposeBuilder(eb);
+  LLVMValueRef exec = LLVMGetParam(fn, 3);
+  LLVMBasicBlockRef from = LLVMGetInsertBlock(m->rb);
+  LLVMBasicBlockRef read = LLVMAppendBasicBlockInContext(cg->ctx, fn, "exec");
+  LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(cg->ctx, fn, "kernels");
+  LLVMBuildCondBr(m->rb, is_null(m, exec), join, read);
+  LLVMPositionBuilderAtEnd(m->rb, read);
+  /* qcc_rt_exec: {pool, on_kernel, user}, three pointers. */
+  LLVMTypeRef fields[3] = {cg->ptr, cg->ptr, cg->ptr};
+  LLVMTypeRef exec_t = LLVMStructTypeInContext(cg->ctx, fields, 3, false);
+  LLVMValueRef cb =
+      LLVMBuildLoad2(m->rb, cg->ptr, LLVMBuildStructGEP2(m->rb, exec_t, exec, 1, ""), "");
+  LLVMValueRef user =
+      LLVMBuildLoad2(m->rb, cg->ptr, LLVMBuildStructGEP2(m->rb, exec_t, exec, 2, ""), "");
+  LLVMBuildBr(m->rb, join);
+  LLVMPositionBuilderAtEnd(m->rb, join);
+  LLVMValueRef null = LLVMConstNull(cg->ptr);
+  LLVMBasicBlockRef preds[2] = {from, read};
+  LLVMValueRef cbs[2] = {null, cb}, users[2] = {null, user};
+  m->on_kernel = LLVMBuildPhi(m->rb, cg->ptr, "on_kernel");
+  LLVMAddIncoming(m->on_kernel, cbs, preds, 2);
+  m->user = LLVMBuildPhi(m->rb, cg->ptr, "user");
+  LLVMAddIncoming(m->user, users, preds, 2);
+  m->profiling = LLVMBuildICmp(m->rb, LLVMIntNE, m->on_kernel, null, "");
+}
+
+/* Calls kernel `index`, timed when the caller asked for it. */
+static void call_kernel(qcc_module *m, LLVMValueRef fn, LLVMValueRef *args, unsigned n,
+                        uint32_t index) {
+  qcc_cg *cg = &m->cg;
+  LLVMTypeRef ft = LLVMGlobalGetValueType(fn);
+  if (m->clock_id < 0) {
+    LLVMBuildCall2(m->rb, ft, fn, args, n, "");
+    return;
+  }
+  LLVMValueRef run = LLVMGetBasicBlockParent(LLVMGetInsertBlock(m->rb));
+  LLVMBasicBlockRef timed = LLVMAppendBasicBlockInContext(cg->ctx, run, "timed");
+  LLVMBasicBlockRef plain = LLVMAppendBasicBlockInContext(cg->ctx, run, "plain");
+  LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->ctx, run, "next");
+  LLVMBuildCondBr(m->rb, m->profiling, timed, plain);
+  LLVMPositionBuilderAtEnd(m->rb, timed);
+  LLVMValueRef t0 = now_ns(m);
+  LLVMBuildCall2(m->rb, ft, fn, args, n, "");
+  LLVMValueRef ns = LLVMBuildSub(m->rb, now_ns(m), t0, "");
+  LLVMTypeRef cb_args[3] = {cg->ptr, cg->i32, cg->i64};
+  LLVMValueRef cb_vals[3] = {m->user, qcc_cg_i32(cg, index), ns};
+  LLVMBuildCall2(m->rb, LLVMFunctionType(cg->void_t, cb_args, 3, 0), m->on_kernel, cb_vals, 3, "");
+  LLVMBuildBr(m->rb, next);
+  LLVMPositionBuilderAtEnd(m->rb, plain);
+  LLVMBuildCall2(m->rb, ft, fn, args, n, "");
+  LLVMBuildBr(m->rb, next);
+  LLVMPositionBuilderAtEnd(m->rb, next);
+}
+
 /* A kernel's parameters: each distinct non-constant operand or result, once. */
 typedef struct kernel_params {
   uint32_t n;
@@ -246,7 +328,7 @@ static qcc_status lower_op(qcc_module *m, const qcc_op *op, uint32_t index) {
   }
   for (uint32_t k = 0; k < p.n; ++k)
     args[k] = run_pointer(m, p.values[k]);
-  LLVMBuildCall2(m->rb, LLVMGlobalGetValueType(fn), fn, args, p.n, "");
+  call_kernel(m, fn, args, p.n, m->num_kernels);
   char label[512];
   snprintf(label, sizeof label, "%s %s", op->def->name, op->name ? op->name : op->results[0]->name);
   m->kernel_names[m->num_kernels++] = qcc_cg_const_string(cg, label);
@@ -262,8 +344,6 @@ static LLVMValueRef load_ptr(qcc_module *m, LLVMValueRef array, uint32_t i) {
   LLVMValueRef p = LLVMBuildInBoundsGEP2(m->rb, m->cg.ptr, array, &idx, 1, "");
   return LLVMBuildLoad2(m->rb, m->cg.ptr, p, "");
 }
-
-static LLVMValueRef is_null(qcc_module *m, LLVMValueRef p) { return LLVMBuildIsNull(m->rb, p, ""); }
 
 /* Entry: QCC_RT_ERR_ARGUMENT for NULL arrays or buffers, or a missing or misaligned workspace. */
 static void begin_run(qcc_module *m, LLVMValueRef fn) {
@@ -303,6 +383,8 @@ static void begin_run(qcc_module *m, LLVMValueRef fn) {
   }
   LLVMBuildCondBr(m->rb, bad, fail, body);
   LLVMPositionBuilderAtEnd(m->rb, body);
+  if (m->clock_id >= 0)
+    begin_profiling(m, fn, entry);
 }
 
 /* Outputs not written by their producer (a graph input, a constant, a value returned twice). */
@@ -426,8 +508,10 @@ static void build_workspace_size(qcc_module *m) {
 /* ---- the whole module ---- */
 
 qcc_status qcc_module_build(qcc_module *m, qcc_graph *g, LLVMContextRef ctx, const char *prefix,
+                            const char *triple, LLVMTargetDataRef td, int clock_id,
                             qcc_diag *diag) {
   memset(m, 0, sizeof *m);
+  m->clock_id = clock_id;
   m->g = g;
   m->diag = diag;
   m->prefix = prefix;
@@ -435,6 +519,9 @@ qcc_status qcc_module_build(qcc_module *m, qcc_graph *g, LLVMContextRef ctx, con
   cg->ctx = ctx;
   cg->prefix = prefix;
   cg->mod = LLVMModuleCreateWithNameInContext(g->name ? g->name : prefix, ctx);
+  /* The target's data layout before any IR: alignments and struct layouts follow it. */
+  LLVMSetTarget(cg->mod, triple);
+  LLVMSetModuleDataLayout(cg->mod, td);
   cg->b = LLVMCreateBuilderInContext(ctx);
   cg->i1 = LLVMInt1TypeInContext(ctx);
   cg->i8 = LLVMInt8TypeInContext(ctx);

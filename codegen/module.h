@@ -2,6 +2,8 @@
 #ifndef QCC_CODEGEN_MODULE_H
 #define QCC_CODEGEN_MODULE_H
 
+#include <llvm-c/Target.h>
+
 #include "codegen/emit.h"
 #include "passes/memory_plan.h"
 
@@ -32,13 +34,18 @@ struct qcc_module {
   LLVMValueRef ws, *in_ptr, *out_ptr;
   LLVMValueRef *kernel_names;
   uint32_t num_kernels;
+  int clock_id; /* the target libc's CLOCK_MONOTONIC for per-kernel timing, or -1: none */
+  LLVMValueRef timespec, on_kernel, user, profiling;
 };
 
 typedef struct qcc_module qcc_module;
 
-/* Builds everything into a new module of `ctx` (m->cg.mod). Errors are reported. */
+/* Builds everything into a new module of `ctx` (m->cg.mod) for the target `triple` with data
+ * layout `td`. With clock_id >= 0 the run function
+ * times each kernel with clock_gettime(clock_id) when exec->on_kernel is set. Errors are
+ * reported. */
 qcc_status qcc_module_build(qcc_module *m, qcc_graph *g, LLVMContextRef ctx, const char *prefix,
-                            qcc_diag *diag);
+                            const char *triple, LLVMTargetDataRef td, int clock_id, qcc_diag *diag);
 void qcc_module_dispose(qcc_module *m);
 
 /* True when a and b are stored at the same address. */

@@ -6,6 +6,7 @@
  *   ./run --output-dir DIR [--bench N] [NAME=]FILE.npy ...    (inputs in descriptor order when
  *                                                            unnamed)
  *   ./run --check-args                                        (run's argument checks)
+ * --profile prints one line per kernel from exec->on_kernel ("profile: K NAME NS").
  * --bench N times N more runs after the first and prints {"median_ms":..,"min_ms":..,"runs":N}. */
 #include <stdint.h>
 #include <stdio.h>
@@ -126,6 +127,12 @@ static double now_ms(void) {
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+static void on_kernel(void *user, uint32_t kernel, uint64_t ns) {
+  const qcc_rt_model *m = user;
+  printf("profile: %u %s %llu\n", kernel, kernel < m->num_kernels ? m->kernel_names[kernel] : "?",
+         (unsigned long long)ns);
+}
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -175,7 +182,7 @@ static int check_args(const qcc_rt_model *m) {
 int main(int argc, char **argv) {
   const qcc_rt_model *m = &MODEL;
   const char *out_dir = NULL;
-  int bench = 0;
+  int bench = 0, profile = 0;
   void **ins = calloc(m->num_inputs + 1, sizeof *ins);
   void **outs = calloc(m->num_outputs + 1, sizeof *outs);
   uint32_t next = 0;
@@ -184,6 +191,8 @@ int main(int argc, char **argv) {
       return check_args(m);
     if (strcmp(argv[i], "--output-dir") == 0 && i + 1 < argc) {
       out_dir = argv[++i];
+    } else if (strcmp(argv[i], "--profile") == 0) {
+      profile = 1;
     } else if (strcmp(argv[i], "--bench") == 0 && i + 1 < argc) {
       bench = atoi(argv[++i]);
     } else {
@@ -208,7 +217,8 @@ int main(int argc, char **argv) {
     outs[j] = calloc(1, numel(&m->outputs[j]) * es + 1);
   }
   void *ws = workspace_of(m);
-  int rc = m->run((const void *const *)ins, outs, ws, NULL);
+  qcc_rt_exec exec = {.on_kernel = on_kernel, .user = (void *)m};
+  int rc = m->run((const void *const *)ins, outs, ws, profile ? &exec : NULL);
   if (rc != QCC_RT_OK) {
     fprintf(stderr, "harness: run returned %d\n", rc);
     return 1;
