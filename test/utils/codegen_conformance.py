@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""The ONNX node conformance tests through the code generator.
+"""Conformance models through the code generator.
 
-Takes the tests onnx_conformance.py selects, compiles each model with `qcc MODEL -O2` into an
-object, links it with the test harness (test/codegen/Inputs/harness.c), runs it on every
+Takes the ONNX node tests onnx_conformance.py selects (--source onnx-node) or the single-op cases
+of ort_diff.py (--source ort-diff: every quantized op with saturating, tie and extreme
+parameters), compiles each model with `qcc MODEL -O2` into an object, links it with the test harness (test/codegen/Inputs/harness.c), runs it on every
 test_data_set_* and requires outputs bit-identical to `qcc run -O2` on the same inputs (floats
 compared by their bits). A model whose final graph holds an op without a lowering ("interpreter
 only") is counted apart, and so is one whose code cannot be generated ahead of time because a
@@ -10,7 +11,8 @@ scale, zero point, weight or shape is a run-time input of the test (or asks for 
 corner of a lowered op, such as MaxPool's Indices); any other failure to compile, link or run and
 any differing output is a failure.
 
-  codegen_conformance.py --qcc QCC --harness HARNESS.c --runtime DIR [--cross aarch64] [--list]
+  codegen_conformance.py --qcc QCC --harness HARNESS.c --runtime DIR [--source S]
+                         [--cross aarch64] [--verbose]
 """
 import argparse
 import concurrent.futures
@@ -25,6 +27,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import onnx_conformance as conf  # noqa: E402
+import ort_diff  # noqa: E402
 
 CROSS = {"aarch64": ("aarch64-linux-gnu", "aarch64-linux-gnu-gcc",
                      ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"])}
@@ -43,19 +46,47 @@ def run(cmd, timeout):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
-def check(args, name, test_dir, model):
+def onnx_node_jobs(args, work):
+    """(name, model path, data sets as [[(input name, .npy path)]]) of the ONNX node tests."""
+    jobs = []
+    for name, test_dir, model in conf.select_tests(args.data_dir, args.filter):
+        g = model.graph
+        initializers = {i.name for i in g.initializer}
+        input_names = [vi.name for vi in g.input if vi.name not in initializers]
+        sets = []
+        for k, ds in enumerate(sorted(glob.glob(os.path.join(test_dir, "test_data_set_*")))):
+            files = sorted(glob.glob(os.path.join(ds, "input_*.pb")),
+                           key=lambda f: int(re.search(r"input_(\d+)", f).group(1)))
+            specs = []
+            for n, f in zip(input_names, files):
+                path = os.path.join(work, "%s.%d.%s.npy" % (name, k, conf.sanitize(n)))
+                np.save(path, conf.load_tensor(f))
+                specs.append((n, path))
+            sets.append(specs)
+        jobs.append((name, os.path.join(test_dir, "model.onnx"), sets))
+    return jobs
+
+
+def ort_diff_jobs(args, work):
+    jobs = []
+    for case in ort_diff.all_cases():
+        if args.filter and not re.search(args.filter, case.name):
+            continue
+        model, _, qcc_args, _ = ort_diff.save_case(case, os.path.join(work, case.name))
+        specs = [tuple(a.split("=", 1)) for a in qcc_args if a != "--input"]
+        jobs.append((case.name, model, [specs]))
+    return jobs
+
+
+def check(args, name, model, sets):
     """('identical' | 'interpreter only' | 'not static' | 'failed', reason)."""
-    g = model.graph
-    initializers = {i.name for i in g.initializer}
-    input_names = [vi.name for vi in g.input if vi.name not in initializers]
     target, cc, prefix = [], "cc", []
     if args.cross:
         target = ["-target", CROSS[args.cross][0]]
         cc, prefix = CROSS[args.cross][1], CROSS[args.cross][2]
     with tempfile.TemporaryDirectory(prefix="qcc-cgconf-") as work:
         obj, exe = os.path.join(work, "m.o"), os.path.join(work, "m")
-        p = run([args.qcc, os.path.join(test_dir, "model.onnx"), "-O2", *target, "--name", "m",
-                 "-o", obj], args.timeout)
+        p = run([args.qcc, model, "-O2", *target, "--name", "m", "-o", obj], args.timeout)
         if p.returncode != 0:
             if "interpreter only" in p.stderr:
                 op = re.search(r"error: (\w+): cannot compile: interpreter only", p.stderr)
@@ -67,20 +98,13 @@ def check(args, name, test_dir, model):
                 args.timeout)
         if p.returncode != 0:
             return "failed", "link: " + conf.first_line(p.stderr)
-        for k, ds in enumerate(sorted(glob.glob(os.path.join(test_dir, "test_data_set_*")))):
-            files = sorted(glob.glob(os.path.join(ds, "input_*.pb")),
-                           key=lambda f: int(re.search(r"input_(\d+)", f).group(1)))
-            specs = []
-            for n, f in zip(input_names, files):
-                path = os.path.join(work, "in%d_%s.npy" % (k, conf.sanitize(n)))
-                np.save(path, conf.load_tensor(f))
-                specs.append((n, path))
+        for k, specs in enumerate(sets):
             gen, ref = os.path.join(work, "gen%d" % k), os.path.join(work, "ref%d" % k)
             p = run([*prefix, exe, "--output-dir", gen] + ["%s=%s" % s for s in specs],
                     args.timeout)
             if p.returncode != 0:
                 return "failed", "run: " + conf.first_line(p.stderr)
-            cmd = [args.qcc, "run", os.path.join(test_dir, "model.onnx"), "-O2", "--output-dir", ref]
+            cmd = [args.qcc, "run", model, "-O2", "--output-dir", ref]
             for n, path in specs:
                 cmd += ["--input", "%s=%s" % (n, path)]
             p = run(cmd, args.timeout)
@@ -90,7 +114,7 @@ def check(args, name, test_dir, model):
                 a = np.load(os.path.join(ref, f))
                 got = os.path.join(gen, f)
                 if not os.path.exists(got) or not same_bits(np.load(got), a):
-                    return "failed", "%s: output %s differs" % (os.path.basename(ds), f[:-4])
+                    return "failed", "data set %d: output %s differs" % (k, f[:-4])
     return "identical", ""
 
 
@@ -99,6 +123,7 @@ def main():
     ap.add_argument("--qcc", required=True)
     ap.add_argument("--harness", required=True)
     ap.add_argument("--runtime", required=True)
+    ap.add_argument("--source", choices=["onnx-node", "ort-diff"], default="onnx-node")
     ap.add_argument("--data-dir", default=conf.DEFAULT_DATA)
     ap.add_argument("--filter")
     ap.add_argument("--cross", choices=sorted(CROSS))
@@ -106,10 +131,11 @@ def main():
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--verbose", action="store_true", help="one line per test")
     args = ap.parse_args()
-    selected = conf.select_tests(args.data_dir, args.filter)
     counts = {"identical": 0, "interpreter only": 0, "not static": 0, "failed": 0}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(lambda t: (t[0],) + check(args, *t), selected))
+    with tempfile.TemporaryDirectory(prefix="qcc-cgconf-inputs-") as work:
+        jobs = (onnx_node_jobs if args.source == "onnx-node" else ort_diff_jobs)(args, work)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            results = list(pool.map(lambda t: (t[0],) + check(args, *t), jobs))
     for name, verdict, reason in results:
         counts[verdict] += 1
         if verdict == "failed" or args.verbose:
