@@ -280,8 +280,10 @@ static qcc_status lower_op(qcc_module *m, const qcc_op *op, uint32_t index) {
   LLVMTypeRef *types = calloc(slots + 1, sizeof *types);
   LLVMValueRef *args = calloc(slots + 1, sizeof *args);
   qcc_status st = QCC_ERR_NOMEM;
-  if (!p.values || !p.written || !slot_param || !ptrs || !types || !args)
+  if (!p.values || !p.written || !slot_param || !ptrs || !types || !args) {
+    qcc_diag_error(m->diag, op->loc, "out of memory");
     goto done;
+  }
   for (uint32_t s = 0; s < slots; ++s) {
     const qcc_value *v =
         s < op->num_operands ? op->operands[s].value : op->results[s - op->num_operands];
