@@ -28,6 +28,14 @@ config.environment.setdefault("LSAN_OPTIONS", "exitcode=86")
 models_dir = os.path.abspath(os.path.join(config.qcc_src_root, "..", "shared", "models"))
 # Listed first: lit substitutes in order and %expect-exit must not be eaten by a shorter name.
 config.substitutions.append(("%expect-exit", config.python + " " + os.path.join(config.qcc_src_root, "test", "utils", "expect_exit.py")))
+# The generated code checked against `qcc run` (test/utils/codegen_check.py); %t.cg is its work dir.
+config.substitutions.append(("%codegen-check", " ".join([
+    config.python, os.path.join(config.qcc_src_root, "test", "utils", "codegen_check.py"),
+    "--qcc", os.path.join(config.qcc_tools_dir, "qcc"),
+    "--harness", os.path.join(config.qcc_src_root, "test", "codegen", "Inputs", "harness.c"),
+    "--runtime", os.path.join(config.qcc_src_root, "runtime"), "--work", "%t.cg"])))
+config.substitutions.append(("%harness", os.path.join(config.qcc_src_root, "test", "codegen", "Inputs", "harness.c")))
+config.substitutions.append(("%runtime", os.path.join(config.qcc_src_root, "runtime")))
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%qcc", os.path.join(config.qcc_tools_dir, "qcc")))
 config.substitutions.append(("%models", models_dir))

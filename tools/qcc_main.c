@@ -3,10 +3,6 @@
 #include <string.h>
 
 #include "codegen/targets.h"
-#include "frontend/onnx_writer.h"
-#include "ir/dot_printer.h"
-#include "ir/printer.h"
-#include "ir/verifier.h"
 #include "tools/driver.h"
 
 static const char usage_text[] =
@@ -16,11 +12,23 @@ static const char usage_text[] =
     "Compiles a quantized model. MODEL is a .qir graph or an ONNX model.\n"
     "\n"
     "options:\n"
-    "  --emit=qir          print the graph as .qir (default)\n"
+    "  --emit=qir          print the graph as .qir (default, unless -o FILE.o or a target flag)\n"
     "  --emit=onnx         write the graph as an ONNX model (needs -o)\n"
     "  --emit=dot          draw the graph for Graphviz, with each value's type and quantization\n"
-    "  -o FILE             output file (default: standard output for --emit=qir)\n"
-    "  -O0 .. -O3          run the pass pipeline of that level (docs/passes.md; -O0: none)\n"
+    "  --emit=obj          generate code: an object file (default for -o FILE.o; without -o,\n"
+    "                      MODEL.o)\n"
+    "  --emit=asm          generate code: the target's assembly\n"
+    "  --emit=llvm         generate code: LLVM IR after LLVM's passes\n"
+    "  --emit=header       the C header of the generated code (PREFIX_run, PREFIX_model, ...)\n"
+    "  -o FILE             output file (default: standard output, except for objects)\n"
+    "  -target TRIPLE      target of the generated code (default: the host), e.g.\n"
+    "                      x86_64-linux-gnu, aarch64-linux-gnu, aarch64-linux-android,\n"
+    "                      arm64-apple-ios; short forms x86_64, aarch64, arm64\n"
+    "  -mcpu=NAME|native   CPU to generate code for (default: the target's generic CPU)\n"
+    "  -mattr=+a,-b        CPU features to enable or disable\n"
+    "  --name PREFIX       symbol prefix of the generated code (default: the model file's name)\n"
+    "  -O0 .. -O3          run the pass pipeline of that level (docs/passes.md; -O0: none) and\n"
+    "                      LLVM's optimizations of that level\n"
     "  --passes=A,B,...    run exactly these passes, in this order\n"
     "  --qdq-fusion        ONNX Runtime's pipeline: constant-fold,qdq-fusion\n"
     "  --verify-each       verify the graph after every pass\n"
@@ -54,77 +62,6 @@ static int print_version(void) {
   qcc_codegen_supported_targets(targets, sizeof targets);
   printf("qcc version %s\nLLVM %s (targets: %s)\n", QCC_VERSION, llvm, targets);
   return QCC_EXIT_OK;
-}
-
-int qcc_cmd_compile(int argc, char **argv) {
-  const char *input = NULL, *output = NULL, *emit = "qir";
-  qcc_model_options opts = {0};
-  qcc_pass_flags passes = {.opt_level = -1};
-  for (int i = 1; i < argc; ++i) {
-    const char *a = argv[i];
-    int taken = qcc_pass_flags_parse(&passes, argc, argv, &i);
-    if (taken < 0) {
-      return QCC_EXIT_USAGE;
-    } else if (taken > 0) {
-      continue;
-    } else if (strncmp(a, "--emit=", 7) == 0) {
-      emit = a + 7;
-      if (strcmp(emit, "qir") != 0 && strcmp(emit, "onnx") != 0 && strcmp(emit, "dot") != 0)
-        return qcc_driver_usage_error("unknown --emit kind '%s' (expected qir, onnx or dot)", emit);
-    } else if (strcmp(a, "-o") == 0) {
-      if (++i == argc)
-        return qcc_driver_usage_error("-o needs a file name");
-      output = argv[i];
-    } else if (strcmp(a, "--shape") == 0 || strncmp(a, "--shape=", 8) == 0) {
-      const char *spec = a[7] == '=' ? a + 8 : (++i < argc ? argv[i] : NULL);
-      if (!spec)
-        return qcc_driver_usage_error("--shape needs NAME=AxBxC");
-      if (!qcc_driver_add_shape(&opts, spec))
-        return qcc_driver_usage_error("bad --shape '%s' (expected NAME=AxBxC)", spec);
-    } else if (a[0] == '-' && a[1] != '\0') {
-      return qcc_driver_usage_error("unknown option '%s'", a);
-    } else if (input) {
-      return qcc_driver_usage_error("more than one input file ('%s' and '%s')", input, a);
-    } else {
-      input = a;
-    }
-  }
-  if (!input)
-    return qcc_driver_usage_error("no input file");
-  bool onnx_out = strcmp(emit, "onnx") == 0;
-  if (onnx_out && !output)
-    return qcc_driver_usage_error("--emit=onnx needs -o FILE");
-
-  qcc_diag *diag = qcc_diag_create(stderr);
-  if (!diag)
-    return QCC_EXIT_BAD_INPUT;
-  qcc_graph *g = NULL;
-  qcc_status st = qcc_driver_load_model(input, &opts, diag, &g);
-  if (st == QCC_OK && (st = qcc_pass_flags_run(g, &passes, diag)) == QCC_OK)
-    st = qcc_verify_graph(g, diag);
-  int rc = st == QCC_OK ? QCC_EXIT_OK : st == QCC_ERR_USAGE ? QCC_EXIT_USAGE : QCC_EXIT_BAD_INPUT;
-  if (st == QCC_OK && onnx_out) {
-    if (qcc_write_onnx_file(g, output, diag) != QCC_OK)
-      rc = QCC_EXIT_BAD_INPUT;
-  } else if (st == QCC_OK) {
-    FILE *out = output && strcmp(output, "-") != 0 ? fopen(output, "w") : stdout;
-    if (!out) {
-      qcc_diag_error(diag, (qcc_loc){.file = output}, "cannot open for writing");
-      rc = QCC_EXIT_BAD_INPUT;
-    } else {
-      if (strcmp(emit, "dot") == 0)
-        qcc_print_dot(out, g);
-      else
-        qcc_print_graph(out, g);
-      if ((out != stdout ? fclose(out) : fflush(out)) != 0) {
-        qcc_diag_error(diag, (qcc_loc){.file = output ? output : "<stdout>"}, "write failed");
-        rc = QCC_EXIT_BAD_INPUT;
-      }
-    }
-  }
-  qcc_graph_destroy(g);
-  qcc_diag_destroy(diag);
-  return rc;
 }
 
 int main(int argc, char **argv) {

@@ -2,6 +2,7 @@
  * QLinearLeakyRelu (256-entry lookup tables), computed exactly as ONNX Runtime's x86 CPU
  * kernels do (docs/ort-arithmetic.md sections 4 and 6). */
 #include "ir/ops/op_util.h"
+#include "ir/ops/qlinear_binary.h"
 #include "ir/ops/qoperand.h"
 #include "ir/ops/requant.h"
 
@@ -47,44 +48,6 @@ static qcc_status qlinear_unary_infer(qcc_infer_ctx *ctx) {
 
 /* ---- evaluation helpers ---------------------------------------------------------------------- */
 
-/* ONNX Runtime picks one of three loops from the innermost non-trivial dimension of the two
- * shapes (its Broadcaster): A constant along it, B constant along it, or both varying. The
- * loops differ in how the float expression is associated, so the choice is part of the
- * arithmetic. */
-typedef enum { BCAST_GENERAL, BCAST_A_SCALAR, BCAST_B_SCALAR } bcast_mode;
-
-static bcast_mode ort_broadcast_mode(const qcc_tensor *a, const qcc_tensor *b) {
-  int32_t ra = a->rank, rb = b->rank, rmin = ra < rb ? ra : rb;
-  if (rmin == 0) {
-    if (ra == rb)
-      return BCAST_GENERAL;
-    return ra == 0 ? BCAST_A_SCALAR : BCAST_B_SCALAR;
-  }
-  for (int32_t i = 0; i < rmin; ++i) {
-    int64_t da = a->dims[ra - 1 - i], db = b->dims[rb - 1 - i];
-    if (da <= 1 && db <= 1 && i + 1 < rmin)
-      continue;
-    if (da <= 1)
-      return BCAST_A_SCALAR;
-    if (db <= 1)
-      return BCAST_B_SCALAR;
-    break;
-  }
-  return BCAST_GENERAL;
-}
-
-/* MLAS builds its AVX2 QLinearAdd kernel with FMA enabled and gcc contracts its scalar set-up
- * expressions; both contractions below were confirmed against ONNX Runtime on inputs where
- * the unfused forms round differently (test/tools/ort_diff.py, qlinearadd_tie_*). */
-
-/* F = y_zp - (r0*zp0 + r1*zp1), the first product fused into the sum. */
-static float fold_zero_points(float r0, int32_t zp0, float r1, int32_t zp1, int32_t y_zp) {
-  return (float)y_zp - fmaf(r0, (float)zp0, r1 * (float)zp1);
-}
-
-/* F' = F + s*r (fused) for the value s of the input that is constant over a span. */
-static float fold_span_scalar(float fixed, float s, float r) { return fmaf(s, r, fixed); }
-
 /* QLinearAdd/QLinearMul evaluation state: operands, their parameters and the result. */
 typedef struct binary_job {
   const qcc_tensor *a, *b;
@@ -124,22 +87,16 @@ static qcc_status qlinear_add_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qc
     return st;
   qcc_elem e = j.a->elem;
   float ra = j.pa.scale / j.py.scale, rb = j.pb.scale / j.py.scale;
-  bcast_mode mode = ort_broadcast_mode(j.a, j.b);
-  float fixed = mode == BCAST_A_SCALAR ? fold_zero_points(rb, j.pb.zp, ra, j.pa.zp, j.py.zp)
-                                       : fold_zero_points(ra, j.pa.zp, rb, j.pb.zp, j.py.zp);
+  qcc_bcast_mode mode = qcc_ort_broadcast_mode(j.a->rank, j.a->dims, j.b->rank, j.b->dims);
+  float fixed = qcc_qadd_fixed(mode, ra, j.pa.zp, rb, j.pb.zp, j.py.zp);
   qcc_qrange r = qcc_elem_qrange(e);
   int64_t idx[QCC_MAX_RANK] = {0};
   for (int64_t i = 0; i < j.y->numel; ++i) {
     float a = (float)qcc_load_q(j.a, qcc_broadcast_offset(j.a, j.rank, idx));
     float b = (float)qcc_load_q(j.b, qcc_broadcast_offset(j.b, j.rank, idx));
-    float v;
-    switch (mode) {
-    case BCAST_GENERAL: v = fmaf(a, ra, fmaf(b, rb, fixed)); break;
-    case BCAST_B_SCALAR: v = fmaf(a, ra, fold_span_scalar(fixed, b, rb)); break;
-    default: /* A scalar: the kernel runs with A and B swapped */
-      v = fmaf(b, rb, fold_span_scalar(fixed, a, ra));
-      break;
-    }
+    /* A scalar: the kernel runs with A and B swapped. */
+    float v = mode == QCC_BCAST_A_SCALAR ? fmaf(b, rb, fmaf(a, ra, fixed))
+                                         : fmaf(a, ra, fmaf(b, rb, fixed));
     qcc_store_q(j.y, i, qcc_saturate_q(qcc_cvt_f32_i32(v), r));
     qcc_index_next(idx, j.dims, j.rank);
   }

@@ -1,0 +1,140 @@
+/* qcc_codegen_emit: build the module, verify it, run LLVM's pass pipeline, write the output. */
+#include "codegen/codegen.h"
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/Error.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/module.h"
+#include "codegen/target_internal.h"
+
+static bool ident_char(char c, bool first) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+         (!first && c >= '0' && c <= '9');
+}
+
+bool qcc_codegen_valid_prefix(const char *s) {
+  if (!s || !*s)
+    return false;
+  for (size_t i = 0; s[i]; ++i)
+    if (!ident_char(s[i], i == 0))
+      return false;
+  return true;
+}
+
+void qcc_codegen_default_prefix(const char *path, char *buf, size_t cap) {
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  const char *dot = strrchr(base, '.');
+  size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+  size_t o = 0;
+  if (cap < 2)
+    return;
+  if (n == 0 || (base[0] >= '0' && base[0] <= '9'))
+    buf[o++] = '_';
+  for (size_t i = 0; i < n && o + 1 < cap; ++i)
+    buf[o++] = ident_char(base[i], false) ? base[i] : '_';
+  buf[o] = '\0';
+}
+
+static qcc_status internal_error(qcc_diag *diag, const char *what, char *msg) {
+  qcc_diag_error(diag, (qcc_loc){0}, "internal error: %s: %s", what, msg ? msg : "");
+  if (msg)
+    LLVMDisposeMessage(msg);
+  return QCC_ERR_INPUT;
+}
+
+static qcc_status write_bytes(const char *path, const char *data, size_t n, qcc_diag *diag) {
+  bool to_stdout = !path || strcmp(path, "-") == 0;
+  FILE *f = to_stdout ? stdout : fopen(path, "wb");
+  if (!f) {
+    qcc_diag_error(diag, (qcc_loc){.file = path}, "cannot open for writing");
+    return QCC_ERR_IO;
+  }
+  bool ok = fwrite(data, 1, n, f) == n;
+  ok = (to_stdout ? fflush(f) : fclose(f)) == 0 && ok;
+  if (!ok) {
+    qcc_diag_error(diag, (qcc_loc){.file = to_stdout ? "<stdout>" : path}, "write failed");
+    return QCC_ERR_IO;
+  }
+  return QCC_OK;
+}
+
+static qcc_status optimize(LLVMModuleRef mod, const qcc_target *t, qcc_diag *diag) {
+  char passes[32];
+  snprintf(passes, sizeof passes, "default<O%d>", qcc_target_opt_level(t));
+  LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+  LLVMErrorRef err = LLVMRunPasses(mod, passes, qcc_target_machine(t), opts);
+  LLVMDisposePassBuilderOptions(opts);
+  if (err)
+    return internal_error(diag, "LLVM passes", LLVMGetErrorMessage(err));
+  return QCC_OK;
+}
+
+static qcc_status emit_module(LLVMModuleRef mod, const qcc_target *t, qcc_codegen_output kind,
+                              const char *path, qcc_diag *diag) {
+  if (kind == QCC_OUTPUT_LLVM) {
+    char *text = LLVMPrintModuleToString(mod);
+    qcc_status st = write_bytes(path, text, strlen(text), diag);
+    LLVMDisposeMessage(text);
+    return st;
+  }
+  char *err = NULL;
+  LLVMMemoryBufferRef buf = NULL;
+  if (LLVMTargetMachineEmitToMemoryBuffer(
+          qcc_target_machine(t), mod, kind == QCC_OUTPUT_OBJ ? LLVMObjectFile : LLVMAssemblyFile,
+          &err, &buf))
+    return internal_error(diag, "LLVM code generation", err);
+  qcc_status st = write_bytes(path, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf), diag);
+  LLVMDisposeMemoryBuffer(buf);
+  return st;
+}
+
+/* CLOCK_MONOTONIC of the target's C library, for per-kernel timing: Linux and Android 1, Apple
+ * platforms 6; -1 (no timing) elsewhere and for 32-bit targets, whose struct timespec differs. */
+static int monotonic_clock(const char *triple, LLVMTargetDataRef td) {
+  if (LLVMPointerSize(td) != 8)
+    return -1;
+  if (strstr(triple, "apple") || strstr(triple, "darwin") || strstr(triple, "ios") ||
+      strstr(triple, "macos"))
+    return 6;
+  return strstr(triple, "linux") ? 1 : -1;
+}
+
+qcc_status qcc_codegen_emit(qcc_graph *g, const qcc_target *t, const char *prefix,
+                            qcc_codegen_output kind, const char *path, qcc_diag *diag) {
+  LLVMTargetMachineRef tm = qcc_target_machine(t);
+  LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+  if (LLVMByteOrder(td) != LLVMLittleEndian) {
+    LLVMDisposeTargetData(td);
+    qcc_diag_error(diag, (qcc_loc){0}, "target '%s' is big-endian; qcc emits little-endian data",
+                   qcc_target_triple(t));
+    return QCC_ERR_USAGE;
+  }
+  LLVMContextRef ctx = LLVMContextCreate();
+  qcc_module m;
+  const char *triple = qcc_target_triple(t);
+  qcc_status st =
+      qcc_module_build(&m, g, ctx, prefix, triple, td, monotonic_clock(triple, td), diag);
+  LLVMModuleRef mod = m.cg.mod;
+  char *msg = NULL;
+  if (st == QCC_OK && LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
+    st = internal_error(diag, "the generated module does not verify", msg);
+  else if (msg)
+    LLVMDisposeMessage(msg);
+  if (st == QCC_OK)
+    st = optimize(mod, t, diag);
+  if (st == QCC_OK)
+    st = emit_module(mod, t, kind, path, diag);
+  qcc_module_dispose(&m);
+  if (mod)
+    LLVMDisposeModule(mod);
+  LLVMDisposeTargetData(td);
+  LLVMContextDispose(ctx);
+  return st;
+}

@@ -1,0 +1,352 @@
+#include "codegen/emit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- constants and globals ---- */
+
+LLVMValueRef qcc_cg_i1(qcc_cg *cg, bool v) { return LLVMConstInt(cg->i1, v, false); }
+LLVMValueRef qcc_cg_i32(qcc_cg *cg, int64_t v) {
+  return LLVMConstInt(cg->i32, (unsigned long long)v, true);
+}
+LLVMValueRef qcc_cg_i64(qcc_cg *cg, int64_t v) {
+  return LLVMConstInt(cg->i64, (unsigned long long)v, true);
+}
+/* Every float is exactly a double, so the constant has the float's bits. */
+LLVMValueRef qcc_cg_f32(qcc_cg *cg, float v) { return LLVMConstReal(cg->f32, (double)v); }
+
+LLVMValueRef qcc_cg_const_bytes(qcc_cg *cg, const char *what, const void *data, size_t n,
+                                unsigned align) {
+  char name[256];
+  snprintf(name, sizeof name, "%s.%s.%u", cg->prefix, what, cg->globals++);
+  LLVMValueRef init = LLVMConstStringInContext2(cg->ctx, n ? data : "", n, true);
+  LLVMValueRef g = LLVMAddGlobal(cg->mod, LLVMTypeOf(init), name);
+  LLVMSetInitializer(g, init);
+  LLVMSetGlobalConstant(g, true);
+  LLVMSetLinkage(g, LLVMPrivateLinkage);
+  LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
+  LLVMSetAlignment(g, align);
+  return g;
+}
+
+LLVMValueRef qcc_cg_const_string(qcc_cg *cg, const char *s) {
+  char name[64];
+  snprintf(name, sizeof name, "%s.str.%u", cg->prefix, cg->globals++);
+  LLVMValueRef init = LLVMConstStringInContext2(cg->ctx, s, strlen(s), false);
+  LLVMValueRef g = LLVMAddGlobal(cg->mod, LLVMTypeOf(init), name);
+  LLVMSetInitializer(g, init);
+  LLVMSetGlobalConstant(g, true);
+  LLVMSetLinkage(g, LLVMPrivateLinkage);
+  LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
+  LLVMSetAlignment(g, 1);
+  return g;
+}
+
+/* ---- functions and control flow ---- */
+
+void qcc_cg_begin_function(qcc_cg *cg, LLVMValueRef fn) {
+  cg->fn = fn;
+  cg->entry = LLVMAppendBasicBlockInContext(cg->ctx, fn, "entry");
+  LLVMPositionBuilderAtEnd(cg->b, cg->entry);
+}
+
+static LLVMBasicBlockRef new_block(qcc_cg *cg, const char *name) {
+  return LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, name);
+}
+
+LLVMValueRef qcc_cg_loop_begin(qcc_cg *cg, qcc_cg_loop *l, LLVMValueRef lo, LLVMValueRef hi) {
+  l->pre = LLVMGetInsertBlock(cg->b);
+  l->head = new_block(cg, "loop");
+  LLVMBasicBlockRef body = new_block(cg, "body");
+  l->exit = new_block(cg, "done");
+  LLVMBuildBr(cg->b, l->head);
+  LLVMPositionBuilderAtEnd(cg->b, l->head);
+  l->iv = LLVMBuildPhi(cg->b, cg->i64, "i");
+  LLVMAddIncoming(l->iv, &lo, &l->pre, 1);
+  LLVMValueRef more = LLVMBuildICmp(cg->b, LLVMIntSLT, l->iv, hi, "");
+  LLVMBuildCondBr(cg->b, more, body, l->exit);
+  LLVMPositionBuilderAtEnd(cg->b, body);
+  return l->iv;
+}
+
+LLVMValueRef qcc_cg_loop_n(qcc_cg *cg, qcc_cg_loop *l, int64_t n) {
+  if (n == 1) { /* one iteration: straight-line code with iv = 0 */
+    *l = (qcc_cg_loop){.iv = qcc_cg_i64(cg, 0)};
+    return l->iv;
+  }
+  return qcc_cg_loop_begin(cg, l, qcc_cg_i64(cg, 0), qcc_cg_i64(cg, n));
+}
+
+void qcc_cg_loop_end(qcc_cg *cg, qcc_cg_loop *l) {
+  if (!l->head)
+    return;
+  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->b);
+  LLVMValueRef next = LLVMBuildNSWAdd(cg->b, l->iv, qcc_cg_i64(cg, 1), "");
+  LLVMBuildBr(cg->b, l->head);
+  LLVMAddIncoming(l->iv, &next, &latch, 1);
+  LLVMMoveBasicBlockAfter(l->exit, latch);
+  LLVMPositionBuilderAtEnd(cg->b, l->exit);
+}
+
+void qcc_cg_if_begin(qcc_cg *cg, qcc_cg_if *s, LLVMValueRef cond) {
+  LLVMBasicBlockRef then = new_block(cg, "then");
+  s->other = new_block(cg, "else");
+  s->end = NULL;
+  s->has_else = false;
+  LLVMBuildCondBr(cg->b, cond, then, s->other);
+  LLVMPositionBuilderAtEnd(cg->b, then);
+}
+
+void qcc_cg_if_else(qcc_cg *cg, qcc_cg_if *s) {
+  LLVMBasicBlockRef cur = LLVMGetInsertBlock(cg->b);
+  s->end = new_block(cg, "endif");
+  s->has_else = true;
+  LLVMBuildBr(cg->b, s->end);
+  LLVMMoveBasicBlockAfter(s->other, cur);
+  LLVMPositionBuilderAtEnd(cg->b, s->other);
+}
+
+void qcc_cg_if_end(qcc_cg *cg, qcc_cg_if *s) {
+  LLVMBasicBlockRef cur = LLVMGetInsertBlock(cg->b);
+  LLVMBasicBlockRef end = s->has_else ? s->end : s->other;
+  LLVMBuildBr(cg->b, end);
+  LLVMMoveBasicBlockAfter(end, cur);
+  LLVMPositionBuilderAtEnd(cg->b, end);
+}
+
+LLVMValueRef qcc_cg_var(qcc_cg *cg, LLVMTypeRef t, LLVMValueRef init) {
+  LLVMBuilderRef eb = LLVMCreateBuilderInContext(cg->ctx);
+  LLVMValueRef first = LLVMGetFirstInstruction(cg->entry);
+  if (first)
+    LLVMPositionBuilderBefore(eb, first);
+  else
+    LLVMPositionBuilderAtEnd(eb, cg->entry);
+  LLVMValueRef var = LLVMBuildAlloca(eb, t, "v");
+  LLVMDisposeBuilder(eb);
+  if (init)
+    LLVMBuildStore(cg->b, init, var);
+  return var;
+}
+
+LLVMValueRef qcc_cg_get(qcc_cg *cg, LLVMTypeRef t, LLVMValueRef var) {
+  return LLVMBuildLoad2(cg->b, t, var, "");
+}
+
+void qcc_cg_set(qcc_cg *cg, LLVMValueRef var, LLVMValueRef v) { LLVMBuildStore(cg->b, v, var); }
+
+/* ---- tensors ---- */
+
+void qcc_cg_layout_strides(qcc_type t, qcc_layout layout, int64_t *strides) {
+  int64_t s = 1;
+  for (int32_t d = t.rank - 1; d >= 0; --d) {
+    strides[d] = s;
+    s *= t.dims[d].size;
+  }
+  if (layout == QCC_LAYOUT_NHWC && t.rank == 4) {
+    int64_t c = t.dims[1].size, h = t.dims[2].size, w = t.dims[3].size;
+    strides[1] = 1;
+    strides[3] = c;
+    strides[2] = w * c;
+    strides[0] = h * w * c;
+  }
+}
+
+void qcc_cg_tensor_init(qcc_cg_tensor *v, LLVMValueRef base, qcc_type t, qcc_layout layout) {
+  memset(v, 0, sizeof *v);
+  v->base = base;
+  v->elem = t.elem;
+  v->rank = t.rank;
+  for (int32_t d = 0; d < t.rank; ++d)
+    v->dims[d] = t.dims[d].size;
+  qcc_cg_layout_strides(t, layout, v->strides);
+}
+
+LLVMTypeRef qcc_cg_elem_type(qcc_cg *cg, qcc_elem e) {
+  switch (e) {
+  case QCC_F32: return cg->f32;
+  case QCC_I8:
+  case QCC_U8:
+  case QCC_BOOL: return cg->i8;
+  case QCC_F16: return cg->i16;
+  case QCC_I32: return cg->i32;
+  default: return cg->i64;
+  }
+}
+
+LLVMValueRef qcc_cg_offset(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef const *idx) {
+  LLVMValueRef off = NULL;
+  for (int32_t d = 0; d < t->rank; ++d) {
+    if (!idx[d] || t->dims[d] == 1 || t->strides[d] == 0)
+      continue;
+    LLVMValueRef term = t->strides[d] == 1
+                            ? idx[d]
+                            : LLVMBuildNSWMul(cg->b, idx[d], qcc_cg_i64(cg, t->strides[d]), "");
+    off = off ? LLVMBuildNSWAdd(cg->b, off, term, "") : term;
+  }
+  return off ? off : qcc_cg_i64(cg, 0);
+}
+
+LLVMValueRef qcc_cg_elem_ptr(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef offset) {
+  return LLVMBuildInBoundsGEP2(cg->b, qcc_cg_elem_type(cg, t->elem), t->base, &offset, 1, "");
+}
+
+LLVMValueRef qcc_cg_load_at(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef offset) {
+  return LLVMBuildLoad2(cg->b, qcc_cg_elem_type(cg, t->elem), qcc_cg_elem_ptr(cg, t, offset), "");
+}
+
+LLVMValueRef qcc_cg_load(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef const *idx) {
+  return qcc_cg_load_at(cg, t, qcc_cg_offset(cg, t, idx));
+}
+
+void qcc_cg_store_at(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef offset, LLVMValueRef v) {
+  LLVMBuildStore(cg->b, v, qcc_cg_elem_ptr(cg, t, offset));
+}
+
+void qcc_cg_store(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef const *idx, LLVMValueRef v) {
+  qcc_cg_store_at(cg, t, qcc_cg_offset(cg, t, idx), v);
+}
+
+LLVMValueRef qcc_cg_to_i32(qcc_cg *cg, LLVMValueRef v, qcc_elem e) {
+  if (e == QCC_U8)
+    return LLVMBuildZExt(cg->b, v, cg->i32, "");
+  if (e == QCC_I8)
+    return LLVMBuildSExt(cg->b, v, cg->i32, "");
+  return v;
+}
+
+LLVMValueRef qcc_cg_from_i32(qcc_cg *cg, LLVMValueRef v, qcc_elem e) {
+  return e == QCC_I32 ? v : LLVMBuildTrunc(cg->b, v, qcc_cg_elem_type(cg, e), "");
+}
+
+LLVMValueRef qcc_cg_table_lookup(qcc_cg *cg, LLVMValueRef table, LLVMValueRef byte) {
+  LLVMValueRef i = LLVMBuildZExt(cg->b, byte, cg->i64, "");
+  LLVMValueRef p = LLVMBuildInBoundsGEP2(cg->b, cg->i8, table, &i, 1, "");
+  return LLVMBuildLoad2(cg->b, cg->i8, p, "");
+}
+
+void qcc_cg_memcpy(qcc_cg *cg, LLVMValueRef dst, LLVMValueRef src, uint64_t bytes) {
+  if (bytes)
+    LLVMBuildMemCpy(cg->b, dst, 1, src, 1, qcc_cg_i64(cg, (int64_t)bytes));
+}
+
+typedef struct nest {
+  int32_t rank, depth, order[QCC_MAX_RANK];
+  const int64_t *dims;
+  LLVMValueRef idx[QCC_MAX_RANK];
+  qcc_cg_index_fn body;
+  void *user;
+} nest;
+
+static void emit_nest(qcc_cg *cg, nest *n, int32_t k) {
+  if (k == n->depth) {
+    n->body(cg, n->idx, n->user);
+    return;
+  }
+  qcc_cg_loop l;
+  n->idx[n->order[k]] = qcc_cg_loop_n(cg, &l, n->dims[n->order[k]]);
+  emit_nest(cg, n, k + 1);
+  qcc_cg_loop_end(cg, &l);
+}
+
+void qcc_cg_for_each_index(qcc_cg *cg, int32_t rank, const int64_t *dims, const int64_t *strides,
+                           qcc_cg_index_fn body, void *user) {
+  nest n = {.rank = rank, .dims = dims, .body = body, .user = user};
+  for (int32_t d = 0; d < rank; ++d) {
+    if (dims[d] == 0)
+      return; /* no elements */
+    n.idx[d] = qcc_cg_i64(cg, 0);
+    if (dims[d] == 1)
+      continue;
+    /* Insertion by decreasing stride; equal strides keep logical order. */
+    int32_t at = n.depth++;
+    while (at > 0 && strides[n.order[at - 1]] < strides[d]) {
+      n.order[at] = n.order[at - 1];
+      --at;
+    }
+    n.order[at] = d;
+  }
+  emit_nest(cg, &n, 0);
+}
+
+/* ---- integer helpers ---- */
+
+LLVMValueRef qcc_cg_smin(qcc_cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, a, b, ""), a, b, "");
+}
+
+LLVMValueRef qcc_cg_smax(qcc_cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, LLVMIntSGT, a, b, ""), a, b, "");
+}
+
+LLVMValueRef qcc_cg_in_range(qcc_cg *cg, LLVMValueRef v, int64_t lo, int64_t hi) {
+  /* lo <= v < hi as one unsigned compare of v - lo. */
+  LLVMValueRef d = LLVMBuildSub(cg->b, v, qcc_cg_i64(cg, lo), "");
+  return LLVMBuildICmp(cg->b, LLVMIntULT, d, qcc_cg_i64(cg, hi - lo), "");
+}
+
+/* ---- arithmetic ---- */
+
+static LLVMValueRef call_f32_intrinsic(qcc_cg *cg, const char *name, LLVMValueRef *args,
+                                       unsigned n) {
+  unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+  LLVMTypeRef t = cg->f32;
+  LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, &t, 1);
+  LLVMTypeRef ft = LLVMIntrinsicGetType(cg->ctx, id, &t, 1);
+  return LLVMBuildCall2(cg->b, ft, fn, args, n, "");
+}
+
+LLVMValueRef qcc_cg_fma(qcc_cg *cg, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c) {
+  LLVMValueRef args[3] = {a, b, c};
+  return call_f32_intrinsic(cg, "llvm.fma", args, 3);
+}
+
+/* 1.5 * 2^23: v + M lies in [2^23, 2^24) for |v| <= 2^22, where the spacing of floats is 1, so the
+ * addition rounds v half to even (the default rounding mode) and the subtraction is exact. */
+LLVMValueRef qcc_cg_round_small(qcc_cg *cg, LLVMValueRef v) {
+  LLVMValueRef m = qcc_cg_f32(cg, 12582912.0f);
+  return LLVMBuildFSub(cg->b, LLVMBuildFAdd(cg->b, v, m, ""), m, "");
+}
+
+LLVMValueRef qcc_cg_round(qcc_cg *cg, LLVMValueRef v) {
+  LLVMValueRef a = call_f32_intrinsic(cg, "llvm.fabs", &v, 1);
+  LLVMValueRef two23 = qcc_cg_f32(cg, 8388608.0f);
+  LLVMValueRef r = LLVMBuildFSub(cg->b, LLVMBuildFAdd(cg->b, a, two23, ""), two23, "");
+  LLVMValueRef sign_args[2] = {r, v};
+  r = call_f32_intrinsic(cg, "llvm.copysign", sign_args, 2);
+  LLVMValueRef small = LLVMBuildFCmp(cg->b, LLVMRealOLT, a, two23, "");
+  return LLVMBuildSelect(cg->b, small, r, v, "");
+}
+
+LLVMValueRef qcc_cg_clamp_round_add_zp_v(qcc_cg *cg, LLVMValueRef v, LLVMValueRef zp,
+                                         LLVMValueRef lo, LLVMValueRef hi) {
+  /* if (!(v >= lo)) v = lo; if (v > hi) v = hi; NaN takes lo. */
+  v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOGE, v, lo, ""), v, lo, "");
+  v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOGT, v, hi, ""), hi, v, "");
+  LLVMValueRef q = LLVMBuildFPToSI(cg->b, qcc_cg_round_small(cg, v), cg->i32, "");
+  return LLVMBuildAdd(cg->b, q, zp, "");
+}
+
+LLVMValueRef qcc_cg_clamp_round_add_zp(qcc_cg *cg, LLVMValueRef v, int32_t zp, qcc_qrange r) {
+  return qcc_cg_clamp_round_add_zp_v(cg, v, qcc_cg_i32(cg, zp), qcc_cg_f32(cg, (float)(r.lo - zp)),
+                                     qcc_cg_f32(cg, (float)(r.hi - zp)));
+}
+
+LLVMValueRef qcc_cg_requantize(qcc_cg *cg, LLVMValueRef acc, LLVMValueRef mult, int32_t zp,
+                               qcc_qrange r) {
+  LLVMValueRef f = LLVMBuildSIToFP(cg->b, acc, cg->f32, "");
+  return qcc_cg_clamp_round_add_zp(cg, LLVMBuildFMul(cg->b, f, mult, ""), zp, r);
+}
+
+LLVMValueRef qcc_cg_cvt_f32_i32(qcc_cg *cg, LLVMValueRef v) {
+  LLVMValueRef ge = LLVMBuildFCmp(cg->b, LLVMRealOGE, v, qcc_cg_f32(cg, -2147483648.0f), "");
+  LLVMValueRef lt = LLVMBuildFCmp(cg->b, LLVMRealOLT, v, qcc_cg_f32(cg, 2147483648.0f), "");
+  LLVMValueRef ok = LLVMBuildAnd(cg->b, ge, lt, "");
+  LLVMValueRef r = LLVMBuildSelect(cg->b, ok, qcc_cg_round(cg, v), qcc_cg_f32(cg, 0.0f), "");
+  LLVMValueRef i = LLVMBuildFPToSI(cg->b, r, cg->i32, "");
+  return LLVMBuildSelect(cg->b, ok, i, qcc_cg_i32(cg, INT32_MIN), "");
+}
+
+LLVMValueRef qcc_cg_saturate(qcc_cg *cg, LLVMValueRef v, qcc_qrange r) {
+  v = qcc_cg_smax(cg, v, qcc_cg_i32(cg, r.lo));
+  return qcc_cg_smin(cg, v, qcc_cg_i32(cg, r.hi));
+}

@@ -1,0 +1,98 @@
+/* Clip (ir/ops/activation.c) on integer and f32 tensors: `if (v < lo) v = lo; if (v > hi) v = hi;`
+ * with the bounds from constant operands 1 and 2 or the opset-6 attributes (on integers the
+ * float attributes rounded inwards and clamped into the type's range, as the interpreter does).
+ * Written in place over its operand when the memory plan says so. */
+#include <math.h>
+
+#include "codegen/lower/lower.h"
+#include "ir/interp.h"
+#include "ir/op_registry.h"
+
+typedef struct clip_job {
+  qcc_cg_tensor x, y;
+  LLVMValueRef lo, hi; /* i64 for integers, f32 for floats */
+} clip_job;
+
+static void clip_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
+  clip_job *j = user;
+  LLVMBuilderRef b = cg->b;
+  LLVMValueRef v = qcc_cg_load(cg, &j->x, idx);
+  if (j->x.elem == QCC_F32) {
+    v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, v, j->lo, ""), j->lo, v, "");
+    v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, j->hi, ""), j->hi, v, "");
+    qcc_cg_store(cg, &j->y, idx, v);
+    return;
+  }
+  LLVMValueRef w =
+      j->x.elem == QCC_U8 ? LLVMBuildZExt(b, v, cg->i64, "") : LLVMBuildSExt(b, v, cg->i64, "");
+  w = qcc_cg_smin(cg, qcc_cg_smax(cg, w, j->lo), j->hi);
+  qcc_cg_store(cg, &j->y, idx, LLVMBuildTrunc(b, w, qcc_cg_elem_type(cg, j->x.elem), ""));
+}
+
+/* Constant scalar operand i, if present. */
+static qcc_status bound(qcc_lower_ctx *L, uint32_t i, bool *have, double *f, int64_t *v) {
+  const qcc_value *bv = qcc_op_operand(L->op, i);
+  *have = bv != NULL;
+  if (!bv)
+    return QCC_OK;
+  const qcc_const *k = qcc_value_const(bv);
+  qcc_tensor storage;
+  if (!k)
+    return qcc_lower_error(L, "the bounds must be constants");
+  const qcc_tensor *t = qcc_tensor_of_const(k, &storage);
+  if (t->numel != 1)
+    return qcc_lower_error(L, "the bounds must be scalars");
+  if (t->elem == QCC_F32)
+    *f = qcc_tensor_get_f64(t, 0);
+  else
+    *v = qcc_tensor_get_i64(t, 0);
+  return QCC_OK;
+}
+
+qcc_status qcc_lower_clip(qcc_lower_ctx *L) {
+  const qcc_op *op = L->op;
+  qcc_cg *cg = L->cg;
+  clip_job j;
+  qcc_lower_operand(L, 0, &j.x);
+  qcc_lower_result(L, 0, &j.y);
+  qcc_elem e = j.x.elem;
+  if (e != QCC_F32 && e != QCC_U8 && e != QCC_I8 && e != QCC_I32 && e != QCC_I64)
+    return qcc_lower_error(L, "element type %s is not supported", qcc_elem_name(e));
+  bool has_lo, has_hi;
+  double lo_f = 0, hi_f = 0;
+  int64_t lo_i = 0, hi_i = 0;
+  qcc_status st;
+  if ((st = bound(L, 1, &has_lo, &lo_f, &lo_i)) != QCC_OK ||
+      (st = bound(L, 2, &has_hi, &hi_f, &hi_i)) != QCC_OK)
+    return st;
+  if ((st = qcc_lower_check_in_place(L, &j.y, op->results[0], &j.x, qcc_op_operand(op, 0))) !=
+      QCC_OK)
+    return st;
+  if (e == QCC_F32) {
+    float lo = has_lo ? (float)lo_f : qcc_op_attr_float(op, "min");
+    float hi = has_hi ? (float)hi_f : qcc_op_attr_float(op, "max");
+    j.lo = qcc_cg_f32(cg, lo);
+    j.hi = qcc_cg_f32(cg, hi);
+  } else {
+    int64_t lo, hi;
+    qcc_elem_int_range(e, &lo, &hi);
+    if (has_lo) {
+      lo = lo_i;
+    } else if (qcc_op_attr(op, "min")) {
+      double f = ceil((double)qcc_op_attr_float(op, "min"));
+      if (f > (double)lo)
+        lo = f > (double)hi ? hi : (int64_t)f;
+    }
+    if (has_hi) {
+      hi = hi_i;
+    } else if (qcc_op_attr(op, "max")) {
+      double f = floor((double)qcc_op_attr_float(op, "max"));
+      if (f < (double)hi)
+        hi = f < (double)lo ? lo : (int64_t)f;
+    }
+    j.lo = qcc_cg_i64(cg, lo);
+    j.hi = qcc_cg_i64(cg, hi);
+  }
+  qcc_cg_for_each_index(cg, j.y.rank, j.y.dims, j.y.strides, clip_body, &j);
+  return QCC_OK;
+}

@@ -1,0 +1,103 @@
+/* The lowering of one op of the final graph into one kernel function (codegen/module.c builds
+ * the function and calls it from the run function; the lowering emits its body).
+ *
+ * Each op kind has an entry in the table of codegen/lower/table.c: a lowering, defined in
+ * codegen/lower/<family>.c beside ir/ops/<family>.c and computing exactly what that file's
+ * eval computes, or an "interpreter only" reason. A kernel reads its operands and writes its
+ * results through strided views in their physical layouts; scales, zero points, weights and
+ * biases are constants of the graph, read at compile time and baked into the kernel. */
+#ifndef QCC_CODEGEN_LOWER_LOWER_H
+#define QCC_CODEGEN_LOWER_LOWER_H
+
+#include "codegen/emit.h"
+#include "ir/diag.h"
+#include "ir/graph.h"
+#include "ir/op_kinds.h"
+
+typedef struct qcc_module qcc_module;
+
+typedef struct qcc_lower_ctx {
+  qcc_cg *cg;
+  qcc_diag *diag;
+  const qcc_op *op;
+  qcc_module *m;
+  LLVMValueRef *operand_ptr; /* per operand: the kernel's pointer; constants: see below */
+  LLVMValueRef *result_ptr;  /* per result */
+  bool no_kernel;            /* set by a lowering with nothing to do (an aliased view) */
+} qcc_lower_ctx;
+
+typedef qcc_status (*qcc_lower_fn)(qcc_lower_ctx *L);
+
+/* One op kind's code generation: a lowering, or why it has none. Exactly one is set. */
+typedef struct qcc_lowering {
+  qcc_lower_fn lower;
+  const char *interpreter_only; /* the reason, e.g. "float op: -O2 folds it into integer ops" */
+} qcc_lowering;
+
+/* The entry of kind k (k < QCC_OP_COUNT). */
+const qcc_lowering *qcc_lowering_get(qcc_op_kind k);
+
+/* ---- for the lowerings (codegen/lower/util.c, codegen/module.c) ---- */
+
+/* Reports "OpName: cannot compile: <message>" at the op and returns QCC_ERR_INPUT. */
+qcc_status qcc_lower_error(qcc_lower_ctx *L, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The pointer to operand i's data in the kernel: a parameter, or for a constant its global
+ * (created on first use, so constants read only at compile time cost no bytes). */
+LLVMValueRef qcc_lower_operand_ptr(qcc_lower_ctx *L, uint32_t i);
+/* A view of operand i (false when the operand is absent) or result r in its layout. */
+bool qcc_lower_operand(qcc_lower_ctx *L, uint32_t i, qcc_cg_tensor *t);
+void qcc_lower_result(qcc_lower_ctx *L, uint32_t r, qcc_cg_tensor *t);
+/* True when values a and b are stored at the same address (an alias or an in-place result). */
+bool qcc_lower_same_buffer(const qcc_lower_ctx *L, const qcc_value *a, const qcc_value *b);
+
+/* Constant operand i as `n` floats: a scalar (one element) repeated, or exactly n elements. */
+qcc_status qcc_lower_const_floats(qcc_lower_ctx *L, uint32_t i, int64_t n, float *out,
+                                  const char *what);
+/* Constant integer operand i as `n` int32s (a scalar repeated, or n elements); an absent operand
+ * reads as zeros. */
+qcc_status qcc_lower_const_ints(qcc_lower_ctx *L, uint32_t i, int64_t n, int32_t *out,
+                                const char *what);
+/* A constant array of n floats / int32s as a private global. */
+LLVMValueRef qcc_lower_float_table(qcc_lower_ctx *L, const float *v, int64_t n);
+LLVMValueRef qcc_lower_int_table(qcc_lower_ctx *L, const int32_t *v, int64_t n);
+/* Element i of such a table (i an i64 value). */
+LLVMValueRef qcc_lower_table_f32(qcc_lower_ctx *L, LLVMValueRef table, LLVMValueRef i);
+LLVMValueRef qcc_lower_table_i32(qcc_lower_ctx *L, LLVMValueRef table, LLVMValueRef i);
+/* True when every element of `out` lies at the same offset in `in` (equal strides wherever the
+ * dim is larger than 1; `in` right-aligned against `out`): an in-place write is safe. */
+bool qcc_lower_same_offsets(const qcc_cg_tensor *out, const qcc_cg_tensor *in);
+/* Fails when `result` shares `operand`'s buffer but puts elements at other offsets. */
+qcc_status qcc_lower_check_in_place(qcc_lower_ctx *L, const qcc_cg_tensor *result,
+                                    const qcc_value *rv, const qcc_cg_tensor *operand,
+                                    const qcc_value *ov);
+
+/* The 256-entry byte map of an elementwise op on u8/i8 codes (QLinearSigmoid, QLinearLookup, ...),
+ * computed by the interpreter's eval of the op on every code: exact by construction. Every
+ * operand but the input must be a constant. */
+qcc_status qcc_lower_eval_byte_map(qcc_lower_ctx *L, uint8_t table[256]);
+/* The kernel y[i] = table[x[i]] (operand 0 to result 0, in place when the plan says so). */
+qcc_status qcc_lower_byte_map_kernel(qcc_lower_ctx *L, const uint8_t table[256]);
+
+/* ---- the lowerings, by family (codegen/lower/<family>.c) ---- */
+qcc_status qcc_lower_quantize_linear(qcc_lower_ctx *L);
+qcc_status qcc_lower_dequantize_linear(qcc_lower_ctx *L);
+qcc_status qcc_lower_qlinear_conv(qcc_lower_ctx *L);
+qcc_status qcc_lower_qlinear_conv_fused(qcc_lower_ctx *L);
+qcc_status qcc_lower_qgemm(qcc_lower_ctx *L);
+qcc_status qcc_lower_qlinear_matmul(qcc_lower_ctx *L);
+qcc_status qcc_lower_qlinear_add(qcc_lower_ctx *L);
+qcc_status qcc_lower_qlinear_mul(qcc_lower_ctx *L);
+qcc_status qcc_lower_qlinear_table(qcc_lower_ctx *L); /* QLinearSigmoid, QLinearLeakyRelu */
+qcc_status qcc_lower_qlinear_lookup(qcc_lower_ctx *L);
+qcc_status qcc_lower_qlinear_global_average_pool(qcc_lower_ctx *L);
+qcc_status qcc_lower_qlinear_average_pool(qcc_lower_ctx *L);
+qcc_status qcc_lower_qlinear_concat(qcc_lower_ctx *L);
+qcc_status qcc_lower_max_pool(qcc_lower_ctx *L);
+qcc_status qcc_lower_clip(qcc_lower_ctx *L);
+qcc_status qcc_lower_view(qcc_lower_ctx *L); /* Flatten, Reshape, Squeeze, Unsqueeze, Identity */
+qcc_status qcc_lower_relayout(qcc_lower_ctx *L);
+qcc_status qcc_lower_transpose(qcc_lower_ctx *L);
+qcc_status qcc_lower_pad(qcc_lower_ctx *L);
+
+#endif
