@@ -1,7 +1,9 @@
 /* `qcc MODEL`: run the pass pipeline, then print the graph (--emit=qir|dot), write it as ONNX, or
  * generate code for a target (--emit=obj|asm|llvm|header), with clang/llc's target flags. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "codegen/codegen.h"
 #include "frontend/onnx_writer.h"
@@ -9,6 +11,7 @@
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "tools/driver.h"
+#include "tools/link_model.h"
 
 typedef enum {
   EMIT_QIR,
@@ -17,15 +20,18 @@ typedef enum {
   EMIT_OBJ,
   EMIT_ASM,
   EMIT_LLVM,
-  EMIT_HEADER
+  EMIT_HEADER,
+  EMIT_EXE,
+  EMIT_LIB
 } emit_kind;
 
 static const struct {
   const char *name;
   emit_kind kind;
 } emit_kinds[] = {
-    {"qir", EMIT_QIR}, {"onnx", EMIT_ONNX}, {"dot", EMIT_DOT},       {"obj", EMIT_OBJ},
-    {"asm", EMIT_ASM}, {"llvm", EMIT_LLVM}, {"header", EMIT_HEADER},
+    {"qir", EMIT_QIR},       {"onnx", EMIT_ONNX}, {"dot", EMIT_DOT},
+    {"obj", EMIT_OBJ},       {"asm", EMIT_ASM},   {"llvm", EMIT_LLVM},
+    {"header", EMIT_HEADER}, {"exe", EMIT_EXE},   {"lib", EMIT_LIB},
 };
 
 typedef struct compile_flags {
@@ -82,9 +88,10 @@ static int parse_flag(compile_flags *f, qcc_model_options *opts, int argc, char 
     for (size_t k = 0; k < sizeof emit_kinds / sizeof emit_kinds[0]; ++k)
       known = known || strcmp(f->emit, emit_kinds[k].name) == 0;
     if (!known)
-      return qcc_driver_usage_error(
-                 "unknown --emit kind '%s' (expected qir, onnx, dot, obj, asm, llvm or header)",
-                 f->emit),
+      return qcc_driver_usage_error("unknown --emit kind '%s' (expected qir, onnx, dot, obj, asm, "
+                                    "llvm, header, exe or "
+                                    "lib)",
+                                    f->emit),
              -1;
   } else if (strcmp(a, "-o") == 0) {
     if (++*i == argc)
@@ -138,6 +145,25 @@ static int write_text(qcc_graph *g, emit_kind kind, const char *output, const ch
 
 static int generate(qcc_graph *g, const qcc_target *t, emit_kind kind, const char *output,
                     const char *prefix, qcc_diag *diag) {
+  if (kind == EMIT_EXE || kind == EMIT_LIB) {
+    /* The object as PREFIX.o in a temporary folder (its name is the library member's), then
+     * linked with the runtime. */
+    char dir[4096], object[4096 + 300];
+    const char *tmp = getenv("TMPDIR");
+    if (snprintf(dir, sizeof dir, "%s/qcc-XXXXXX", tmp && *tmp ? tmp : "/tmp") >= (int)sizeof dir ||
+        !mkdtemp(dir) ||
+        snprintf(object, sizeof object, "%s/%s.o", dir, prefix) >= (int)sizeof object) {
+      qcc_diag_error(diag, (qcc_loc){0}, "cannot create a temporary folder");
+      return QCC_EXIT_BAD_INPUT;
+    }
+    int rc = generate(g, t, EMIT_OBJ, object, prefix, diag);
+    if (rc == QCC_EXIT_OK)
+      rc = kind == EMIT_EXE ? qcc_link_exe(object, prefix, qcc_target_triple(t), output, diag)
+                            : qcc_link_lib(object, qcc_target_triple(t), output, diag);
+    remove(object);
+    rmdir(dir);
+    return rc;
+  }
   qcc_codegen_output out = kind == EMIT_OBJ   ? QCC_OUTPUT_OBJ
                            : kind == EMIT_ASM ? QCC_OUTPUT_ASM
                                               : QCC_OUTPUT_LLVM;
@@ -169,9 +195,11 @@ int qcc_cmd_compile(int argc, char **argv) {
   emit_kind kind = emit_of(&f);
   if (kind == EMIT_ONNX && !f.output)
     return qcc_driver_usage_error("--emit=onnx needs -o FILE");
-  bool codegen = kind == EMIT_OBJ || kind == EMIT_ASM || kind == EMIT_LLVM;
+  bool codegen = kind == EMIT_OBJ || kind == EMIT_ASM || kind == EMIT_LLVM || kind == EMIT_EXE ||
+                 kind == EMIT_LIB;
   if (f.target_flag && !codegen)
-    return qcc_driver_usage_error("-target, -mcpu and -mattr need --emit=obj, asm or llvm");
+    return qcc_driver_usage_error(
+        "-target, -mcpu and -mattr need --emit=obj, asm, llvm, exe or lib");
   char prefix[256], object[4096];
   if (f.name)
     snprintf(prefix, sizeof prefix, "%s", f.name);
@@ -185,8 +213,16 @@ int qcc_cmd_compile(int argc, char **argv) {
              (int)(dot && dot != base ? dot - base : (long)strlen(base)), base);
     f.output = object;
   }
-  if (kind == EMIT_OBJ && strcmp(f.output, "-") == 0)
-    return qcc_driver_usage_error("--emit=obj writes a file: give -o FILE");
+  if ((kind == EMIT_EXE || kind == EMIT_LIB) && !f.output) { /* MODEL.onnx -> MODEL, libMODEL.a */
+    const char *base = strrchr(f.input, '/');
+    base = base ? base + 1 : f.input;
+    const char *dot = strrchr(base, '.');
+    int len = (int)(dot && dot != base ? dot - base : (long)strlen(base));
+    snprintf(object, sizeof object, kind == EMIT_EXE ? "%.*s" : "lib%.*s.a", len, base);
+    f.output = object;
+  }
+  if ((kind == EMIT_OBJ || kind == EMIT_EXE || kind == EMIT_LIB) && strcmp(f.output, "-") == 0)
+    return qcc_driver_usage_error("--emit=%s writes a file: give -o FILE", f.emit ? f.emit : "obj");
   /* -O selects LLVM's level too; without it, as with clang, nothing is optimized. */
   f.target.opt_level = passes.opt_level < 0 ? 0 : passes.opt_level;
 
