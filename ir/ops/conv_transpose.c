@@ -5,13 +5,14 @@
  * reach output position o = i * stride + t * dilation - pad_begin. Per spatial dim, with
  * full = stride * (in - 1) + output_padding + (k - 1) * dilation + 1:
  *   - output_shape given (nsp values, or N, C and the nsp values): out is that, and the total
- *     padding full - out is split as below (a negative total widens the output with positions
- *     nothing reaches, which hold the bias);
+ *     padding full - out is split as below;
  *   - auto_pad SAME_UPPER / SAME_LOWER: out = in * stride, split as below;
  *   - VALID: out = full; NOTSET: out = full - pad_begin - pad_end.
  * A total padding is split equally, an odd one with the extra at the end for SAME_UPPER and at
- * the beginning otherwise, as the ONNX specification says (ONNX Runtime 1.30 agrees for
- * auto_pad, and puts the extra at the end for output_shape with NOTSET: docs/accuracy.md).
+ * the beginning otherwise, as the ONNX specification says. A negative total (out larger than
+ * full, by less than a stride: the positions a next input would reach) pads nothing at the
+ * beginning, so the extra positions, which hold the bias, come at the end; an output_shape
+ * a stride or more beyond full is an error. Both as ONNX Runtime 1.30 does.
  *
  * The sum for each output element runs, like ONNX Runtime's GEMM + col2im, over kernel taps in
  * row-major order, each tap's input channels summed first; the bias is added last. */
@@ -28,8 +29,6 @@ typedef struct tgeom {
   int64_t group;
   int64_t out[MAX_SPATIAL], pad_begin[MAX_SPATIAL];
 } tgeom;
-
-static int64_t floor_div2(int64_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
 
 /* Reads the attributes for `nsp` spatial dims; `kernel` holds the weight's spatial sizes (< 0
  * unknown). False with g->w.err on a bad attribute. */
@@ -87,7 +86,14 @@ static bool tgeom_dim(tgeom *g, const qcc_op *op, int32_t d, int64_t in) {
   if (n_shape || same) {
     out = n_shape ? shape[n_shape == (uint32_t)w->nsp ? d : d + 2] : in * w->stride[d];
     int64_t total = full - out;
-    pb = upper ? floor_div2(total) : total - floor_div2(total);
+    if (n_shape && total <= -w->stride[d]) {
+      snprintf(w->err, sizeof w->err,
+               "spatial dim %d: output_shape %lld is a stride or more beyond the %lld positions "
+               "%lld inputs reach",
+               (int)d, (long long)out, (long long)full, (long long)in);
+      return false;
+    }
+    pb = total < 0 ? 0 : upper ? total / 2 : total - total / 2;
   } else if (w->auto_pad == QCC_AUTO_PAD_VALID) {
     out = full;
     pb = 0;

@@ -239,6 +239,11 @@ def conv_transpose_cases():
                             auto_pad="VALID"),
         conv_transpose_case("convtranspose_output_shape_even", [1, 2, 4, 4], [2, 3, 3, 3], s,
                             strides=[2, 2], output_shape=[7, 7]),
+        # Full size 3 * 3 + 3 = 12; 14 is less than a stride beyond: two bias-only positions
+        # at the end (ONNX Runtime rejects 15).
+        conv_transpose_case("convtranspose_output_shape_wide", [1, 2, 4, 4], [2, 3, 3, 3], s,
+                            spec_pads=[0, 0], spec_out=[14, 12], strides=[3, 3],
+                            output_shape=[14, 12]),
     ]
 
 
