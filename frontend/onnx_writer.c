@@ -334,7 +334,16 @@ static qcc_status normalize_node(writer *w, const qcc_op *op, node_build *b) {
       b->attrs[b->n_attrs++] = a;
       b->n_inputs = 1;
     }
-  } else if (strcmp(name, "Resize") == 0 && b->n_inputs == 2) {
+  }
+  if (st == QCC_OK && strncmp(name, "Reduce", 6) == 0 && strcmp(name, "ReduceSum") != 0 &&
+      find_attr(b, "noop_with_empty_axes")) {
+    /* Opset 18's noop_with_empty_axes: without effect unless the axes are empty. */
+    const qcc_attr *noop = find_attr(b, "noop_with_empty_axes"), *ax = find_attr(b, "axes");
+    if (noop->kind == QCC_ATTR_INT && noop->i != 0 && (!ax || ax->ints.n == 0))
+      return refuse(w, op, "noop_with_empty_axes with no axes needs opset 18");
+    drop_attr(b, "noop_with_empty_axes");
+  }
+  if (strcmp(name, "Resize") == 0 && b->n_inputs == 2) {
     /* Opset 10 Resize(X, scales) is Resize(X, roi = none, scales) since opset 11. */
     set_input(b, 2, b->inputs[1]);
     b->inputs[1] = "";

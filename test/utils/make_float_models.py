@@ -59,8 +59,10 @@ def case_reduce_forms():
 
 def case_new_ops_opset18():
     """The opset-18 forms that --emit=onnx (opset 17) rewrites: ReduceMax's axes input back to
-    an attribute, Split's num_outputs to a split input; ReduceSum's axes stay an input."""
-    nodes = [helper.make_node("ReduceMax", ["x", "axes"], ["m"], name="rm", keepdims=0),
+    an attribute (its noop_with_empty_axes, without effect on non-empty axes, dropped), Split's
+    num_outputs to a split input; ReduceSum's axes stay an input."""
+    nodes = [helper.make_node("ReduceMax", ["x", "axes"], ["m"], name="rm", keepdims=0,
+                              noop_with_empty_axes=1),
              helper.make_node("ReduceSum", ["x", "axes"], ["s"], name="rs"),
              helper.make_node("Split", ["x"], ["a", "b"], name="sp", axis=2, num_outputs=2),
              helper.make_node("LayerNormalization", ["x", "g"], ["ln"], name="ln", axis=1),
@@ -77,6 +79,12 @@ def case_new_ops_opset18():
              numpy_helper.from_array(np.full([4, 2, 2], 0.5, np.float32), "wt")]
     outs = [vi(n, F, None) for n in ("m", "s", "a", "b", "ln", "w", "e", "t")]
     return model(nodes, [vi("x", F, [2, 4, 3])], outs, inits, opset=18)
+
+
+def case_reducemean_noop_opset18():
+    """noop_with_empty_axes = 1 without axes: the identity, which opset 17 cannot express."""
+    return model([helper.make_node("ReduceMean", ["x"], ["y"], name="rm", noop_with_empty_axes=1)],
+                 [vi("x", F, [2, 4])], [vi("y", F, None)], opset=18)
 
 
 def case_half_conv():
