@@ -77,7 +77,11 @@ static bool tgeom_dim(tgeom *g, const qcc_op *op, int32_t d, int64_t in) {
   const int64_t *op_pad, *shape;
   uint32_t n_op = qcc_op_attr_ints(op, "output_padding", &op_pad);
   uint32_t n_shape = qcc_op_attr_ints(op, "output_shape", &shape);
-  /* All factors are below 2^31 and in below 2^60: no product overflows. */
+  /* stride * (in - 1) is kept below 2^60; the other terms are below 2^62 (window.h limits). */
+  if (in - 1 > qcc_window_rules_float.in_max / w->stride[d]) {
+    snprintf(w->err, sizeof w->err, "spatial dim %d: the output size overflows", (int)d);
+    return false;
+  }
   int64_t full =
       w->stride[d] * (in - 1) + (n_op ? op_pad[d] : 0) + (w->kernel[d] - 1) * w->dilation[d] + 1;
   int64_t out, pb;
