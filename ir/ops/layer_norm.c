@@ -126,6 +126,7 @@ static qcc_status layer_norm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc
   float *ys = y->data;
   float *mean_out = op->num_results > 1 ? out[1]->data : NULL;
   float *inv_out = op->num_results > 2 ? out[2]->data : NULL;
+  float eps = qcc_op_attr_float(op, "epsilon");
   for (int64_t r = 0; r < rows; ++r) {
     const float *xr = xs + r * n;
     float *yr = ys + r * n;
@@ -139,7 +140,7 @@ static qcc_status layer_norm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc
       sq += (double)(dv * dv);
     }
     float var = (float)(sq / (double)n);
-    float inv = 1.0f / sqrtf(var + qcc_op_attr_float(op, "epsilon"));
+    float inv = 1.0f / sqrtf(var + eps);
     for (int64_t j = 0; j < n; ++j) {
       int64_t i = r * n + j;
       float v = (xr[j] - mean) * inv * ss[param_offset(scale, x, i)];
