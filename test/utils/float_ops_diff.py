@@ -408,23 +408,26 @@ def run(cmd):
         raise RuntimeError(" ".join(cmd[:2]) + ": " + (p.stderr.strip().splitlines() or [""])[0])
 
 
-def run_case(case, qcc, ort_cmd, tmp):
-    d = os.path.join(tmp, case.name)
-    os.makedirs(d)
+def save_case(case, d):
+    """Writes the model and its inputs to d; returns (model path, ort args, qcc args, output
+    names), as ort_diff.save_case does (cpu_invariance.py runs these cases too)."""
+    os.makedirs(d, exist_ok=True)
     path = os.path.join(d, "model.onnx")
     onnx.save(case.model(), path)
-    feeds = []
+    ort_args, qcc_args = [], []
     for n, a in case.inputs:
         f = os.path.join(d, n + ".npy")
         np.save(f, a)
-        feeds.append("%s=%s" % (n, f))
-    qcmd = [qcc, "run", path, "--output-dir", os.path.join(d, "qcc")]
-    ocmd = ort_cmd + [path, "--out-dir", os.path.join(d, "ort")]
-    for f in feeds:
-        qcmd += ["--input", f]
-        ocmd += ["--in", f]
-    run(qcmd)
-    run(ocmd)
+        ort_args += ["--in", "%s=%s" % (n, f)]
+        qcc_args += ["--input", "%s=%s" % (n, f)]
+    return path, ort_args, qcc_args, list(case.outputs)
+
+
+def run_case(case, qcc, ort_cmd, tmp):
+    d = os.path.join(tmp, case.name)
+    path, ort_args, qcc_args, _ = save_case(case, d)
+    run([qcc, "run", path, "--output-dir", os.path.join(d, "qcc")] + qcc_args)
+    run(ort_cmd + [path, "--out-dir", os.path.join(d, "ort")] + ort_args)
     worst = None
     ok = True
     for i, name in enumerate(case.outputs):
