@@ -10,9 +10,9 @@ reads and writes float16 and bool, so the emulation prefix is kept.
 Each case is a one-node ONNX model with random inputs from a fixed seed; ONNX Runtime runs it
 through ort_run_npy.js (float16 and bool inputs and outputs), qcc through `qcc run`. The
 float16 cases have float16 graph inputs and outputs, so ONNX Runtime's CPU provider runs the op
-as it runs each op of a `half()` model: Cast to float32 inserted before it and after it (only
-LayerNormalization, Clip, Concat, Split, Expand and Where have float16 kernels; see
-docs/accuracy.md for what happens when several such ops follow each other).
+as it runs each op of a `half()` model: Cast to float32 inserted before it and after it (of
+these ops only LayerNormalization, Clip, Concat, Split, Transpose and Expand have float16
+kernels; see docs/accuracy.md for what happens when several such ops follow each other).
 
 A case passes when qcc's output meets its bound:
   exact    every output bit-identical (NaN == NaN);
