@@ -78,6 +78,11 @@ bool onnx_node_is_constant(const Onnx__NodeProto *n);
 qcc_status onnx_check_supported_ops(loader *L);
 /* The default-domain opset must be imported and supported; sets L->opset. */
 qcc_status onnx_check_opsets(loader *L, const Onnx__ModelProto *m);
+/* Node `index` of op `def` is written in the form of the imported opset: the op exists there
+ * (LayerNormalization 17, Gelu 20), attributes that became inputs (ReduceSum's axes at 13,
+ * ReduceMean's and ReduceMax's at 18, Split's split at 13) are given the way that opset takes
+ * them, and no attribute is newer than it (noop_with_empty_axes, num_outputs). */
+qcc_status onnx_check_node_form(loader *L, size_t index, const qcc_op_def *def);
 
 /* ---- graph input types (onnx_types.c) ---- */
 

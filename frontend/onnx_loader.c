@@ -331,6 +331,11 @@ static qcc_status build_node(loader *L, size_t index) {
   qcc_loc loc = onnx_node_loc(L, index);
   qcc_arena *arena = L->g->arena;
   const qcc_op_def *def = onnx_lookup_node_def(n);
+  if (onnx_is_default_domain(n->domain)) {
+    qcc_status st = onnx_check_node_form(L, index, def);
+    if (st != QCC_OK)
+      return st;
+  }
   if (n->n_input > UINT16_MAX || n->n_output > UINT16_MAX || n->n_attribute > UINT16_MAX) {
     qcc_diag_error(L->diag, loc, "node has too many inputs, outputs or attributes");
     return QCC_ERR_INPUT;

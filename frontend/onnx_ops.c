@@ -146,3 +146,80 @@ qcc_status onnx_check_opsets(loader *L, const Onnx__ModelProto *m) {
   }
   return QCC_OK;
 }
+
+/* Forms of the ops whose signature changed within the supported opsets. */
+static const struct {
+  qcc_op_kind kind;
+  int64_t since;
+} first_opset[] = {
+    {QCC_OP_Expand, 8}, {QCC_OP_Where, 9}, {QCC_OP_Erf, 9}, {QCC_OP_LayerNormalization, 17},
+    {QCC_OP_Gelu, 20},
+};
+
+/* Attributes that became operand `operand` at opset `since`. */
+static const struct {
+  qcc_op_kind kind;
+  const char *attr;
+  uint32_t operand;
+  int64_t since;
+} moved[] = {
+    {QCC_OP_ReduceSum, "axes", 1, 13},
+    {QCC_OP_ReduceMean, "axes", 1, 18},
+    {QCC_OP_ReduceMax, "axes", 1, 18},
+    {QCC_OP_Split, "split", 1, 13},
+};
+
+/* Attributes added at opset `since`. */
+static const struct {
+  qcc_op_kind kind;
+  const char *attr;
+  int64_t since;
+} added[] = {
+    {QCC_OP_ReduceSum, "noop_with_empty_axes", 13},
+    {QCC_OP_ReduceMean, "noop_with_empty_axes", 18},
+    {QCC_OP_ReduceMax, "noop_with_empty_axes", 18},
+    {QCC_OP_Split, "num_outputs", 18},
+};
+
+static bool node_has_attr(const Onnx__NodeProto *n, const char *name) {
+  for (size_t i = 0; i < n->n_attribute; ++i)
+    if (strcmp(onnx_str_or_empty(n->attribute[i]->name), name) == 0)
+      return true;
+  return false;
+}
+
+qcc_status onnx_check_node_form(loader *L, size_t index, const qcc_op_def *def) {
+  const Onnx__NodeProto *n = L->gp->node[index];
+  qcc_loc loc = onnx_node_loc(L, index);
+  for (size_t i = 0; i < sizeof first_opset / sizeof first_opset[0]; ++i)
+    if (first_opset[i].kind == def->kind && L->opset < first_opset[i].since) {
+      qcc_diag_error(L->diag, loc, "%s exists from opset %lld on; the model imports opset %lld",
+                     def->name, (long long)first_opset[i].since, (long long)L->opset);
+      return QCC_ERR_INPUT;
+    }
+  for (size_t i = 0; i < sizeof moved / sizeof moved[0]; ++i) {
+    if (moved[i].kind != def->kind)
+      continue;
+    bool as_attr = node_has_attr(n, moved[i].attr);
+    bool as_operand =
+        n->n_input > moved[i].operand && n->input[moved[i].operand] && *n->input[moved[i].operand];
+    bool new_form = L->opset >= moved[i].since;
+    if ((as_attr && new_form) || (as_operand && !new_form)) {
+      qcc_diag_error(L->diag, loc,
+                     "%s takes '%s' as an attribute before opset %lld and as input %u from then "
+                     "on; the model imports opset %lld",
+                     def->name, moved[i].attr, (long long)moved[i].since, moved[i].operand,
+                     (long long)L->opset);
+      return QCC_ERR_INPUT;
+    }
+  }
+  for (size_t i = 0; i < sizeof added / sizeof added[0]; ++i)
+    if (added[i].kind == def->kind && L->opset < added[i].since &&
+        node_has_attr(n, added[i].attr)) {
+      qcc_diag_error(L->diag, loc,
+                     "%s has the attribute '%s' from opset %lld on; the model imports opset %lld",
+                     def->name, added[i].attr, (long long)added[i].since, (long long)L->opset);
+      return QCC_ERR_INPUT;
+    }
+  return QCC_OK;
+}

@@ -1,8 +1,9 @@
 /* qcc graph -> ONNX ModelProto (ir_version 8, default opset 17, com.microsoft 1 if needed).
  *
  * The loader accepts opset 10..20 and keeps attributes as written, so ops whose attributes
- * became operands (or back) between versions are normalized here to their opset-17 form; Gelu,
- * which only opset 20 has, is refused. */
+ * became operands (or back) between versions are normalized here to their opset-17 form (Split's
+ * num_outputs becomes the split operand when the parts' sizes are static); Gelu, which only
+ * opset 20 has, is refused. */
 #include "frontend/onnx_writer.h"
 
 #include <inttypes.h>
@@ -236,6 +237,31 @@ static qcc_status ints_attr_to_operand(writer *w, const qcc_op *op, node_build *
   return QCC_OK;
 }
 
+/* Opset 18's Split num_outputs as the split operand opset 17 takes: the results' static sizes
+ * along the axis. */
+static qcc_status split_sizes_operand(writer *w, const qcc_op *op, node_build *b) {
+  const qcc_value *x = op->operands[0].value;
+  int64_t axis = qcc_op_attr_int(op, "axis");
+  int32_t rank = x ? x->type.rank : -1;
+  if (rank < 0 || axis < -(int64_t)rank || axis >= rank || op->num_results > 64)
+    return refuse(w, op, "num_outputs needs opset 18 unless the input's rank is known");
+  if (axis < 0)
+    axis += rank;
+  int64_t sizes[64];
+  for (uint32_t r = 0; r < op->num_results; ++r) {
+    qcc_type t = op->results[r]->type;
+    if (t.rank != rank || t.dims[axis].size < 0)
+      return refuse(w, op, "num_outputs needs opset 18 unless the parts' sizes are static");
+    sizes[r] = t.dims[axis].size;
+  }
+  const char *vn = add_ints_init(w, "split", sizes, op->num_results);
+  if (!vn)
+    return QCC_ERR_NOMEM;
+  set_input(b, 1, vn);
+  drop_attr(b, "num_outputs");
+  return QCC_OK;
+}
+
 /* Opset-17 normalization of ops whose signature changed across opsets 10..20. */
 static qcc_status normalize_node(writer *w, const qcc_op *op, node_build *b) {
   const char *name = op->def->name;
@@ -263,6 +289,8 @@ static qcc_status normalize_node(writer *w, const qcc_op *op, node_build *b) {
     st = ints_attr_to_operand(w, op, b, "axes", 1);
   } else if (strcmp(name, "Split") == 0) {
     st = ints_attr_to_operand(w, op, b, "split", 1);
+    if (st == QCC_OK && find_attr(b, "num_outputs"))
+      st = split_sizes_operand(w, op, b);
   } else if (strcmp(name, "Pad") == 0) {
     if (b->n_inputs > 3)
       return refuse(w, op, "the 'axes' operand needs opset 18");
@@ -306,7 +334,16 @@ static qcc_status normalize_node(writer *w, const qcc_op *op, node_build *b) {
       b->attrs[b->n_attrs++] = a;
       b->n_inputs = 1;
     }
-  } else if (strcmp(name, "Resize") == 0 && b->n_inputs == 2) {
+  }
+  if (st == QCC_OK && strncmp(name, "Reduce", 6) == 0 && strcmp(name, "ReduceSum") != 0 &&
+      find_attr(b, "noop_with_empty_axes")) {
+    /* Opset 18's noop_with_empty_axes: without effect unless the axes are empty. */
+    const qcc_attr *noop = find_attr(b, "noop_with_empty_axes"), *ax = find_attr(b, "axes");
+    if (noop->kind == QCC_ATTR_INT && noop->i != 0 && (!ax || ax->ints.n == 0))
+      return refuse(w, op, "noop_with_empty_axes with no axes needs opset 18");
+    drop_attr(b, "noop_with_empty_axes");
+  }
+  if (strcmp(name, "Resize") == 0 && b->n_inputs == 2) {
     /* Opset 10 Resize(X, scales) is Resize(X, roi = none, scales) since opset 11. */
     set_input(b, 2, b->inputs[1]);
     b->inputs[1] = "";

@@ -11,7 +11,7 @@
 
 typedef enum {
   QCC_F32,
-  QCC_F16, /* storage only: converted to f32 on load/eval */
+  QCC_F16, /* float16: ops compute in f32 and round results back (ir/ops/op_util.h) */
   QCC_I8,
   QCC_U8,
   QCC_I32,

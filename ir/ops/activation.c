@@ -1,7 +1,8 @@
 /* Elementwise activations (Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp,
- * Erf, Gelu) and Softmax. Float ops compute on f32; Relu and Clip also accept integer tensors,
- * which quantized models apply directly to their stored values. The transcendental functions
- * come from libm (expf, tanhf, erff), never from a CPU-dependent approximation. */
+ * Erf, Gelu) and Softmax. Float ops compute on f32 (f16 tensors are widened to f32 and each
+ * result rounded back, qcc_eval_f16_via_f32); Relu and Clip also accept integer tensors, which
+ * quantized models apply directly to their stored values. The transcendental functions come
+ * from libm (expf, tanhf, erff), never from a CPU-dependent approximation. */
 #include "ir/ops/op_util.h"
 
 #include <float.h>
@@ -38,7 +39,8 @@ static bool is_int_elem(qcc_elem e) {
 }
 
 static qcc_status float_unary_infer(qcc_infer_ctx *ctx) {
-  qcc_status st = qcc_infer_expect_elem(ctx, 0, QCC_F32);
+  qcc_elem e;
+  qcc_status st = qcc_infer_float_elems(ctx, 1, &e);
   if (st != QCC_OK)
     return st;
   return qcc_infer_same_as_operand0(ctx);
@@ -46,7 +48,7 @@ static qcc_status float_unary_infer(qcc_infer_ctx *ctx) {
 
 static qcc_status relu_infer(qcc_infer_ctx *ctx) {
   qcc_elem e = qcc_operand_type(ctx, 0).elem;
-  if (e != QCC_F32 && !is_int_elem(e))
+  if (!qcc_elem_is_float(e) && !is_int_elem(e))
     return qcc_infer_error(ctx, "element type %s is not supported", qcc_elem_name(e));
   return qcc_infer_same_as_operand0(ctx);
 }
@@ -82,6 +84,8 @@ static float sigmoid(float x) {
 
 static qcc_status unary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
                              qcc_tensor **out) {
+  if (qcc_eval_has_f16(op, in))
+    return qcc_eval_f16_via_f32(ctx, op, in, out, unary_eval);
   const qcc_tensor *x = in[0];
   act_kind k = kind_of(op);
   bool int_ok = k == ACT_RELU && is_int_elem(x->elem);
@@ -177,7 +181,7 @@ UNARY_DEF(Gelu, gelu_infer, QCC_ATTRS(QCC_ATTR_S("approximate", "none")));
 
 static qcc_status clip_infer(qcc_infer_ctx *ctx) {
   qcc_type x = qcc_operand_type(ctx, 0);
-  if (x.elem != QCC_F32 && !is_int_elem(x.elem))
+  if (!qcc_elem_is_float(x.elem) && !is_int_elem(x.elem))
     return qcc_infer_error(ctx, "element type %s is not supported", qcc_elem_name(x.elem));
   for (uint32_t i = 1; i < 3; ++i) {
     if (!qcc_has_operand(ctx->op, i))
@@ -195,6 +199,8 @@ static qcc_status clip_infer(qcc_infer_ctx *ctx) {
 
 static qcc_status clip_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
                             qcc_tensor **out) {
+  if (qcc_eval_has_f16(op, in))
+    return qcc_eval_f16_via_f32(ctx, op, in, out, clip_eval);
   const qcc_tensor *x = in[0];
   const qcc_tensor *lo_t = op->num_operands > 1 ? in[1] : NULL;
   const qcc_tensor *hi_t = op->num_operands > 2 ? in[2] : NULL;
@@ -277,7 +283,8 @@ static int64_t softmax_axis(const qcc_op *op) {
 }
 
 static qcc_status softmax_infer(qcc_infer_ctx *ctx) {
-  qcc_status st = qcc_infer_expect_elem(ctx, 0, QCC_F32);
+  qcc_elem e;
+  qcc_status st = qcc_infer_float_elems(ctx, 1, &e);
   if (st != QCC_OK)
     return st;
   int64_t coerce = qcc_op_attr_int(ctx->op, "coerce_2d");
@@ -295,6 +302,8 @@ static qcc_status softmax_infer(qcc_infer_ctx *ctx) {
 
 static qcc_status softmax_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
                                qcc_tensor **out) {
+  if (qcc_eval_has_f16(op, in))
+    return qcc_eval_f16_via_f32(ctx, op, in, out, softmax_eval);
   const qcc_tensor *x = in[0];
   if (x->elem != QCC_F32)
     return qcc_eval_error(ctx, "element type %s is not supported", qcc_elem_name(x->elem));

@@ -1,6 +1,7 @@
 /* Elementwise arithmetic with multidirectional (numpy) broadcasting: Add, Sub, Mul, Div.
- * Floats follow IEEE semantics; integers wrap around like two's complement (as numpy does),
- * and integer Div truncates toward zero like C, with a zero divisor reported as an error. */
+ * Floats follow IEEE semantics (f16 computed in f32 and rounded back, qcc_eval_f16_via_f32);
+ * integers wrap around like two's complement (as numpy does), and integer Div truncates toward zero
+ * like C, with a zero divisor reported as an error. */
 #include "ir/ops/op_util.h"
 
 #include <string.h>
@@ -17,7 +18,7 @@ static binary_kind kind_of(const qcc_op *op) {
 }
 
 static bool binary_elem_supported(qcc_elem e) {
-  return e == QCC_F32 || e == QCC_I32 || e == QCC_I64 || e == QCC_I8 || e == QCC_U8;
+  return qcc_elem_is_float(e) || e == QCC_I32 || e == QCC_I64 || e == QCC_I8 || e == QCC_U8;
 }
 
 static qcc_status binary_infer(qcc_infer_ctx *ctx) {
@@ -115,6 +116,8 @@ static qcc_status binary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   if (a->elem != b->elem || !binary_elem_supported(a->elem))
     return qcc_eval_error(ctx, "unsupported operand element types %s and %s",
                           qcc_elem_name(a->elem), qcc_elem_name(b->elem));
+  if (a->elem == QCC_F16)
+    return qcc_eval_f16_via_f32(ctx, op, in, out, binary_eval);
   int32_t rank;
   int64_t dims[QCC_MAX_RANK];
   if (!qcc_broadcast_shape(a, b, &rank, dims))

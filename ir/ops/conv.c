@@ -1,5 +1,5 @@
 /* Conv (grouped, dilated, strided, padded; 1-D to 3-D spatial) and BatchNormalization in
- * inference mode. */
+ * inference mode, on f32 (f16 widened to f32 and the result rounded back). */
 #include "ir/ops/op_util.h"
 #include "ir/ops/window.h"
 
@@ -25,7 +25,8 @@ static void valid_range(int64_t in, int64_t out, int64_t stride, int64_t off, in
 
 static qcc_status conv_infer(qcc_infer_ctx *ctx) {
   const qcc_op *op = ctx->op;
-  qcc_status st = qcc_infer_expect_elems(ctx, 3, QCC_F32);
+  qcc_elem elem;
+  qcc_status st = qcc_infer_float_elems(ctx, 3, &elem);
   if (st != QCC_OK)
     return st;
   qcc_type x = qcc_operand_type(ctx, 0), wt = qcc_operand_type(ctx, 1);
@@ -39,7 +40,7 @@ static qcc_status conv_infer(qcc_infer_ctx *ctx) {
   if ((x.rank >= 0 && x.rank != rank) || (wt.rank >= 0 && wt.rank != rank))
     return qcc_infer_error(ctx, "input and weights must have the same rank");
   if (rank < 0)
-    return qcc_infer_set(ctx, 0, QCC_F32, QCC_RANK_UNKNOWN, NULL);
+    return qcc_infer_set(ctx, 0, elem, QCC_RANK_UNKNOWN, NULL);
   if (rank < 3 || rank > MAX_SPATIAL + 2)
     return qcc_infer_error(ctx, "only 1-D to 3-D convolutions are supported (input rank %d)",
                            (int)rank);
@@ -74,15 +75,19 @@ static qcc_status conv_infer(qcc_infer_ctx *ctx) {
   if (!qcc_window_infer_dims(&g.w, &qcc_window_rules_float, x.rank >= 0 ? x.dims + 2 : NULL, false,
                              dims + 2))
     return qcc_infer_error(ctx, "%s", g.w.err);
-  return qcc_infer_set(ctx, 0, QCC_F32, rank, dims);
+  return qcc_infer_set(ctx, 0, elem, rank, dims);
 }
 
 static qcc_status conv_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
                             qcc_tensor **out) {
   const qcc_tensor *x = in[0], *wt = in[1];
   const qcc_tensor *b = op->num_operands > 2 ? in[2] : NULL;
-  if (x->elem != QCC_F32 || wt->elem != QCC_F32 || (b && b->elem != QCC_F32))
-    return qcc_eval_error(ctx, "operands must be f32");
+  qcc_elem elem;
+  qcc_status st0 = qcc_eval_float_elems(ctx, op, in, 3, &elem);
+  if (st0 != QCC_OK)
+    return st0;
+  if (elem == QCC_F16)
+    return qcc_eval_f16_via_f32(ctx, op, in, out, conv_eval);
   if (x->rank < 3 || x->rank > MAX_SPATIAL + 2 || wt->rank != x->rank)
     return qcc_eval_error(ctx, "input and weights must have the same rank in [3, %d]",
                           MAX_SPATIAL + 2);
@@ -186,11 +191,16 @@ static qcc_status batchnorm_infer(qcc_infer_ctx *ctx) {
   if (op->num_results != 1)
     return qcc_infer_error(ctx, "only the inference-mode result Y is supported; running "
                                 "mean/variance results (training mode) are not");
+  /* Since opset 15 the scale/bias pair and the mean/variance pair may each have their own
+   * float type; Y has X's. */
   for (uint32_t i = 0; i < 5; ++i) {
-    qcc_status st = qcc_infer_expect_elem(ctx, i, QCC_F32);
-    if (st != QCC_OK)
-      return st;
+    qcc_elem e = qcc_operand_type(ctx, i).elem;
+    if (!qcc_elem_is_float(e))
+      return qcc_infer_error(ctx, "operand %u must be f32 or f16, not %s", i, qcc_elem_name(e));
   }
+  if (qcc_operand_type(ctx, 1).elem != qcc_operand_type(ctx, 2).elem ||
+      qcc_operand_type(ctx, 3).elem != qcc_operand_type(ctx, 4).elem)
+    return qcc_infer_error(ctx, "scale and B, and mean and var, must have the same element type");
   qcc_type x = qcc_operand_type(ctx, 0);
   if (x.rank >= 0 && x.rank < 2)
     return qcc_infer_error(ctx, "input must have rank >= 2 (N x C x ...)");
@@ -215,6 +225,8 @@ static qcc_status batchnorm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_
   if (x->rank < 2)
     return qcc_eval_error(ctx, "input must have rank >= 2 (N x C x ...)");
   int64_t c = x->dims[1];
+  if (qcc_eval_has_f16(op, in))
+    return qcc_eval_f16_via_f32(ctx, op, in, out, batchnorm_eval);
   for (uint32_t i = 0; i < 5; ++i)
     if (in[i]->elem != QCC_F32 || (i > 0 && (in[i]->rank != 1 || in[i]->dims[0] != c)))
       return qcc_eval_error(ctx, "operands must be f32, with 1-D parameters of %lld elements",

@@ -1,5 +1,6 @@
 /* Gemm (Y = alpha * A' * B' + beta * C) and MatMul (numpy matmul: 1-D operands are promoted
- * to matrices and the promoted dim is dropped again; leading batch dims broadcast). */
+ * to matrices and the promoted dim is dropped again; leading batch dims broadcast). f16 operands
+ * are widened to f32 and the result rounded back (qcc_eval_f16_via_f32). */
 #include "ir/ops/gemm.h"
 
 #include "ir/ops/op_util.h"
@@ -9,7 +10,7 @@
 /* ---- MatMul ---- */
 
 static bool matmul_elem_supported(qcc_elem e) {
-  return e == QCC_F32 || e == QCC_I32 || e == QCC_I64;
+  return qcc_elem_is_float(e) || e == QCC_I32 || e == QCC_I64;
 }
 
 static qcc_status matmul_infer(qcc_infer_ctx *ctx) {
@@ -97,6 +98,8 @@ static qcc_status matmul_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   if (a->elem != b->elem || !matmul_elem_supported(a->elem))
     return qcc_eval_error(ctx, "unsupported operand element types %s and %s",
                           qcc_elem_name(a->elem), qcc_elem_name(b->elem));
+  if (a->elem == QCC_F16)
+    return qcc_eval_f16_via_f32(ctx, op, in, out, matmul_eval);
   if (a->rank == 0 || b->rank == 0)
     return qcc_eval_error(ctx, "operands must have rank >= 1");
   int64_t m = a->rank >= 2 ? a->dims[a->rank - 2] : 1;
@@ -202,7 +205,8 @@ bool qcc_gemm_c_shape(const qcc_tensor *c, int64_t m, int64_t n, int64_t *rows, 
 
 static qcc_status gemm_infer(qcc_infer_ctx *ctx) {
   const qcc_op *op = ctx->op;
-  qcc_status st = qcc_infer_expect_elems(ctx, 3, QCC_F32);
+  qcc_elem elem;
+  qcc_status st = qcc_infer_float_elems(ctx, 3, &elem);
   if (st != QCC_OK)
     return st;
   qcc_gemm_params p = qcc_gemm_params_read(op);
@@ -225,15 +229,19 @@ static qcc_status gemm_infer(qcc_infer_ctx *ctx) {
         dims[2 - c.rank + d] = cd;
     }
   }
-  return qcc_infer_set(ctx, 0, QCC_F32, 2, dims);
+  return qcc_infer_set(ctx, 0, elem, 2, dims);
 }
 
 static qcc_status gemm_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
                             qcc_tensor **out) {
   const qcc_tensor *a = in[0], *b = in[1];
   const qcc_tensor *c = op->num_operands > 2 ? in[2] : NULL;
-  if (a->elem != QCC_F32 || b->elem != QCC_F32 || (c && c->elem != QCC_F32))
-    return qcc_eval_error(ctx, "operands must be f32");
+  qcc_elem elem;
+  qcc_status st = qcc_eval_float_elems(ctx, op, in, 3, &elem);
+  if (st != QCC_OK)
+    return st;
+  if (elem == QCC_F16)
+    return qcc_eval_f16_via_f32(ctx, op, in, out, gemm_eval);
   if (a->rank != 2 || b->rank != 2)
     return qcc_eval_error(ctx, "A and B must be 2-D");
   qcc_gemm_params prm = qcc_gemm_params_read(op);

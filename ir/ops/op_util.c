@@ -36,6 +36,25 @@ qcc_status qcc_infer_same_as_operand0(qcc_infer_ctx *ctx) {
 
 bool qcc_elem_is_float(qcc_elem e) { return e == QCC_F32 || e == QCC_F16; }
 
+qcc_status qcc_infer_float_elems(qcc_infer_ctx *ctx, uint32_t n, qcc_elem *elem) {
+  int64_t first = -1;
+  *elem = QCC_F32;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!qcc_has_operand(ctx->op, i))
+      continue;
+    qcc_elem e = qcc_operand_type(ctx, i).elem;
+    if (!qcc_elem_is_float(e))
+      return qcc_infer_error(ctx, "operand %u must be f32 or f16, not %s", i, qcc_elem_name(e));
+    if (first >= 0 && e != *elem)
+      return qcc_infer_error(ctx, "operand %u is %s but operand %lld is %s", i, qcc_elem_name(e),
+                             (long long)first, qcc_elem_name(*elem));
+    if (first < 0)
+      first = i;
+    *elem = e;
+  }
+  return QCC_OK;
+}
+
 qcc_status qcc_infer_expect_elem(qcc_infer_ctx *ctx, uint32_t i, qcc_elem elem) {
   qcc_type t = qcc_operand_type(ctx, i);
   if (t.elem != elem)
@@ -202,4 +221,79 @@ int32_t qcc_qparams_zero_point(const qcc_qparams *q, int64_t c) {
   if (!q->zero_point)
     return 0;
   return (int32_t)qcc_tensor_get_i64(q->zero_point, q->axis < 0 ? 0 : c);
+}
+
+bool qcc_eval_has_f16(const qcc_op *op, const qcc_tensor *const *in) {
+  for (uint32_t i = 0; i < op->num_operands; ++i)
+    if (in[i] && in[i]->elem == QCC_F16)
+      return true;
+  return false;
+}
+
+qcc_status qcc_eval_float_elems(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                uint32_t n, qcc_elem *elem) {
+  bool found = false;
+  *elem = QCC_F32;
+  for (uint32_t i = 0; i < n && i < op->num_operands; ++i) {
+    if (!in[i])
+      continue;
+    if (!qcc_elem_is_float(in[i]->elem) || (found && in[i]->elem != *elem))
+      return qcc_eval_error(ctx, "operands must all be f32 or all f16 (operand %u is %s)", i,
+                            qcc_elem_name(in[i]->elem));
+    *elem = in[i]->elem;
+    found = true;
+  }
+  return QCC_OK;
+}
+
+qcc_tensor *qcc_eval_widen_f16(qcc_eval_ctx *ctx, const qcc_tensor *x) {
+  qcc_tensor *y = qcc_eval_alloc(ctx, QCC_F32, x->rank, x->dims);
+  if (!y)
+    return NULL;
+  const uint16_t *xs = x->data;
+  float *ys = y->data;
+  for (int64_t i = 0; i < x->numel; ++i)
+    ys[i] = qcc_f16_to_f32(xs[i]);
+  return y;
+}
+
+enum { F16_MAX_OPERANDS = 64 };
+
+qcc_status qcc_eval_f16_via_f32(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                qcc_tensor **out, qcc_eval_fn eval) {
+  if (op->num_operands > F16_MAX_OPERANDS)
+    return qcc_eval_error(ctx, "too many operands");
+  const qcc_tensor *wide[F16_MAX_OPERANDS];
+  qcc_tensor *owned[F16_MAX_OPERANDS] = {0};
+  qcc_status st = QCC_OK;
+  for (uint32_t i = 0; i < op->num_operands; ++i) {
+    wide[i] = in[i];
+    if (in[i] && in[i]->elem == QCC_F16) {
+      if (!(owned[i] = qcc_eval_widen_f16(ctx, in[i]))) {
+        st = QCC_ERR_INPUT;
+        break;
+      }
+      wide[i] = owned[i];
+    }
+  }
+  if (st == QCC_OK)
+    st = eval(ctx, op, wide, out);
+  for (uint32_t i = 0; i < op->num_operands; ++i)
+    qcc_tensor_free(owned[i]);
+  /* Results the shape rule types f16 come back as f32: round them to nearest even. */
+  for (uint32_t r = 0; st == QCC_OK && r < op->num_results; ++r) {
+    qcc_tensor *y = out[r];
+    if (!y || y->elem != QCC_F32 || op->results[r]->type.elem != QCC_F16)
+      continue;
+    qcc_tensor *h = qcc_eval_alloc(ctx, QCC_F16, y->rank, y->dims);
+    if (!h)
+      return QCC_ERR_INPUT;
+    const float *ys = y->data;
+    uint16_t *hs = h->data;
+    for (int64_t i = 0; i < y->numel; ++i)
+      hs[i] = qcc_f32_to_f16(ys[i]);
+    qcc_tensor_free(y);
+    out[r] = h;
+  }
+  return st;
 }

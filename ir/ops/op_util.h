@@ -27,6 +27,9 @@ qcc_status qcc_infer_expect_elem(qcc_infer_ctx *ctx, uint32_t i, qcc_elem elem);
 /* Every operand present among the first n has element type `elem`. */
 qcc_status qcc_infer_expect_elems(qcc_infer_ctx *ctx, uint32_t n, qcc_elem elem);
 bool qcc_elem_is_float(qcc_elem e);
+/* The present operands among the first n are all f32 or all f16; *elem receives which (f32 when
+ * none is present). */
+qcc_status qcc_infer_float_elems(qcc_infer_ctx *ctx, uint32_t n, qcc_elem *elem);
 /* Multidirectional (numpy) broadcast of the given types' shapes into `out` (rank in *rank). */
 qcc_status qcc_infer_broadcast(qcc_infer_ctx *ctx, const qcc_type *types, uint32_t n, qcc_dim *out,
                                int32_t *rank);
@@ -68,6 +71,21 @@ qcc_status qcc_qparams_read(qcc_eval_ctx *ctx, const qcc_tensor *x, const qcc_te
 int64_t qcc_qparams_channel(const qcc_qparams *q, const qcc_tensor *x, int64_t i);
 float qcc_qparams_scale(const qcc_qparams *q, int64_t c);
 int32_t qcc_qparams_zero_point(const qcc_qparams *q, int64_t c);
+
+/* float16 compute, as ONNX Runtime's CPU provider does it for the ops it has no f16 kernel for:
+ * each f16 operand is widened to f32 (exactly), the op's f32 semantics run, and every result the
+ * shape rule typed f16 is rounded back to f16 to nearest even. An op family's eval starts with
+ *   if (qcc_eval_has_f16(op, in)) return qcc_eval_f16_via_f32(ctx, op, in, out, its_eval);
+ * True when an operand present in `in` is an f16 tensor. */
+bool qcc_eval_has_f16(const qcc_op *op, const qcc_tensor *const *in);
+qcc_status qcc_eval_f16_via_f32(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                qcc_tensor **out, qcc_eval_fn eval);
+/* The runtime counterpart of qcc_infer_float_elems: the tensors present among in[0..n) are all
+ * f32 or all f16 (*elem says which), else a located error. */
+qcc_status qcc_eval_float_elems(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                uint32_t n, qcc_elem *elem);
+/* f32 copy of an f16 tensor (exact); NULL with a located error on failure. */
+qcc_tensor *qcc_eval_widen_f16(qcc_eval_ctx *ctx, const qcc_tensor *x);
 
 /* Convenience to declare an op definition's attribute table. */
 #define QCC_ATTRS(...) ((const qcc_attr_spec[]){__VA_ARGS__, {0}})

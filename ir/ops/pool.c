@@ -1,6 +1,6 @@
-/* Pooling: MaxPool, AveragePool (1-D to 3-D spatial windows), GlobalAveragePool,
- * GlobalMaxPool, and ReduceMean. MaxPool also runs on i8/u8 tensors because quantized models
- * pool their stored values directly. */
+/* Pooling: MaxPool, AveragePool (1-D to 3-D spatial windows), GlobalAveragePool and
+ * GlobalMaxPool, on f32 (f16 widened to f32 and rounded back). MaxPool and GlobalMaxPool also run
+ * on i8/u8 tensors because quantized models pool their stored values directly. */
 #include "ir/ops/op_util.h"
 #include "ir/ops/window.h"
 
@@ -17,7 +17,7 @@ enum { MAX_SPATIAL = 3 };
 static bool is_max_pool(const qcc_op *op) { return qcc_op_is(op, QCC_OP_MaxPool); }
 
 static bool pool_elem_supported(const qcc_op *op, qcc_elem e) {
-  return e == QCC_F32 || (is_max_pool(op) && (e == QCC_I8 || e == QCC_U8));
+  return qcc_elem_is_float(e) || (is_max_pool(op) && (e == QCC_I8 || e == QCC_U8));
 }
 
 static qcc_status pool_infer(qcc_infer_ctx *ctx) {
@@ -81,6 +81,8 @@ static qcc_status pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tenso
   bool is_max = is_max_pool(op);
   if (!pool_elem_supported(op, x->elem))
     return qcc_eval_error(ctx, "element type %s is not supported", qcc_elem_name(x->elem));
+  if (x->elem == QCC_F16)
+    return qcc_eval_f16_via_f32(ctx, op, in, out, pool_eval);
   const int64_t *ks;
   uint32_t nk = qcc_op_attr_ints(op, "kernel_shape", &ks);
   if (nk < 1 || nk > MAX_SPATIAL || x->rank != (int32_t)nk + 2)
@@ -213,7 +215,7 @@ static bool is_global_max(const qcc_op *op) { return qcc_op_is(op, QCC_OP_Global
 static qcc_status global_pool_infer(qcc_infer_ctx *ctx) {
   qcc_type x = qcc_operand_type(ctx, 0);
   bool ints_ok = is_global_max(ctx->op);
-  if (x.elem != QCC_F32 && !(ints_ok && (x.elem == QCC_I8 || x.elem == QCC_U8)))
+  if (!qcc_elem_is_float(x.elem) && !(ints_ok && (x.elem == QCC_I8 || x.elem == QCC_U8)))
     return qcc_infer_error(ctx, "element type %s is not supported", qcc_elem_name(x.elem));
   if (x.rank < 0)
     return qcc_infer_set(ctx, 0, x.elem, QCC_RANK_UNKNOWN, NULL);
@@ -229,6 +231,8 @@ static qcc_status global_pool_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qc
                                    qcc_tensor **out) {
   const qcc_tensor *x = in[0];
   bool is_max = is_global_max(op);
+  if (x->elem == QCC_F16)
+    return qcc_eval_f16_via_f32(ctx, op, in, out, global_pool_eval);
   if (x->elem != QCC_F32 && !(is_max && (x->elem == QCC_I8 || x->elem == QCC_U8)))
     return qcc_eval_error(ctx, "element type %s is not supported", qcc_elem_name(x->elem));
   if (x->rank < 2)
@@ -285,172 +289,4 @@ const qcc_op_def qcc_op_def_GlobalMaxPool = {
     .attrs = QCC_NO_ATTRS,
     .infer = global_pool_infer,
     .eval = global_pool_eval,
-};
-
-/* ---- ReduceMean ----
- * Axes come from the `axes` attribute (opset < 18) or the optional second operand (opset 18).
- * Empty axes reduce everything unless noop_with_empty_axes = 1, which makes it an identity. */
-
-/* Marks the reduced dims in `mask`; false (with `err`) on a bad or repeated axis. */
-static bool reduce_mask(const int64_t *axes, int64_t n, int32_t rank, bool *mask, char *err,
-                        size_t errlen) {
-  for (int32_t d = 0; d < rank; ++d)
-    mask[d] = false;
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t a = axes[i];
-    if (a < -(int64_t)rank || a >= rank) {
-      snprintf(err, errlen, "axis %lld is out of range for rank %d", (long long)a, (int)rank);
-      return false;
-    }
-    if (a < 0)
-      a += rank;
-    if (mask[a]) {
-      snprintf(err, errlen, "axis %lld is repeated", (long long)axes[i]);
-      return false;
-    }
-    mask[a] = true;
-  }
-  return true;
-}
-
-static qcc_status reduce_mean_infer(qcc_infer_ctx *ctx) {
-  const qcc_op *op = ctx->op;
-  qcc_status st = qcc_infer_expect_elem(ctx, 0, QCC_F32);
-  if (st != QCC_OK)
-    return st;
-  qcc_type x = qcc_operand_type(ctx, 0);
-  bool keepdims = qcc_op_attr_int(op, "keepdims") != 0;
-  bool noop = qcc_op_attr_int(op, "noop_with_empty_axes") != 0;
-  const int64_t *axes = NULL;
-  int64_t n_axes = 0;
-  if (qcc_has_operand(op, 1)) {
-    qcc_type at = qcc_operand_type(ctx, 1);
-    if (at.elem != QCC_I64)
-      return qcc_infer_error(ctx, "axes operand must be i64");
-    if (at.rank >= 0 && at.rank != 1)
-      return qcc_infer_error(ctx, "axes operand must be 1-D");
-    if (qcc_op_attr(op, "axes"))
-      return qcc_infer_error(ctx, "axes given both as attribute and operand");
-    if (!qcc_infer_const_ints(ctx, 1, &axes, &n_axes)) {
-      /* Axes only known at run time: keepdims keeps the rank, dims unknown. */
-      if (!keepdims || x.rank < 0)
-        return qcc_infer_set(ctx, 0, QCC_F32, QCC_RANK_UNKNOWN, NULL);
-      qcc_dim dims[QCC_MAX_RANK];
-      for (int32_t d = 0; d < x.rank; ++d)
-        dims[d] = (qcc_dim){.size = -1};
-      return qcc_infer_set(ctx, 0, QCC_F32, x.rank, dims);
-    }
-  } else {
-    uint32_t n = qcc_op_attr_ints(op, "axes", &axes);
-    n_axes = n;
-  }
-  if (n_axes == 0 && noop)
-    return qcc_infer_same_as_operand0(ctx);
-  if (x.rank < 0)
-    return qcc_infer_set(ctx, 0, QCC_F32, QCC_RANK_UNKNOWN, NULL);
-  bool mask[QCC_MAX_RANK];
-  char err[160];
-  if (!reduce_mask(axes, n_axes, x.rank, mask, err, sizeof err))
-    return qcc_infer_error(ctx, "%s", err);
-  qcc_dim dims[QCC_MAX_RANK];
-  int32_t rank = 0;
-  for (int32_t d = 0; d < x.rank; ++d) {
-    bool reduced = n_axes == 0 || mask[d];
-    if (!reduced)
-      dims[rank++] = x.dims[d];
-    else if (keepdims)
-      dims[rank++] = (qcc_dim){.size = 1};
-  }
-  return qcc_infer_set(ctx, 0, QCC_F32, rank, dims);
-}
-
-static qcc_status reduce_mean_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
-                                   qcc_tensor **out) {
-  const qcc_tensor *x = in[0];
-  const qcc_tensor *at = op->num_operands > 1 ? in[1] : NULL;
-  if (x->elem != QCC_F32)
-    return qcc_eval_error(ctx, "element type %s is not supported", qcc_elem_name(x->elem));
-  bool keepdims = qcc_op_attr_int(op, "keepdims") != 0;
-  bool noop = qcc_op_attr_int(op, "noop_with_empty_axes") != 0;
-  int64_t axes_buf[QCC_MAX_RANK];
-  const int64_t *axes;
-  int64_t n_axes;
-  if (at) {
-    if (at->elem != QCC_I64 || at->rank > 1)
-      return qcc_eval_error(ctx, "axes operand must be a 1-D i64 tensor");
-    if (at->numel > x->rank)
-      return qcc_eval_error(ctx, "%lld axes for rank %d", (long long)at->numel, (int)x->rank);
-    n_axes = at->numel;
-    memcpy(axes_buf, at->data, (size_t)n_axes * sizeof(int64_t));
-    axes = axes_buf;
-  } else {
-    n_axes = qcc_op_attr_ints(op, "axes", &axes);
-  }
-  if (n_axes == 0 && noop) {
-    qcc_tensor *y = qcc_eval_alloc(ctx, x->elem, x->rank, x->dims);
-    if (!y)
-      return QCC_ERR_INPUT;
-    out[0] = y;
-    memcpy(y->data, x->data, (size_t)x->numel * sizeof(float));
-    return QCC_OK;
-  }
-  bool mask[QCC_MAX_RANK];
-  char err[160];
-  if (!reduce_mask(axes, n_axes, x->rank, mask, err, sizeof err))
-    return qcc_eval_error(ctx, "%s", err);
-  int64_t ydims[QCC_MAX_RANK], kept[QCC_MAX_RANK];
-  int32_t yrank = 0;
-  for (int32_t d = 0; d < x->rank; ++d) {
-    bool reduced = n_axes == 0 || mask[d];
-    mask[d] = reduced;
-    kept[d] = reduced ? 1 : x->dims[d];
-    if (!reduced || keepdims)
-      ydims[yrank++] = kept[d];
-  }
-  qcc_tensor *y = qcc_eval_alloc(ctx, QCC_F32, yrank, ydims);
-  if (!y)
-    return QCC_ERR_INPUT;
-  out[0] = y;
-  if (y->numel == 0)
-    return QCC_OK;
-  /* Elements averaged per output; 0 (so NaN results, like numpy) when a reduced dim is 0. */
-  int64_t count = x->numel / y->numel;
-  double *acc = calloc((size_t)y->numel, sizeof(double));
-  if (!acc)
-    return qcc_eval_error(ctx, "out of memory");
-  /* Output strides over the input's dims; reduced dims contribute nothing. */
-  int64_t ost[QCC_MAX_RANK], s = 1;
-  for (int32_t d = x->rank - 1; d >= 0; --d) {
-    ost[d] = mask[d] ? 0 : s;
-    s *= kept[d];
-  }
-  if (x->numel > 0) {
-    const float *xs = x->data;
-    int64_t idx[QCC_MAX_RANK] = {0};
-    for (int64_t i = 0; i < x->numel; ++i) {
-      int64_t o = 0;
-      for (int32_t d = 0; d < x->rank; ++d)
-        o += idx[d] * ost[d];
-      acc[o] += (double)xs[i];
-      qcc_index_next(idx, x->dims, x->rank);
-    }
-  }
-  float *ys = y->data;
-  for (int64_t i = 0; i < y->numel; ++i)
-    ys[i] = (float)(acc[i] / (double)count); /* 0 / 0 is NaN, like numpy's mean of nothing */
-  free(acc);
-  return QCC_OK;
-}
-
-const qcc_op_def qcc_op_def_ReduceMean = {
-    .kind = QCC_OP_ReduceMean,
-    QCC_OP_NAMES(ReduceMean),
-    .min_operands = 1,
-    .max_operands = 2,
-    .min_results = 1,
-    .max_results = 1,
-    .attrs = QCC_ATTRS(QCC_ATTR_OPT("axes", QCC_ATTR_INTS), QCC_ATTR_I("keepdims", 1),
-                       QCC_ATTR_I("noop_with_empty_axes", 0)),
-    .infer = reduce_mean_infer,
-    .eval = reduce_mean_eval,
 };

@@ -2,13 +2,16 @@
 """qcc's results do not depend on the CPU: runs `qcc run` on the same models and inputs on several
 (emulated) x86-64 CPUs and requires byte-identical outputs.
 
-  cpu_invariance.py --qcc QCC --cpu NAME=COMMAND ... [--models DIR]
+  cpu_invariance.py --qcc QCC --cpu NAME=COMMAND ... [--models DIR] [--float-ops]
 
 Each --cpu gives a name and a command prefix ("" runs natively; e.g. "qemu-x86_64 -cpu qemu64"
 for the x86-64 baseline without SSE4, AVX or FMA). The models: every single-op case of
 ort_diff.py (all quantized ops, including the lookup tables whose float functions come from libm,
 which picks its implementation by CPU) and, when --models is given, the shared real models.
-The first CPU is the reference. Prints one line per CPU, then `cpu-invariance: PASS` or FAIL.
+With --float-ops the single-op cases are those of float_ops_diff.py instead (the float ops of
+float models and float16 compute; Pow's powf and the activations' expf, tanhf and erff come
+from libm). The first CPU is the reference. Prints one line per CPU, then
+`cpu-invariance: PASS` or FAIL.
 """
 import argparse
 import concurrent.futures
@@ -20,6 +23,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import float_ops_diff  # noqa: E402
 import ort_diff  # noqa: E402
 
 SHARED = [("resnet18_ortqdq_u8", "resnet18_ortqdq_u8_input"),
@@ -27,11 +31,12 @@ SHARED = [("resnet18_ortqdq_u8", "resnet18_ortqdq_u8_input"),
           ("mobilenetv2_qdq", "mobilenetv2_input")]
 
 
-def jobs(workdir, models_dir):
+def jobs(workdir, models_dir, float_ops=False):
     """(name, model path, qcc input arguments) for every model run."""
     out = []
-    for case in ort_diff.all_cases():
-        model, _, qcc_args, _ = ort_diff.save_case(case, os.path.join(workdir, "cases", case.name))
+    source = float_ops_diff if float_ops else ort_diff
+    for case in source.all_cases():
+        model, _, qcc_args, _ = source.save_case(case, os.path.join(workdir, "cases", case.name))
         out.append((case.name, model, qcc_args))
     if models_dir:
         for model, inp in SHARED:
@@ -45,11 +50,12 @@ def main():
     ap.add_argument("--qcc", required=True)
     ap.add_argument("--cpu", action="append", required=True, help="NAME=COMMAND PREFIX")
     ap.add_argument("--models", help="folder of the shared models")
+    ap.add_argument("--float-ops", action="store_true", help="float_ops_diff.py's cases")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
     cpus = [c.split("=", 1) for c in args.cpu]
     with tempfile.TemporaryDirectory(prefix="cpu-invariance-") as tmp:
-        runs = jobs(tmp, args.models)
+        runs = jobs(tmp, args.models, args.float_ops)
 
         def run(cpu_job):
             (cpu, prefix), (name, model, qcc_args) = cpu_job

@@ -28,14 +28,15 @@ SUPPORTED_OPS = {
     "Tanh", "Exp", "Add", "Sub", "Mul", "Div", "MaxPool", "AveragePool", "GlobalAveragePool",
     "GlobalMaxPool", "ReduceMean", "Gemm", "MatMul", "Flatten", "Reshape", "Transpose", "Concat",
     "Slice", "Split", "Squeeze", "Unsqueeze", "Softmax", "Pad", "Cast", "Identity", "Shape",
-    "Gather", "Resize", "DynamicQuantizeLinear", "Erf", "Gelu",
+    "Gather", "Resize", "DynamicQuantizeLinear", "Erf", "Gelu", "ConvTranspose", "Pow", "Sqrt",
+    "Reciprocal", "LayerNormalization", "ReduceSum", "ReduceMax", "Expand", "Where",
     # Handled by the loader.
     "Constant", "ConstantOfShape",
 }
 SUPPORTED_DOMAINS = {"", "ai.onnx", "com.microsoft"}
 
 TP = onnx.TensorProto
-SUPPORTED_ELEM_TYPES = {TP.FLOAT, TP.INT8, TP.UINT8, TP.INT32, TP.INT64, TP.BOOL}
+SUPPORTED_ELEM_TYPES = {TP.FLOAT, TP.FLOAT16, TP.INT8, TP.UINT8, TP.INT32, TP.INT64, TP.BOOL}
 
 
 def sanitize(name):
@@ -53,8 +54,6 @@ def in_scope(name, model):
     """Returns (selected, reason)."""
     if "training" in name:
         return False, "training mode"
-    if "3d" in name:
-        return False, "3-D"
     if name.endswith("_expanded") or "_expanded_" in name:
         return False, "expanded"
     g = model.graph
