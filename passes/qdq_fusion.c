@@ -169,7 +169,12 @@ static qcc_op *fuse_binary(qcc_graph *g, qcc_op *op, qcc_op_kind qop) {
   if (!da || !db || !q)
     return NULL;
   qcc_elem e = qcc_qdq_int_elem(q);
-  if (!is_8bit(e) || qcc_qdq_int_elem(da) != e || qcc_qdq_int_elem(db) != e)
+  double s;
+  int64_t z;
+  /* The com.microsoft ops take one scale and zero point per operand. */
+  if (!is_8bit(e) || qcc_qdq_int_elem(da) != e || qcc_qdq_int_elem(db) != e ||
+      !qcc_qdq_scalar_params(da, &s, &z) || !qcc_qdq_scalar_params(db, &s, &z) ||
+      !qcc_qdq_scalar_params(q, &s, &z))
     return NULL;
   qcc_value *ops[8];
   uint32_t n = 0;
@@ -186,7 +191,10 @@ static qcc_op *fuse_unary(qcc_graph *g, qcc_op *op, qcc_op_kind qop, bool add_ch
   if (!dx || !q || op->num_operands != 1)
     return NULL;
   qcc_elem e = qcc_qdq_int_elem(q);
-  if (!is_8bit(e) || qcc_qdq_int_elem(dx) != e)
+  double s;
+  int64_t z;
+  if (!is_8bit(e) || qcc_qdq_int_elem(dx) != e || !qcc_qdq_scalar_params(dx, &s, &z) ||
+      !qcc_qdq_scalar_params(q, &s, &z))
     return NULL;
   qcc_value *ops[5];
   uint32_t n_ops = 0;
