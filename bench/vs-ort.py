@@ -3,7 +3,7 @@
 
   bench/vs-ort.py [--qcc build/qcc] [--threads T] [--runs N] [--rounds R] [--models a,b]
 
-Compiles each shared model with `qcc MODEL.onnx -O2 --emit=exe`, then alternates R rounds of
+Compiles each shared model with `qcc MODEL.onnx -O3 -mcpu=native --emit=exe`, then alternates R rounds of
 `./model --bench N --threads T` and `node ../shared/tools/ort-run.js MODEL --bench N --threads T`
 (the same thread count, one session), and prints each engine's median of the per-round medians,
 the ratio, and the CPU (name and int8 instruction set) the figures belong to. One JSON line per
@@ -58,12 +58,15 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--mcpu", default="native", help="-mcpu for qcc (default: this machine)")
     args = ap.parse_args()
     models_dir = os.path.join(SHARED, "models")
     ort_run = os.path.join(SHARED, "tools", "ort-run.js")
     if not os.path.isdir(models_dir):
         print("vs-ort: %s not found; skipping" % models_dir)
         return 0
+    if not os.environ.get("ORT_NODE_DIR") and os.path.isdir(os.path.join(ROOT, ".ort")):
+        os.environ["ORT_NODE_DIR"] = os.path.join(ROOT, ".ort")  # scripts/install-ort.sh's place
     name, isa = cpu()
     print("vs-ort: CPU %s (%s), %d thread(s), %d rounds of %d runs" %
           (name, isa, args.threads, args.rounds, args.runs))
@@ -74,7 +77,8 @@ def main():
             inp = os.path.join(models_dir, MODELS[model] + ".npy")
             exe = os.path.join(tmp, model)
             try:
-                subprocess.run([args.qcc, onnx_path, "-O2", "--emit=exe", "-o", exe], check=True)
+                subprocess.run([args.qcc, onnx_path, "-O3", "-mcpu=" + args.mcpu, "--emit=exe", "-o", exe],
+                               check=True)
                 qcc_ms, ort_ms = [], []
                 for _ in range(args.rounds):
                     ort_ms.append(bench_line(["node", ort_run, onnx_path, inp, "--bench",
@@ -91,7 +95,7 @@ def main():
             print(json.dumps({"bench": "vs-ort", "model": model, "cpu": name, "isa": isa,
                               "threads": args.threads, "qcc_median_ms": round(q, 3),
                               "ort_median_ms": round(o, 3), "ort_over_qcc": round(o / q, 3)}))
-    print("| model | qcc -O2 (ms) | ONNX Runtime (ms) | ORT / qcc |")
+    print("| model | qcc -O3 -mcpu=%s (ms) | ONNX Runtime (ms) | ORT / qcc |" % args.mcpu)
     print("| --- | --- | --- | --- |")
     for model, q, o in rows:
         print("| %s | %.2f | %.2f | %.2f |" % (model, q, o, o / q))
