@@ -237,26 +237,11 @@ static int fold(qcc_graph *g, qcc_op *q, qcc_pass_ctx *ctx) {
   const char *table_name = table ? qcc_graph_fresh_name(g, "lut") : NULL;
   if (!table_name || !qcc_value_rename(table, table_name))
     return LUT_NOMEM;
-  qcc_value *operands[6] = {qcc_op_operand(r.dq, 0), qcc_op_operand(r.dq, 1),
-                            qcc_op_operand(r.dq, 2), table,
-                            qcc_op_operand(q, 1),    qcc_op_operand(q, 2)};
-  qcc_type type = y->type;
-  if (!type.quant)
-    type.quant = qcc_quant_of_qdq(g, q, type);
-  qcc_op_spec spec = {.def = qcc_op_get(QCC_OP_QLinearLookup),
-                      .node_name = root->def->name,
-                      .loc = root->def->loc,
-                      .num_operands = 6,
-                      .operands = operands,
-                      .num_results = 1,
-                      .result_types = &type};
-  qcc_op *lut = qcc_op_create(g, &spec, q);
-  if (!lut)
-    return LUT_NOMEM;
-  if (!qcc_op_reinfer_quietly(lut)) {
-    qcc_op_erase(lut);
+  bool nomem;
+  qcc_op *lut = qcc_build_lookup(g, r.dq, table, q, root->def, &nomem);
+  if (!lut) {
     qcc_op_erase(table->def);
-    return LUT_SKIP;
+    return nomem ? LUT_NOMEM : LUT_SKIP;
   }
   qcc_pass_remark(ctx, root->def, "%u float op%s between DQ and Q folded into a 256-entry table",
                   r.n, r.n == 1 ? "" : "s");

@@ -54,25 +54,11 @@ static int to_table(qcc_graph *g, qcc_op *dq, qcc_op *q, qcc_pass_ctx *ctx) {
   qcc_tensor_free(table);
   if (!tv)
     return RQ_NOMEM;
-  qcc_value *operands[6] = {x,  qcc_op_operand(dq, 1), qcc_op_operand(dq, 2),
-                            tv, qcc_op_operand(q, 1),  qcc_op_operand(q, 2)};
-  qcc_type type = y->type;
-  if (!type.quant)
-    type.quant = qcc_quant_of_qdq(g, q, type);
-  qcc_op_spec spec = {.def = qcc_op_get(QCC_OP_QLinearLookup),
-                      .node_name = q->name,
-                      .loc = q->loc,
-                      .num_operands = 6,
-                      .operands = operands,
-                      .num_results = 1,
-                      .result_types = &type};
-  qcc_op *lut = qcc_op_create(g, &spec, q);
-  if (!lut)
-    return RQ_NOMEM;
-  if (!qcc_op_reinfer_quietly(lut)) {
-    qcc_op_erase(lut);
+  bool nomem;
+  qcc_op *lut = qcc_build_lookup(g, dq, tv, q, q, &nomem);
+  if (!lut) {
     qcc_op_erase(tv->def);
-    return RQ_SKIP;
+    return nomem ? RQ_NOMEM : RQ_SKIP;
   }
   qcc_pass_remark(ctx, q, "Q(DQ(x)) with other parameters as a 256-entry table");
   const char *name = y->name;

@@ -17,15 +17,9 @@ static bool non_negative(const qcc_value *v, int depth) {
     double lo, hi;
     return qcc_clamp_const_bounds(def, &lo, &hi) && lo >= 0;
   }
-  case QCC_OP_MaxPool:
-  case QCC_OP_Reshape:
-  case QCC_OP_Flatten:
-  case QCC_OP_Transpose:
-  case QCC_OP_Squeeze:
-  case QCC_OP_Unsqueeze:
-  case QCC_OP_Slice:
-    return qcc_op_operand(def, 0) && non_negative(qcc_op_operand(def, 0), depth + 1);
-  default: return false;
+  default:
+    return qcc_is_element_movement(def) && qcc_op_operand(def, 0) &&
+           non_negative(qcc_op_operand(def, 0), depth + 1);
   }
 }
 

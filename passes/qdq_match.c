@@ -139,3 +139,31 @@ bool qcc_qdq_weight_axis_is(const qcc_op *dw, int32_t axis) {
     want += w->type.rank;
   return a == want && scale->type.rank == 1 && w->type.dims[a].size == n;
 }
+
+qcc_op *qcc_build_lookup(qcc_graph *g, qcc_op *dq, qcc_value *table, qcc_op *q, const qcc_op *node,
+                         bool *nomem) {
+  *nomem = false;
+  qcc_value *operands[6] = {qcc_op_operand(dq, 0), qcc_op_operand(dq, 1),
+                            qcc_op_operand(dq, 2), table,
+                            qcc_op_operand(q, 1),  qcc_op_operand(q, 2)};
+  qcc_type type = q->results[0]->type;
+  if (!type.quant)
+    type.quant = qcc_quant_of_qdq(g, q, type);
+  qcc_op_spec spec = {.def = qcc_op_get(QCC_OP_QLinearLookup),
+                      .node_name = node->name,
+                      .loc = node->loc,
+                      .num_operands = 6,
+                      .operands = operands,
+                      .num_results = 1,
+                      .result_types = &type};
+  qcc_op *lut = qcc_op_create(g, &spec, q);
+  if (!lut) {
+    *nomem = true;
+    return NULL;
+  }
+  if (!qcc_op_reinfer_quietly(lut)) {
+    qcc_op_erase(lut);
+    return NULL;
+  }
+  return lut;
+}

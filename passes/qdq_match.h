@@ -18,6 +18,13 @@ bool qcc_qdq_scalar_params(const qcc_op *qdq, double *scale, int64_t *zero_point
  * allocated in the graph arena; NULL when the parameters are not constants or not valid. */
 const qcc_quant *qcc_quant_of_qdq(qcc_graph *g, const qcc_op *qdq, qcc_type t);
 
+/* A QLinearLookup of dq's integer input through `table` (a 256-entry constant) with q's output
+ * parameters, placed before q and named after `node` (the op it replaces); q's result keeps its
+ * quantization type. NULL with *nomem false when the shape rule rejects it (nothing added but
+ * the table, which the caller erases), with *nomem true on OOM. */
+qcc_op *qcc_build_lookup(qcc_graph *g, qcc_op *dq, qcc_value *table, qcc_op *q, const qcc_op *node,
+                         bool *nomem);
+
 /* True when the weights' DequantizeLinear `dw` is per tensor, or per axis along `axis` of its
  * operand (negative counts from the end): the one axis an integer kernel's per-channel scales
  * can describe (a conv's output channels, a matmul's columns). A scale vector of any other
