@@ -150,9 +150,16 @@ int qcc_link_exe(const char *object, const char *prefix, const char *triple, con
     remove(stub);
     return QCC_EXIT_BAD_INPUT;
   }
-  /* The stub has no .c suffix: -x c names its language. */
-  char *argv[] = {(char *)cc, "-o",   (char *)output, (char *)object, "-x",        "c",   stub,
-                  "-x",       "none", main_lib,       rt_lib,         "-lpthread", "-lm", NULL};
+  /* The stub has no .c suffix: -x c names its language. A sanitizer build's host runtime is
+   * instrumented, so its executables link the sanitizers. */
+#ifdef QCC_RUNTIME_SANITIZED
+  const char *sanitize = is_host(triple) ? "-fsanitize=address,undefined" : "-g";
+#else
+  const char *sanitize = "-g0";
+#endif
+  char *argv[] = {
+      (char *)cc, (char *)sanitize, "-o",     (char *)output, (char *)object, "-x",  "c", stub,
+      "-x",       "none",           main_lib, rt_lib,         "-lpthread",    "-lm", NULL};
   ok = run_tool(argv, NULL, diag);
   remove(stub);
   return ok ? QCC_EXIT_OK : QCC_EXIT_BAD_INPUT;
