@@ -270,11 +270,42 @@ void qcc_cg_for_each_index(qcc_cg *cg, int32_t rank, const int64_t *dims, const 
 
 /* ---- integer helpers ---- */
 
+LLVMValueRef qcc_cg_splat(qcc_cg *cg, LLVMValueRef c, unsigned lanes) {
+  LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(c), lanes);
+  LLVMValueRef v = LLVMBuildInsertElement(cg->b, LLVMGetUndef(vt), c, qcc_cg_i32(cg, 0), "");
+  LLVMValueRef zeros = LLVMConstNull(LLVMVectorType(cg->i32, lanes));
+  return LLVMBuildShuffleVector(cg->b, v, LLVMGetUndef(vt), zeros, "");
+}
+
+LLVMValueRef qcc_cg_like(qcc_cg *cg, LLVMValueRef v, LLVMValueRef c) {
+  LLVMTypeRef t = LLVMTypeOf(v);
+  if (LLVMGetTypeKind(t) != LLVMVectorTypeKind ||
+      LLVMGetTypeKind(LLVMTypeOf(c)) == LLVMVectorTypeKind)
+    return c;
+  unsigned n = LLVMGetVectorSize(t);
+  if (!LLVMIsConstant(c)) /* a run-time scalar: insert and broadcast */
+    return qcc_cg_splat(cg, c, n);
+  LLVMValueRef lanes[64];
+  for (unsigned i = 0; i < n && i < 64; ++i)
+    lanes[i] = c;
+  return LLVMConstVector(lanes, n);
+}
+
+LLVMTypeRef qcc_cg_vec(LLVMTypeRef elem, unsigned lanes) { return LLVMVectorType(elem, lanes); }
+
+/* The type t with v's lane count (t itself for scalars). */
+static LLVMTypeRef shaped_like(LLVMValueRef v, LLVMTypeRef t) {
+  LLVMTypeRef vt = LLVMTypeOf(v);
+  return LLVMGetTypeKind(vt) == LLVMVectorTypeKind ? LLVMVectorType(t, LLVMGetVectorSize(vt)) : t;
+}
+
 LLVMValueRef qcc_cg_smin(qcc_cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  b = qcc_cg_like(cg, a, b);
   return LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, a, b, ""), a, b, "");
 }
 
 LLVMValueRef qcc_cg_smax(qcc_cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  b = qcc_cg_like(cg, a, b);
   return LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, LLVMIntSGT, a, b, ""), a, b, "");
 }
 
@@ -284,32 +315,33 @@ LLVMValueRef qcc_cg_in_range(qcc_cg *cg, LLVMValueRef v, int64_t lo, int64_t hi)
   return LLVMBuildICmp(cg->b, LLVMIntULT, d, qcc_cg_i64(cg, hi - lo), "");
 }
 
-/* ---- arithmetic ---- */
+/* ---- arithmetic (on scalars or vectors alike: constants are splatted to the operand's shape,
+ * and every lane computes exactly what the scalar code computes) ---- */
 
 static LLVMValueRef call_f32_intrinsic(qcc_cg *cg, const char *name, LLVMValueRef *args,
                                        unsigned n) {
   unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-  LLVMTypeRef t = cg->f32;
+  LLVMTypeRef t = LLVMTypeOf(args[0]);
   LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, &t, 1);
   LLVMTypeRef ft = LLVMIntrinsicGetType(cg->ctx, id, &t, 1);
   return LLVMBuildCall2(cg->b, ft, fn, args, n, "");
 }
 
 LLVMValueRef qcc_cg_fma(qcc_cg *cg, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c) {
-  LLVMValueRef args[3] = {a, b, c};
+  LLVMValueRef args[3] = {a, qcc_cg_like(cg, a, b), qcc_cg_like(cg, a, c)};
   return call_f32_intrinsic(cg, "llvm.fma", args, 3);
 }
 
 /* 1.5 * 2^23: v + M lies in [2^23, 2^24) for |v| <= 2^22, where the spacing of floats is 1, so the
  * addition rounds v half to even (the default rounding mode) and the subtraction is exact. */
 LLVMValueRef qcc_cg_round_small(qcc_cg *cg, LLVMValueRef v) {
-  LLVMValueRef m = qcc_cg_f32(cg, 12582912.0f);
+  LLVMValueRef m = qcc_cg_like(cg, v, qcc_cg_f32(cg, 12582912.0f));
   return LLVMBuildFSub(cg->b, LLVMBuildFAdd(cg->b, v, m, ""), m, "");
 }
 
 LLVMValueRef qcc_cg_round(qcc_cg *cg, LLVMValueRef v) {
   LLVMValueRef a = call_f32_intrinsic(cg, "llvm.fabs", &v, 1);
-  LLVMValueRef two23 = qcc_cg_f32(cg, 8388608.0f);
+  LLVMValueRef two23 = qcc_cg_like(cg, v, qcc_cg_f32(cg, 8388608.0f));
   LLVMValueRef r = LLVMBuildFSub(cg->b, LLVMBuildFAdd(cg->b, a, two23, ""), two23, "");
   LLVMValueRef sign_args[2] = {r, v};
   r = call_f32_intrinsic(cg, "llvm.copysign", sign_args, 2);
@@ -319,11 +351,13 @@ LLVMValueRef qcc_cg_round(qcc_cg *cg, LLVMValueRef v) {
 
 LLVMValueRef qcc_cg_clamp_round_add_zp_v(qcc_cg *cg, LLVMValueRef v, LLVMValueRef zp,
                                          LLVMValueRef lo, LLVMValueRef hi) {
+  lo = qcc_cg_like(cg, v, lo);
+  hi = qcc_cg_like(cg, v, hi);
   /* if (!(v >= lo)) v = lo; if (v > hi) v = hi; NaN takes lo. */
   v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOGE, v, lo, ""), v, lo, "");
   v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOGT, v, hi, ""), hi, v, "");
-  LLVMValueRef q = LLVMBuildFPToSI(cg->b, qcc_cg_round_small(cg, v), cg->i32, "");
-  return LLVMBuildAdd(cg->b, q, zp, "");
+  LLVMValueRef q = LLVMBuildFPToSI(cg->b, qcc_cg_round_small(cg, v), shaped_like(v, cg->i32), "");
+  return LLVMBuildAdd(cg->b, q, qcc_cg_like(cg, q, zp), "");
 }
 
 LLVMValueRef qcc_cg_clamp_round_add_zp(qcc_cg *cg, LLVMValueRef v, int32_t zp, qcc_qrange r) {
@@ -333,17 +367,21 @@ LLVMValueRef qcc_cg_clamp_round_add_zp(qcc_cg *cg, LLVMValueRef v, int32_t zp, q
 
 LLVMValueRef qcc_cg_requantize(qcc_cg *cg, LLVMValueRef acc, LLVMValueRef mult, int32_t zp,
                                qcc_qrange r) {
-  LLVMValueRef f = LLVMBuildSIToFP(cg->b, acc, cg->f32, "");
-  return qcc_cg_clamp_round_add_zp(cg, LLVMBuildFMul(cg->b, f, mult, ""), zp, r);
+  LLVMValueRef f = LLVMBuildSIToFP(cg->b, acc, shaped_like(acc, cg->f32), "");
+  return qcc_cg_clamp_round_add_zp(cg, LLVMBuildFMul(cg->b, f, qcc_cg_like(cg, f, mult), ""), zp,
+                                   r);
 }
 
 LLVMValueRef qcc_cg_cvt_f32_i32(qcc_cg *cg, LLVMValueRef v) {
-  LLVMValueRef ge = LLVMBuildFCmp(cg->b, LLVMRealOGE, v, qcc_cg_f32(cg, -2147483648.0f), "");
-  LLVMValueRef lt = LLVMBuildFCmp(cg->b, LLVMRealOLT, v, qcc_cg_f32(cg, 2147483648.0f), "");
+  LLVMValueRef ge =
+      LLVMBuildFCmp(cg->b, LLVMRealOGE, v, qcc_cg_like(cg, v, qcc_cg_f32(cg, -2147483648.0f)), "");
+  LLVMValueRef lt =
+      LLVMBuildFCmp(cg->b, LLVMRealOLT, v, qcc_cg_like(cg, v, qcc_cg_f32(cg, 2147483648.0f)), "");
   LLVMValueRef ok = LLVMBuildAnd(cg->b, ge, lt, "");
-  LLVMValueRef r = LLVMBuildSelect(cg->b, ok, qcc_cg_round(cg, v), qcc_cg_f32(cg, 0.0f), "");
-  LLVMValueRef i = LLVMBuildFPToSI(cg->b, r, cg->i32, "");
-  return LLVMBuildSelect(cg->b, ok, i, qcc_cg_i32(cg, INT32_MIN), "");
+  LLVMValueRef r =
+      LLVMBuildSelect(cg->b, ok, qcc_cg_round(cg, v), qcc_cg_like(cg, v, qcc_cg_f32(cg, 0.0f)), "");
+  LLVMValueRef i = LLVMBuildFPToSI(cg->b, r, shaped_like(v, cg->i32), "");
+  return LLVMBuildSelect(cg->b, ok, i, qcc_cg_like(cg, i, qcc_cg_i32(cg, INT32_MIN)), "");
 }
 
 LLVMValueRef qcc_cg_saturate(qcc_cg *cg, LLVMValueRef v, qcc_qrange r) {

@@ -101,6 +101,14 @@ typedef void (*qcc_cg_index_fn)(qcc_cg *cg, LLVMValueRef *idx, void *user);
 void qcc_cg_for_each_index(qcc_cg *cg, int32_t rank, const int64_t *dims, const int64_t *strides,
                            qcc_cg_index_fn body, void *user);
 
+/* ---- vectors ---- */
+/* The constant c splatted to v's lane count when v is a vector (c itself otherwise). The
+ * integer and arithmetic helpers below accept scalars or vectors and splat their constants. */
+LLVMValueRef qcc_cg_like(qcc_cg *cg, LLVMValueRef v, LLVMValueRef c);
+LLVMTypeRef qcc_cg_vec(LLVMTypeRef elem, unsigned lanes);
+/* Scalar c (any value) in every one of `lanes` lanes. */
+LLVMValueRef qcc_cg_splat(qcc_cg *cg, LLVMValueRef c, unsigned lanes);
+
 /* ---- integer helpers ---- */
 LLVMValueRef qcc_cg_smin(qcc_cg *cg, LLVMValueRef a, LLVMValueRef b);
 LLVMValueRef qcc_cg_smax(qcc_cg *cg, LLVMValueRef a, LLVMValueRef b);
