@@ -119,8 +119,10 @@ qcc_status qcc_codegen_emit(qcc_graph *g, const qcc_target *t, const char *prefi
   LLVMContextRef ctx = LLVMContextCreate();
   qcc_module m;
   const char *triple = qcc_target_triple(t);
+  qcc_isa isa;
+  qcc_isa_resolve(&isa, triple, qcc_target_cpu(t), qcc_target_features(t));
   qcc_status st =
-      qcc_module_build(&m, g, ctx, prefix, triple, td, monotonic_clock(triple, td), diag);
+      qcc_module_build(&m, g, ctx, prefix, triple, &isa, td, monotonic_clock(triple, td), diag);
   LLVMModuleRef mod = m.cg.mod;
   char *msg = NULL;
   if (st == QCC_OK && LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))

@@ -206,16 +206,62 @@ void qcc_cg_store(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef const *idx, L
   qcc_cg_store_at(cg, t, qcc_cg_offset(cg, t, idx), v);
 }
 
+/* The type t with v's lane count (t itself for scalars). */
+static LLVMTypeRef shaped_like(LLVMValueRef v, LLVMTypeRef t) {
+  LLVMTypeRef vt = LLVMTypeOf(v);
+  return LLVMGetTypeKind(vt) == LLVMVectorTypeKind ? LLVMVectorType(t, LLVMGetVectorSize(vt)) : t;
+}
+
 LLVMValueRef qcc_cg_to_i32(qcc_cg *cg, LLVMValueRef v, qcc_elem e) {
   if (e == QCC_U8)
-    return LLVMBuildZExt(cg->b, v, cg->i32, "");
+    return LLVMBuildZExt(cg->b, v, shaped_like(v, cg->i32), "");
   if (e == QCC_I8)
-    return LLVMBuildSExt(cg->b, v, cg->i32, "");
+    return LLVMBuildSExt(cg->b, v, shaped_like(v, cg->i32), "");
   return v;
 }
 
 LLVMValueRef qcc_cg_from_i32(qcc_cg *cg, LLVMValueRef v, qcc_elem e) {
-  return e == QCC_I32 ? v : LLVMBuildTrunc(cg->b, v, qcc_cg_elem_type(cg, e), "");
+  return e == QCC_I32 ? v : LLVMBuildTrunc(cg->b, v, shaped_like(v, qcc_cg_elem_type(cg, e)), "");
+}
+
+static LLVMValueRef masked_intrinsic(qcc_cg *cg, const char *name, LLVMTypeRef vt,
+                                     LLVMValueRef *args, unsigned n) {
+  unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+  LLVMTypeRef types[2] = {vt, cg->ptr};
+  LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, types, 2);
+  LLVMTypeRef ft = LLVMIntrinsicGetType(cg->ctx, id, types, 2);
+  return LLVMBuildCall2(cg->b, ft, fn, args, n, "");
+}
+
+LLVMValueRef qcc_cg_load_lanes(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef offset,
+                               unsigned lanes, LLVMValueRef mask) {
+  LLVMTypeRef vt = LLVMVectorType(qcc_cg_elem_type(cg, t->elem), lanes);
+  LLVMValueRef p = qcc_cg_elem_ptr(cg, t, offset);
+  if (!mask) {
+    LLVMValueRef v = LLVMBuildLoad2(cg->b, vt, p, "");
+    LLVMSetAlignment(v, 1);
+    return v;
+  }
+  LLVMValueRef args[4] = {p, qcc_cg_i32(cg, 1), mask, LLVMConstNull(vt)};
+  return masked_intrinsic(cg, "llvm.masked.load", vt, args, 4);
+}
+
+void qcc_cg_store_lanes(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef offset, LLVMValueRef v,
+                        LLVMValueRef mask) {
+  LLVMValueRef p = qcc_cg_elem_ptr(cg, t, offset);
+  if (!mask) {
+    LLVMSetAlignment(LLVMBuildStore(cg->b, v, p), 1);
+    return;
+  }
+  LLVMValueRef args[4] = {v, p, qcc_cg_i32(cg, 1), mask};
+  masked_intrinsic(cg, "llvm.masked.store", LLVMTypeOf(v), args, 4);
+}
+
+LLVMValueRef qcc_cg_lane_mask(qcc_cg *cg, unsigned lanes, unsigned live) {
+  LLVMValueRef bits[64];
+  for (unsigned i = 0; i < lanes && i < 64; ++i)
+    bits[i] = qcc_cg_i1(cg, i < live);
+  return LLVMConstVector(bits, lanes);
 }
 
 LLVMValueRef qcc_cg_table_lookup(qcc_cg *cg, LLVMValueRef table, LLVMValueRef byte) {
@@ -292,12 +338,6 @@ LLVMValueRef qcc_cg_like(qcc_cg *cg, LLVMValueRef v, LLVMValueRef c) {
 }
 
 LLVMTypeRef qcc_cg_vec(LLVMTypeRef elem, unsigned lanes) { return LLVMVectorType(elem, lanes); }
-
-/* The type t with v's lane count (t itself for scalars). */
-static LLVMTypeRef shaped_like(LLVMValueRef v, LLVMTypeRef t) {
-  LLVMTypeRef vt = LLVMTypeOf(v);
-  return LLVMGetTypeKind(vt) == LLVMVectorTypeKind ? LLVMVectorType(t, LLVMGetVectorSize(vt)) : t;
-}
 
 LLVMValueRef qcc_cg_smin(qcc_cg *cg, LLVMValueRef a, LLVMValueRef b) {
   b = qcc_cg_like(cg, a, b);

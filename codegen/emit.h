@@ -86,9 +86,17 @@ LLVMValueRef qcc_cg_load_at(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef off
 LLVMValueRef qcc_cg_load(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef const *idx);
 void qcc_cg_store_at(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef offset, LLVMValueRef v);
 void qcc_cg_store(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef const *idx, LLVMValueRef v);
-/* An 8-bit or i32 element widened to i32 (u8 zero-extended, i8 sign-extended). */
+/* `lanes` consecutive elements from `offset` as one vector (any alignment); with a mask (a
+ * constant <lanes x i1>, NULL: all) only the live lanes are touched, the others read as 0. */
+LLVMValueRef qcc_cg_load_lanes(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef offset,
+                               unsigned lanes, LLVMValueRef mask);
+void qcc_cg_store_lanes(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef offset, LLVMValueRef v,
+                        LLVMValueRef mask);
+/* The mask of the first `live` of `lanes` lanes. */
+LLVMValueRef qcc_cg_lane_mask(qcc_cg *cg, unsigned lanes, unsigned live);
+/* An 8-bit or i32 element (or vector) widened to i32 (u8 zero-extended, i8 sign-extended). */
 LLVMValueRef qcc_cg_to_i32(qcc_cg *cg, LLVMValueRef v, qcc_elem e);
-/* An i32 already in range narrowed to the element type `e` (u8, i8 or i32). */
+/* An i32 (or vector) already in range narrowed to the element type `e` (u8, i8 or i32). */
 LLVMValueRef qcc_cg_from_i32(qcc_cg *cg, LLVMValueRef v, qcc_elem e);
 /* Raw 8-bit element value of a byte offset `byte` into a constant table (an i8 array). */
 LLVMValueRef qcc_cg_table_lookup(qcc_cg *cg, LLVMValueRef table, LLVMValueRef byte);

@@ -247,6 +247,58 @@ static void call_kernel(qcc_module *m, LLVMValueRef fn, LLVMValueRef *args, unsi
   LLVMPositionBuilderAtEnd(m->rb, next);
 }
 
+static void add_attr(qcc_module *m, LLVMValueRef fn, unsigned index, const char *name) {
+  unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+  LLVMAddAttributeAtIndex(fn, index, LLVMCreateEnumAttribute(m->cg.ctx, kind, 0));
+}
+
+/* void wrapper(void *ctx, uint32_t i): the kernel on the n pointers stored at ctx, task i (the
+ * function qcc_rt_parallel_for calls). */
+static LLVMValueRef task_wrapper(qcc_module *m, LLVMValueRef kernel, uint32_t n,
+                                 const char *kernel_name) {
+  qcc_cg *cg = &m->cg;
+  LLVMTypeRef args[2] = {cg->ptr, cg->i32};
+  char name[300];
+  snprintf(name, sizeof name, "%s.task", kernel_name);
+  LLVMValueRef fn = LLVMAddFunction(cg->mod, name, LLVMFunctionType(cg->void_t, args, 2, 0));
+  LLVMSetLinkage(fn, LLVMInternalLinkage);
+  add_attr(m, fn, LLVMAttributeFunctionIndex, "nounwind");
+  LLVMBuilderRef b = LLVMCreateBuilderInContext(cg->ctx);
+  LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(cg->ctx, fn, "entry"));
+  LLVMValueRef *vals = calloc(n + 1, sizeof *vals);
+  if (vals) {
+    for (uint32_t k = 0; k < n; ++k) {
+      LLVMValueRef idx = qcc_cg_i64(cg, k);
+      LLVMValueRef slot = LLVMBuildInBoundsGEP2(b, cg->ptr, LLVMGetParam(fn, 0), &idx, 1, "");
+      vals[k] = LLVMBuildLoad2(b, cg->ptr, slot, "");
+    }
+    vals[n] = LLVMBuildZExt(b, LLVMGetParam(fn, 1), cg->i64, "");
+    LLVMBuildCall2(b, LLVMGlobalGetValueType(kernel), kernel, vals, n + 1, "");
+  }
+  LLVMBuildRetVoid(b);
+  LLVMDisposeBuilder(b);
+  free(vals);
+  return fn;
+}
+
+/* qcc_rt_parallel_for(exec, tasks, wrapper, pointers), timed as one kernel. */
+static void call_parallel(qcc_module *m, LLVMValueRef wrapper, LLVMValueRef *ptrs, uint32_t n,
+                          uint32_t tasks, uint32_t index) {
+  qcc_cg *cg = &m->cg;
+  LLVMValueRef ctx = m->task_ptrs;
+  for (uint32_t k = 0; k < n; ++k) {
+    LLVMValueRef idx = qcc_cg_i64(cg, k);
+    LLVMBuildStore(m->rb, ptrs[k], LLVMBuildInBoundsGEP2(m->rb, cg->ptr, ctx, &idx, 1, ""));
+  }
+  LLVMTypeRef pf_args[4] = {cg->ptr, cg->i32, cg->ptr, cg->ptr};
+  LLVMTypeRef pf_t = LLVMFunctionType(cg->void_t, pf_args, 4, 0);
+  LLVMValueRef pf = LLVMGetNamedFunction(cg->mod, "qcc_rt_parallel_for");
+  if (!pf)
+    pf = LLVMAddFunction(cg->mod, "qcc_rt_parallel_for", pf_t);
+  LLVMValueRef args[4] = {m->exec, qcc_cg_i32(cg, tasks), wrapper, ctx};
+  call_kernel(m, pf, args, 4, index);
+}
+
 /* A kernel's parameters: each distinct non-constant operand or result, once. */
 typedef struct kernel_params {
   uint32_t n;
@@ -265,11 +317,6 @@ static uint32_t param_of(kernel_params *p, const qcc_value *v, bool written) {
   return p->n++;
 }
 
-static void add_attr(qcc_module *m, LLVMValueRef fn, unsigned index, const char *name) {
-  unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
-  LLVMAddAttributeAtIndex(fn, index, LLVMCreateEnumAttribute(m->cg.ctx, kind, 0));
-}
-
 static qcc_status lower_op(qcc_module *m, const qcc_op *op, uint32_t index) {
   qcc_cg *cg = &m->cg;
   uint32_t slots = op->num_operands + op->num_results;
@@ -277,8 +324,8 @@ static qcc_status lower_op(qcc_module *m, const qcc_op *op, uint32_t index) {
                      .written = calloc(slots + 1, sizeof *p.written)};
   uint32_t *slot_param = calloc(slots + 1, sizeof *slot_param);
   LLVMValueRef *ptrs = calloc(slots + 1, sizeof *ptrs);
-  LLVMTypeRef *types = calloc(slots + 1, sizeof *types);
-  LLVMValueRef *args = calloc(slots + 1, sizeof *args);
+  LLVMTypeRef *types = calloc(slots + 2, sizeof *types);
+  LLVMValueRef *args = calloc(slots + 2, sizeof *args);
   qcc_status st = QCC_ERR_NOMEM;
   if (!p.values || !p.written || !slot_param || !ptrs || !types || !args) {
     qcc_diag_error(m->diag, op->loc, "out of memory");
@@ -293,9 +340,10 @@ static qcc_status lower_op(qcc_module *m, const qcc_op *op, uint32_t index) {
   }
   for (uint32_t k = 0; k < p.n; ++k)
     types[k] = cg->ptr;
+  types[p.n] = cg->i64; /* the task */
   char name[256];
   snprintf(name, sizeof name, "%s_k%u_%s", m->prefix, index, op->def->name);
-  LLVMValueRef fn = LLVMAddFunction(cg->mod, name, LLVMFunctionType(cg->void_t, types, p.n, 0));
+  LLVMValueRef fn = LLVMAddFunction(cg->mod, name, LLVMFunctionType(cg->void_t, types, p.n + 1, 0));
   LLVMSetLinkage(fn, LLVMInternalLinkage);
   add_attr(m, fn, LLVMAttributeFunctionIndex, "nounwind");
   add_attr(m, fn, LLVMAttributeFunctionIndex, "noinline");
@@ -319,7 +367,10 @@ static qcc_status lower_op(qcc_module *m, const qcc_op *op, uint32_t index) {
                      .op = op,
                      .m = m,
                      .operand_ptr = ptrs,
-                     .result_ptr = ptrs + op->num_operands};
+                     .result_ptr = ptrs + op->num_operands,
+                     .isa = &m->isa,
+                     .task = LLVMGetParam(fn, p.n),
+                     .num_tasks = 1};
   st = qcc_lowering_get(op->def->kind)->lower(&L);
   if (st != QCC_OK)
     goto done;
@@ -328,11 +379,26 @@ static qcc_status lower_op(qcc_module *m, const qcc_op *op, uint32_t index) {
     LLVMDeleteFunction(fn);
     goto done;
   }
+  if (L.vec_bits) {
+    char bits[16];
+    snprintf(bits, sizeof bits, "%u", L.vec_bits);
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                            LLVMCreateStringAttribute(cg->ctx, "min-legal-vector-width", 22, bits,
+                                                      (unsigned)strlen(bits)));
+  }
   for (uint32_t k = 0; k < p.n; ++k)
     args[k] = run_pointer(m, p.values[k]);
-  call_kernel(m, fn, args, p.n, m->num_kernels);
+  if (L.num_tasks > 1) {
+    LLVMValueRef wrapper = task_wrapper(m, fn, p.n, name);
+    call_parallel(m, wrapper, args, p.n, L.num_tasks, m->num_kernels);
+  } else {
+    args[p.n] = qcc_cg_i64(cg, 0);
+    call_kernel(m, fn, args, p.n + 1, m->num_kernels);
+  }
   char label[512];
-  snprintf(label, sizeof label, "%s %s", op->def->name, op->name ? op->name : op->results[0]->name);
+  snprintf(label, sizeof label, "%s %s%s%s%s", op->def->name,
+           op->name ? op->name : op->results[0]->name, L.ukernel[0] ? " [" : "", L.ukernel,
+           L.ukernel[0] ? "]" : "");
   m->kernel_names[m->num_kernels++] = qcc_cg_const_string(cg, label);
 done:
   free(p.values), free(p.written), free(slot_param), free(ptrs), free(types), free(args);
@@ -360,7 +426,15 @@ static void begin_run(qcc_module *m, LLVMValueRef fn) {
   LLVMBuildRet(m->rb, qcc_cg_i32(cg, 1));
   LLVMValueRef inputs = LLVMGetParam(fn, 0), outputs = LLVMGetParam(fn, 1);
   m->ws = LLVMGetParam(fn, 2);
+  m->exec = LLVMGetParam(fn, 3);
   LLVMPositionBuilderAtEnd(m->rb, entry);
+  /* The pointers a parallel kernel's tasks read (sized for the op with the most). */
+  uint32_t most = 1;
+  qcc_graph_for_each_op(g, op) {
+    if (op->num_operands + op->num_results > most)
+      most = op->num_operands + op->num_results;
+  }
+  m->task_ptrs = LLVMBuildAlloca(m->rb, LLVMArrayType2(cg->ptr, most), "task_pointers");
   LLVMValueRef bad = qcc_cg_i1(cg, false);
   if (g->num_inputs)
     bad = LLVMBuildOr(m->rb, bad, is_null(m, inputs), "");
@@ -510,10 +584,11 @@ static void build_workspace_size(qcc_module *m) {
 /* ---- the whole module ---- */
 
 qcc_status qcc_module_build(qcc_module *m, qcc_graph *g, LLVMContextRef ctx, const char *prefix,
-                            const char *triple, LLVMTargetDataRef td, int clock_id,
-                            qcc_diag *diag) {
+                            const char *triple, const qcc_isa *isa, LLVMTargetDataRef td,
+                            int clock_id, qcc_diag *diag) {
   memset(m, 0, sizeof *m);
   m->clock_id = clock_id;
+  m->isa = *isa;
   m->g = g;
   m->diag = diag;
   m->prefix = prefix;

@@ -5,6 +5,7 @@
 #include <llvm-c/Target.h>
 
 #include "codegen/emit.h"
+#include "codegen/isa.h"
 #include "passes/memory_plan.h"
 
 /* Where a value lives at run time. */
@@ -31,7 +32,9 @@ struct qcc_module {
   qcc_value_loc *locs;         /* by value id */
   LLVMValueRef *const_globals; /* by value id, created on first use */
   LLVMBuilderRef rb;           /* the run function's builder */
-  LLVMValueRef ws, *in_ptr, *out_ptr;
+  LLVMValueRef ws, exec, *in_ptr, *out_ptr;
+  LLVMValueRef task_ptrs; /* the run function's array of a parallel kernel's pointers */
+  qcc_isa isa;
   LLVMValueRef *kernel_names;
   uint32_t num_kernels;
   int clock_id; /* the target libc's CLOCK_MONOTONIC for per-kernel timing, or -1: none */
@@ -45,7 +48,8 @@ typedef struct qcc_module qcc_module;
  * times each kernel with clock_gettime(clock_id) when exec->on_kernel is set. Errors are
  * reported. */
 qcc_status qcc_module_build(qcc_module *m, qcc_graph *g, LLVMContextRef ctx, const char *prefix,
-                            const char *triple, LLVMTargetDataRef td, int clock_id, qcc_diag *diag);
+                            const char *triple, const qcc_isa *isa, LLVMTargetDataRef td,
+                            int clock_id, qcc_diag *diag);
 void qcc_module_dispose(qcc_module *m);
 
 /* True when a and b are stored at the same address. */

@@ -10,6 +10,7 @@
 #define QCC_CODEGEN_LOWER_LOWER_H
 
 #include "codegen/emit.h"
+#include "codegen/isa.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
 #include "ir/op_kinds.h"
@@ -24,6 +25,11 @@ typedef struct qcc_lower_ctx {
   LLVMValueRef *operand_ptr; /* per operand: the kernel's pointer; constants: see below */
   LLVMValueRef *result_ptr;  /* per result */
   bool no_kernel;            /* set by a lowering with nothing to do (an aliased view) */
+  const qcc_isa *isa;        /* what the target's instructions offer */
+  LLVMValueRef task;         /* i64: which of the kernel's tasks this call computes */
+  uint32_t num_tasks;        /* set by the lowering: independent tasks (default 1) */
+  char ukernel[96];          /* set by the lowering: its micro-kernel's name, for profiles */
+  unsigned vec_bits;         /* set by the lowering: widest vectors it uses */
 } qcc_lower_ctx;
 
 typedef qcc_status (*qcc_lower_fn)(qcc_lower_ctx *L);
@@ -39,6 +45,12 @@ const qcc_lowering *qcc_lowering_get(qcc_op_kind k);
 
 /* ---- for the lowerings (codegen/lower/util.c, codegen/module.c) ---- */
 
+/* Names the kernel's micro-kernel (profiles show "OpName value [name]"), the widest vectors it
+ * uses (so LLVM keeps them whole) and how many independent tasks it has: the module then calls
+ * it once per task, on the run's thread pool (runtime/qcc_runtime.h qcc_rt_parallel_for),
+ * with L->task telling the body which one. */
+void qcc_lower_set_kernel_info(qcc_lower_ctx *L, const char *ukernel, unsigned vec_bits,
+                               uint32_t tasks);
 /* Reports "OpName: cannot compile: <message>" at the op and returns QCC_ERR_INPUT. */
 qcc_status qcc_lower_error(qcc_lower_ctx *L, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -19,15 +19,23 @@ typedef struct fused_epilogue {
   int32_t lo, hi;
 } fused_epilogue;
 
+/* y: one code, or a vector of consecutive channels (then the residual's channels are
+ * contiguous: the conv kernel checks qcc_conv_epilogue.lanes_contiguous). */
 static LLVMValueRef apply(qcc_lower_ctx *L, const qcc_conv_epilogue *e, LLVMValueRef y,
-                          LLVMValueRef *idx) {
+                          LLVMValueRef *idx, LLVMValueRef mask) {
   const fused_epilogue *f = e->user;
   qcc_cg *cg = L->cg;
   LLVMBuilderRef b = cg->b;
+  LLVMTypeRef yt = LLVMTypeOf(y);
+  bool vec = LLVMGetTypeKind(yt) == LLVMVectorTypeKind;
+  LLVMTypeRef ft = vec ? LLVMVectorType(cg->f32, LLVMGetVectorSize(yt)) : cg->f32;
   if (f->residual) {
-    LLVMValueRef rv = qcc_cg_to_i32(cg, qcc_cg_load(cg, &f->r, idx), f->r.elem);
-    LLVMValueRef fa = LLVMBuildSIToFP(b, f->conv_first ? y : rv, cg->f32, "");
-    LLVMValueRef fb = LLVMBuildSIToFP(b, f->conv_first ? rv : y, cg->f32, "");
+    LLVMValueRef raw = vec ? qcc_cg_load_lanes(cg, &f->r, qcc_cg_offset(cg, &f->r, idx),
+                                               LLVMGetVectorSize(yt), mask)
+                           : qcc_cg_load(cg, &f->r, idx);
+    LLVMValueRef rv = qcc_cg_to_i32(cg, raw, f->r.elem);
+    LLVMValueRef fa = LLVMBuildSIToFP(b, f->conv_first ? y : rv, ft, "");
+    LLVMValueRef fb = LLVMBuildSIToFP(b, f->conv_first ? rv : y, ft, "");
     LLVMValueRef ra = qcc_cg_f32(cg, f->ra), rb = qcc_cg_f32(cg, f->rb);
     LLVMValueRef fixed = qcc_cg_f32(cg, f->fixed);
     LLVMValueRef v = f->mode == QCC_BCAST_A_SCALAR
@@ -36,7 +44,8 @@ static LLVMValueRef apply(qcc_lower_ctx *L, const qcc_conv_epilogue *e, LLVMValu
     y = qcc_cg_saturate(cg, qcc_cg_cvt_f32_i32(cg, v), f->range);
   }
   if (f->clamp) {
-    LLVMValueRef lo = qcc_cg_i32(cg, f->lo), hi = qcc_cg_i32(cg, f->hi);
+    LLVMValueRef lo = qcc_cg_like(cg, y, qcc_cg_i32(cg, f->lo));
+    LLVMValueRef hi = qcc_cg_like(cg, y, qcc_cg_i32(cg, f->hi));
     LLVMValueRef t = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, y, hi, ""), hi, y, "");
     y = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, y, lo, ""), lo, t, "");
   }
@@ -89,6 +98,8 @@ qcc_status qcc_lower_qlinear_conv_fused(qcc_lower_ctx *L) {
         (st = qcc_lower_const_ints(L, FUSED_MAX, 1, &f.hi, "the upper bound")) != QCC_OK)
       return st;
   }
-  qcc_conv_epilogue e = {.apply = apply, .user = &f};
+  qcc_conv_epilogue e = {.apply = apply,
+                         .user = &f,
+                         .lanes_contiguous = !f.residual || (f.r.rank >= 2 && f.r.strides[1] == 1)};
   return qcc_lower_conv_nest(L, &e);
 }

@@ -208,3 +208,10 @@ qcc_status qcc_lower_byte_map_kernel(qcc_lower_ctx *L, const uint8_t table[256])
   qcc_cg_for_each_index(L->cg, j.y.rank, j.y.dims, j.y.strides, map_body, &j);
   return QCC_OK;
 }
+
+void qcc_lower_set_kernel_info(qcc_lower_ctx *L, const char *ukernel, unsigned vec_bits,
+                               uint32_t tasks) {
+  snprintf(L->ukernel, sizeof L->ukernel, "%s", ukernel ? ukernel : "");
+  L->vec_bits = vec_bits;
+  L->num_tasks = tasks ? tasks : 1;
+}

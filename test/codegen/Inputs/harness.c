@@ -241,3 +241,8 @@ int main(int argc, char **argv) {
   }
   return 0;
 }
+
+/* The runtime's thread pool: generated kernels with several tasks call qcc_rt_parallel_for
+ * (serially here: the harness passes no pool). Compiled in so that one cc line links. */
+#include "qcc_pool.c"
+#include "qcc_runtime.c"

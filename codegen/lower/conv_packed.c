@@ -1,0 +1,305 @@
+/* The packed NHWC convolution micro-kernel (group 1, 2-D, channels contiguous in the input and
+ * the result): an implicit GEMM whose tile is MR output pixels x NB vectors of output channels,
+ * held in registers, reduced over every kernel tap and every group of `kc` input channels with
+ * the target's int8 dot-product sequence (codegen/lower/dot.h), then requantized and stored in
+ * the epilogue without the int32 values ever going through memory.
+ *
+ * Compile-time preparation (the contract of the kernel's name, `qu8-conv-MRxNc<kc>-<sequence>`):
+ *  - w' = w - w_zp[m] packed as [channel group][tap][K group][NB][lanes][kc]: one aligned vector
+ *    load per block and K group, in the order the loop reads them; padding lanes and channels 0;
+ *  - bias'[m] = bias[m] - (x_zp + x_offset) * sum(w'[m]) (wrapping int32, as the accumulators),
+ *    so the activations enter the dot products raw (XOR x_xor) and exactly;
+ *  - a row of x_zp bytes that taps in the padding read instead of the input: x_zp - x_zp = 0, so
+ *    no tap is skipped and no branch sits in the reduction.
+ * The output channels are split into groups of NB vectors; (group, range of pixel tiles) pairs
+ * are the kernel's tasks, run on the runtime's thread pool. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/lower/dot.h"
+#include "codegen/lower/qlinear_conv.h"
+#include "codegen/module.h"
+
+enum { MAX_MR = 8, MAX_NB = 4 };
+
+typedef struct packed {
+  qcc_lower_ctx *L;
+  const qcc_conv_params *p;
+  const qcc_conv_epilogue *epi;
+  const qcc_dot *d;
+  int64_t mr, nb, groups, ck_full, c_tail, ck, pixels, tiles, tail, chunks;
+  int64_t panel; /* elements of packed weights per channel group */
+  LLVMValueRef w, bias, mult, zprow;
+  LLVMTypeRef acc_t;
+  /* tile state */
+  LLVMValueRef grp, pix_n[MAX_MR], pix_oh[MAX_MR], pix_ow[MAX_MR];
+  LLVMValueRef pix_h[MAX_MR], pix_w[MAX_MR], xptr[MAX_MR]; /* window origins, tap pointers */
+  LLVMValueRef acc[MAX_MR][MAX_NB];
+} packed;
+
+static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/* Register tile: NB vectors of channels (up to 4, no more than the channels need) and as many
+ * pixels as the registers left hold (accumulators + NB weights + one activation). */
+static void choose_tile(packed *k) {
+  const qcc_dot *d = k->d;
+  k->nb = ceil_div(k->p->m_out, d->lanes);
+  if (k->nb > MAX_NB)
+    k->nb = MAX_NB;
+  k->mr = ((int64_t)d->regs - k->nb - 2) / k->nb;
+  if (k->mr > (k->nb >= 4 ? 6 : MAX_MR))
+    k->mr = k->nb >= 4 ? 6 : MAX_MR;
+  if (k->mr < 1)
+    k->mr = 1;
+}
+
+static qcc_status pack(packed *k) {
+  qcc_lower_ctx *L = k->L;
+  const qcc_conv_params *p = k->p;
+  const qcc_dot *d = k->d;
+  int64_t lanes = d->lanes, kc = d->kc, block = k->nb * lanes;
+  k->groups = ceil_div(p->m_out, block);
+  k->ck_full = p->cg / kc;
+  k->c_tail = p->cg % kc;
+  k->ck = ceil_div(p->cg, kc);
+  k->panel = p->ksz * k->ck * block * kc;
+  int64_t total = k->groups * k->panel, mp = k->groups * block;
+  size_t esize = d->w16 ? 2 : 1;
+  uint8_t *w = calloc((size_t)(total ? total : 1), esize);
+  int32_t *bias = calloc((size_t)mp, sizeof *bias);
+  float *mult = calloc((size_t)mp, sizeof *mult);
+  uint8_t *zp = malloc((size_t)(k->ck * kc));
+  if (!w || !bias || !mult || !zp) {
+    free(w), free(bias), free(mult), free(zp);
+    return qcc_lower_error(L, "out of memory");
+  }
+  int32_t xzp = p->x_zp + qcc_dot_x_offset(d, p->x.elem);
+  for (int64_t m = 0; m < p->m_out; ++m) {
+    int64_t g = m / block, b = (m % block) / lanes, lane = m % lanes;
+    uint32_t sum = 0;
+    for (int64_t t = 0; t < p->ksz; ++t)
+      for (int64_t c = 0; c < p->cg; ++c) {
+        int16_t v = p->w[(m * p->ksz + t) * p->cg + c];
+        sum += (uint32_t)(int32_t)v;
+        int64_t i =
+            (((g * p->ksz + t) * k->ck + c / kc) * k->nb + b) * lanes * kc + lane * kc + c % kc;
+        if (d->w16)
+          memcpy(w + 2 * i, &v, 2);
+        else
+          w[i] = (uint8_t)(int8_t)v;
+      }
+    bias[m] = (int32_t)((uint32_t)p->bias[m] - (uint32_t)xzp * sum);
+    mult[m] = p->mult[m];
+  }
+  memset(zp, (uint8_t)p->x_zp, (size_t)(k->ck * kc));
+  k->w = qcc_cg_const_bytes(L->cg, "packed_weights", w, (size_t)total * esize, 64);
+  k->bias = qcc_lower_int_table(L, bias, mp);
+  k->mult = qcc_lower_float_table(L, mult, mp);
+  k->zprow = qcc_cg_const_bytes(L->cg, "zero_point_row", zp, (size_t)(k->ck * kc), 64);
+  free(w), free(bias), free(mult), free(zp);
+  return QCC_OK;
+}
+
+static LLVMValueRef mul_c(qcc_cg *cg, LLVMValueRef v, int64_t c) {
+  return c == 1 ? v : LLVMBuildNSWMul(cg->b, v, qcc_cg_i64(cg, c), "");
+}
+static LLVMValueRef add(qcc_cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildNSWAdd(cg->b, a, b, "");
+}
+static LLVMValueRef gep(qcc_cg *cg, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef off) {
+  return LLVMBuildInBoundsGEP2(cg->b, t, p, &off, 1, "");
+}
+
+/* One K group of every pixel and block: the activations at c_off of each pixel's tap pointer. */
+static void k_group(packed *k, LLVMValueRef wtap, LLVMValueRef c4, int64_t rows, unsigned valid) {
+  qcc_cg *cg = k->L->cg;
+  const qcc_dot *d = k->d;
+  int64_t vec = (int64_t)d->lanes * d->kc;
+  LLVMTypeRef wt = d->w16 ? cg->i16 : cg->i8;
+  LLVMValueRef wv[MAX_NB];
+  LLVMValueRef wrow = mul_c(cg, c4, k->nb * vec);
+  for (int64_t b = 0; b < k->nb; ++b)
+    wv[b] = qcc_dot_weights(cg, d, gep(cg, wt, wtap, add(cg, wrow, qcc_cg_i64(cg, b * vec))));
+  LLVMValueRef c_off = mul_c(cg, c4, d->kc);
+  for (int64_t r = 0; r < rows; ++r) {
+    LLVMValueRef xp = gep(cg, cg->i8, k->xptr[r], c_off);
+    LLVMValueRef xo = qcc_dot_activation(cg, d, k->p->x.elem, xp, valid);
+    for (int64_t b = 0; b < k->nb; ++b) {
+      LLVMValueRef a = qcc_cg_get(cg, k->acc_t, k->acc[r][b]);
+      qcc_cg_set(cg, k->acc[r][b], qcc_dot_step(cg, d, a, xo, wv[b]));
+    }
+  }
+}
+
+/* Pointers of the rows' input pixels at tap (kh, kw): the pixel, or the zero-point row. */
+static void tap_pointers(packed *k, LLVMValueRef kh, LLVMValueRef kw, int64_t rows) {
+  qcc_cg *cg = k->L->cg;
+  const qcc_conv_params *p = k->p;
+  const qcc_cg_tensor *x = &p->x;
+  LLVMValueRef dh = mul_c(cg, kh, p->dil[0]), dw = mul_c(cg, kw, p->dil[1]);
+  for (int64_t r = 0; r < rows; ++r) {
+    LLVMValueRef ih = add(cg, k->pix_h[r], dh), iw = add(cg, k->pix_w[r], dw);
+    LLVMValueRef off = add(cg, mul_c(cg, k->pix_n[r], x->strides[0]),
+                           add(cg, mul_c(cg, ih, x->strides[2]), mul_c(cg, iw, x->strides[3])));
+    /* not inbounds: a tap in the padding computes an address outside x, then selects the row */
+    LLVMValueRef ptr = LLVMBuildGEP2(cg->b, cg->i8, x->base, &off, 1, "");
+    LLVMValueRef inside = NULL;
+    if (!p->always_inside[0])
+      inside = qcc_cg_in_range(cg, ih, 0, p->in[0]);
+    if (!p->always_inside[1]) {
+      LLVMValueRef in_w = qcc_cg_in_range(cg, iw, 0, p->in[1]);
+      inside = inside ? LLVMBuildAnd(cg->b, inside, in_w, "") : in_w;
+    }
+    k->xptr[r] = inside ? LLVMBuildSelect(cg->b, inside, ptr, k->zprow, "") : ptr;
+  }
+}
+
+/* Requantizes and stores the tile's rows; `live` channels of the group exist (compile time). */
+static void epilogue(packed *k, int64_t rows, int64_t live) {
+  qcc_lower_ctx *L = k->L;
+  qcc_cg *cg = L->cg;
+  const qcc_conv_params *p = k->p;
+  unsigned lanes = k->d->lanes;
+  LLVMTypeRef v32 = LLVMVectorType(cg->i32, lanes), vf = LLVMVectorType(cg->f32, lanes);
+  LLVMValueRef m_base = mul_c(cg, k->grp, k->nb * lanes);
+  for (int64_t b = 0; b < k->nb; ++b) {
+    int64_t have = live - b * (int64_t)lanes;
+    if (have <= 0)
+      break;
+    LLVMValueRef mask = have >= lanes ? NULL : qcc_cg_lane_mask(cg, lanes, (unsigned)have);
+    LLVMValueRef m0 = add(cg, m_base, qcc_cg_i64(cg, b * lanes));
+    LLVMValueRef bias = LLVMBuildLoad2(cg->b, v32, gep(cg, cg->i32, k->bias, m0), "");
+    LLVMValueRef mult = LLVMBuildLoad2(cg->b, vf, gep(cg, cg->f32, k->mult, m0), "");
+    LLVMSetAlignment(bias, 4);
+    LLVMSetAlignment(mult, 4);
+    for (int64_t r = 0; r < rows; ++r) {
+      LLVMValueRef acc = LLVMBuildAdd(cg->b, qcc_cg_get(cg, k->acc_t, k->acc[r][b]), bias, "");
+      LLVMValueRef y = qcc_cg_requantize(cg, acc, mult, p->y_zp, p->r);
+      LLVMValueRef idx[4] = {k->pix_n[r], m0, k->pix_oh[r], k->pix_ow[r]};
+      if (k->epi && k->epi->apply)
+        y = k->epi->apply(L, k->epi, y, idx, mask);
+      qcc_cg_store_lanes(cg, &p->y, qcc_cg_offset(cg, &p->y, idx),
+                         qcc_cg_from_i32(cg, y, p->y.elem), mask);
+    }
+  }
+}
+
+/* One tile: `rows` output pixels from flat pixel index p0 (over n, oh, ow), every tap, every
+ * K group, then the epilogue (two versions when the last channel group is partial). */
+static void tile(packed *k, LLVMValueRef p0, int64_t rows) {
+  qcc_cg *cg = k->L->cg;
+  const qcc_conv_params *p = k->p;
+  const qcc_dot *d = k->d;
+  int64_t oh = p->out[0], ow = p->out[1];
+  for (int64_t r = 0; r < rows; ++r) {
+    LLVMValueRef pix = add(cg, p0, qcc_cg_i64(cg, r));
+    LLVMValueRef hw = qcc_cg_i64(cg, oh * ow), w = qcc_cg_i64(cg, ow);
+    k->pix_n[r] = LLVMBuildSDiv(cg->b, pix, hw, "");
+    LLVMValueRef rem = LLVMBuildSRem(cg->b, pix, hw, "");
+    k->pix_oh[r] = LLVMBuildSDiv(cg->b, rem, w, "");
+    k->pix_ow[r] = LLVMBuildSRem(cg->b, rem, w, "");
+    k->pix_h[r] =
+        LLVMBuildSub(cg->b, mul_c(cg, k->pix_oh[r], p->stride[0]), qcc_cg_i64(cg, p->pad[0]), "");
+    k->pix_w[r] =
+        LLVMBuildSub(cg->b, mul_c(cg, k->pix_ow[r], p->stride[1]), qcc_cg_i64(cg, p->pad[1]), "");
+    for (int64_t b = 0; b < k->nb; ++b)
+      qcc_cg_set(cg, k->acc[r][b], LLVMConstNull(k->acc_t));
+  }
+  LLVMTypeRef wt = d->w16 ? cg->i16 : cg->i8;
+  LLVMValueRef wgrp = gep(cg, wt, k->w, mul_c(cg, k->grp, k->panel));
+  int64_t tap_elems = k->ck * k->nb * d->lanes * d->kc;
+  qcc_cg_loop lh, lw, lc;
+  LLVMValueRef kh = qcc_cg_loop_n(cg, &lh, p->kernel[0]);
+  LLVMValueRef kw = qcc_cg_loop_n(cg, &lw, p->kernel[1]);
+  tap_pointers(k, kh, kw, rows);
+  LLVMValueRef tap = add(cg, mul_c(cg, kh, p->kernel[1]), kw);
+  LLVMValueRef wtap = gep(cg, wt, wgrp, mul_c(cg, tap, tap_elems));
+  if (k->ck_full) {
+    LLVMValueRef c4 = qcc_cg_loop_n(cg, &lc, k->ck_full);
+    k_group(k, wtap, c4, rows, d->kc);
+    qcc_cg_loop_end(cg, &lc);
+  }
+  if (k->c_tail)
+    k_group(k, wtap, qcc_cg_i64(cg, k->ck_full), rows, (unsigned)k->c_tail);
+  qcc_cg_loop_end(cg, &lw);
+  qcc_cg_loop_end(cg, &lh);
+  int64_t block = k->nb * d->lanes, last_live = p->m_out - (k->groups - 1) * block;
+  if (last_live == block) {
+    epilogue(k, rows, block);
+    return;
+  }
+  qcc_cg_if last;
+  qcc_cg_if_begin(cg, &last,
+                  LLVMBuildICmp(cg->b, LLVMIntEQ, k->grp, qcc_cg_i64(cg, k->groups - 1), ""));
+  epilogue(k, rows, last_live);
+  qcc_cg_if_else(cg, &last);
+  epilogue(k, rows, block);
+  qcc_cg_if_end(cg, &last);
+}
+
+/* Tasks: (channel group, chunk of pixel tiles); about 2^18 multiply-adds at least per task, and
+ * no more than 64 tasks, so that a pool of any size balances and small layers stay whole. */
+static void choose_tasks(packed *k) {
+  const qcc_conv_params *p = k->p;
+  int64_t macs = k->pixels * p->m_out * p->cg * p->ksz;
+  int64_t want = macs >> 18;
+  want = want < 1 ? 1 : want > 64 ? 64 : want;
+  int64_t chunks = ceil_div(want, k->groups);
+  int64_t units = k->tiles + (k->tail ? 1 : 0);
+  k->chunks = chunks > units ? (units ? units : 1) : chunks;
+}
+
+qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
+                                 const qcc_conv_epilogue *epi, bool *done) {
+  *done = false;
+  if (p->group != 1 || p->nsp != 2 || p->x.strides[1] != 1 || p->y.strides[1] != 1 ||
+      (epi && epi->apply && !epi->lanes_contiguous) || p->m_out == 0 || p->cg == 0)
+    return QCC_OK;
+  qcc_cg *cg = L->cg;
+  packed k = {.L = L, .p = p, .epi = epi, .d = qcc_dot_choose(L->isa, p->w_fits8)};
+  choose_tile(&k);
+  k.pixels = p->x.dims[0] * p->out[0] * p->out[1];
+  if (k.pixels == 0) {
+    *done = true;
+    return QCC_OK;
+  }
+  k.tiles = k.pixels / k.mr;
+  k.tail = k.pixels % k.mr;
+  qcc_status st = pack(&k);
+  if (st != QCC_OK)
+    return st;
+  choose_tasks(&k);
+  k.acc_t = LLVMVectorType(cg->i32, k.d->lanes);
+  for (int64_t r = 0; r < k.mr; ++r)
+    for (int64_t b = 0; b < k.nb; ++b)
+      k.acc[r][b] = qcc_cg_var(cg, k.acc_t, NULL);
+  char name[96];
+  snprintf(name, sizeof name, "qu8-conv-%dx%dc%u-%s", (int)k.mr, (int)(k.nb * k.d->lanes), k.d->kc,
+           k.d->name);
+  qcc_lower_set_kernel_info(L, name, k.d->vec_bits, (uint32_t)(k.groups * k.chunks));
+  /* task -> (group, chunk); the chunk's tiles [lo, hi), the tail tile in the last chunk */
+  LLVMValueRef task = L->task ? L->task : qcc_cg_i64(cg, 0);
+  LLVMValueRef chunks = qcc_cg_i64(cg, k.chunks);
+  k.grp = LLVMBuildSDiv(cg->b, task, chunks, "");
+  LLVMValueRef chunk = LLVMBuildSRem(cg->b, task, chunks, "");
+  LLVMValueRef tiles = qcc_cg_i64(cg, k.tiles);
+  LLVMValueRef lo = LLVMBuildSDiv(cg->b, LLVMBuildNSWMul(cg->b, chunk, tiles, ""), chunks, "");
+  LLVMValueRef hi = LLVMBuildSDiv(
+      cg->b, LLVMBuildNSWMul(cg->b, add(cg, chunk, qcc_cg_i64(cg, 1)), tiles, ""), chunks, "");
+  if (k.tiles) {
+    qcc_cg_loop lt;
+    LLVMValueRef t = qcc_cg_loop_begin(cg, &lt, lo, hi);
+    tile(&k, mul_c(cg, t, k.mr), k.mr);
+    qcc_cg_loop_end(cg, &lt);
+  }
+  if (k.tail) {
+    qcc_cg_if last;
+    qcc_cg_if_begin(cg, &last,
+                    LLVMBuildICmp(cg->b, LLVMIntEQ, chunk, qcc_cg_i64(cg, k.chunks - 1), ""));
+    tile(&k, qcc_cg_i64(cg, k.tiles * k.mr), k.tail);
+    qcc_cg_if_end(cg, &last);
+  }
+  *done = true;
+  return QCC_OK;
+}

@@ -1,0 +1,58 @@
+/* The int8 dot-product instruction sequences the packed kernels are built on, one per instruction
+ * set, each with the contract its name states (XNNPACK-style): accumulator lanes per vector, K
+ * elements per lane per instruction, operand types. Every sequence is exact (int32 wrapping
+ * accumulation of exact products), so every one computes the same bits.
+ *
+ *   vpdpbusd512  AVX-512 VNNI, zmm: 16 lanes, 4 u8 x s8 products per lane
+ *   vpdpbusd256  AVX-VNNI or AVX-512 VNNI+VL, ymm: 8 lanes, 4 u8 x s8
+ *   vpmaddwd     AVX2, ymm: 8 lanes, 2 i16 x i16 products (operands widened to i16)
+ *   usdot        AArch64 i8mm: 4 lanes, 4 u8 x s8
+ *   sdot         AArch64 dotprod: 4 lanes, 4 s8 x s8 (u8 activations shifted by -128)
+ *   generic      any target: 4 lanes, 2 i16 x i16 in portable vector IR
+ *
+ * The activation operand of a byte sequence is the raw code XOR x_xor (u8 <-> s8 by flipping the
+ * top bit: v + 128 or v - 128); the kernel folds -(x_zp + x_offset) * sum(w') into its bias, so
+ * sum((x' ) * w') - (x_zp + x_offset) * sum(w') = sum((x - x_zp) * w') exactly. */
+#ifndef QCC_CODEGEN_LOWER_DOT_H
+#define QCC_CODEGEN_LOWER_DOT_H
+
+#include "codegen/emit.h"
+#include "codegen/isa.h"
+
+typedef enum {
+  QCC_DOT_VPDPBUSD512,
+  QCC_DOT_VPDPBUSD256,
+  QCC_DOT_VPMADDWD,
+  QCC_DOT_USDOT,
+  QCC_DOT_SDOT,
+  QCC_DOT_GENERIC,
+} qcc_dot_kind;
+
+typedef struct qcc_dot {
+  qcc_dot_kind kind;
+  const char *name;
+  unsigned lanes;    /* i32 accumulators per vector */
+  unsigned kc;       /* K elements per lane per instruction */
+  bool w16;          /* weights and activations as i16 (kc 2) */
+  bool x_signed;     /* the byte activation operand is signed */
+  unsigned regs;     /* vector registers of the target */
+  unsigned vec_bits; /* vector width, for the function's min-legal-vector-width */
+} qcc_dot;
+
+/* The fastest exact sequence of the target; w_fits8: every w' is in [-128, 127] (else i16). */
+const qcc_dot *qcc_dot_choose(const qcc_isa *isa, bool w_fits8);
+/* The byte XOR applied to activations of type `x` and the value it adds to them (+128, -128, 0). */
+uint8_t qcc_dot_x_xor(const qcc_dot *d, qcc_elem x);
+int32_t qcc_dot_x_offset(const qcc_dot *d, qcc_elem x);
+
+/* The activation operand for one K group: the `kc` elements at p (all valid), or only the first
+ * `valid` of them (the rest as 0) without reading beyond them. */
+LLVMValueRef qcc_dot_activation(qcc_cg *cg, const qcc_dot *d, qcc_elem x, LLVMValueRef p,
+                                unsigned valid);
+/* The packed weight vector at p (lanes * kc elements, aligned to its size). */
+LLVMValueRef qcc_dot_weights(qcc_cg *cg, const qcc_dot *d, LLVMValueRef p);
+/* acc (<lanes x i32>) + the dot products of activation and weights, per lane. */
+LLVMValueRef qcc_dot_step(qcc_cg *cg, const qcc_dot *d, LLVMValueRef acc, LLVMValueRef x,
+                          LLVMValueRef w);
+
+#endif
