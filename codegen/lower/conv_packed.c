@@ -175,8 +175,13 @@ static void epilogue(packed *k, int64_t rows, int64_t live) {
     LLVMSetAlignment(mult, 4);
     for (int64_t r = 0; r < rows; ++r) {
       LLVMValueRef acc = LLVMBuildAdd(cg->b, qcc_cg_get(cg, k->acc_t, k->acc[r][b]), bias, "");
-      LLVMValueRef y = qcc_cg_requantize(cg, acc, mult, p->y_zp, p->r);
       LLVMValueRef idx[4] = {k->pix_n[r], m0, k->pix_oh[r], k->pix_ow[r]};
+      if (p->float_out) {
+        LLVMValueRef f = LLVMBuildFMul(cg->b, LLVMBuildSIToFP(cg->b, acc, vf, ""), mult, "");
+        qcc_cg_store_lanes(cg, &p->y, qcc_cg_offset(cg, &p->y, idx), f, mask);
+        continue;
+      }
+      LLVMValueRef y = qcc_cg_requantize(cg, acc, mult, p->y_zp, p->r);
       if (k->epi && k->epi->apply)
         y = k->epi->apply(L, k->epi, y, idx, mask);
       qcc_cg_store_lanes(cg, &p->y, qcc_cg_offset(cg, &p->y, idx),

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "codegen/lower/lower.h"
+#include "codegen/lower/qlinear_conv.h"
 #include "ir/interp.h"
 #include "ir/op_registry.h"
 #include "ir/ops/gemm.h"
@@ -67,6 +68,59 @@ static LLVMValueRef gemm_b(qcc_cg *cg, gemm_job *j, LLVMValueRef t, LLVMValueRef
   LLVMValueRef idx[2] = {j->tb ? col : t, j->tb ? t : col};
   LLVMValueRef v = qcc_cg_to_i32(cg, qcc_cg_load(cg, &j->b, idx), j->b.elem);
   return LLVMBuildSub(bld, v, qcc_lower_table_i32(j->L, j->b_zps, col), "");
+}
+
+/* QGemm with a constant B, rows of A contiguous and a per-column (or absent) constant C is a 1x1
+ * convolution of M pixels: the packed micro-kernel of conv_packed.c runs it. Returns with *done
+ * false when the gemm is not of that form. */
+static qcc_status gemm_packed(gemm_job *j, const qcc_tensor *b, const int32_t *b_zp,
+                              const float *scale, bool *done) {
+  qcc_lower_ctx *L = j->L;
+  *done = false;
+  if (j->ta || j->a.strides[1] != 1 || j->y.strides[1] != 1 || (j->has_c && j->c_rows != 1) ||
+      (j->has_c && !qcc_value_const(qcc_op_operand(L->op, 6))) || j->m == 0 || j->n == 0 ||
+      j->k == 0)
+    return QCC_OK;
+  qcc_conv_params p;
+  memset(&p, 0, sizeof p);
+  p.x = j->a;
+  p.x.rank = 4;
+  p.x.dims[0] = j->m, p.x.dims[1] = j->k, p.x.dims[2] = p.x.dims[3] = 1;
+  p.x.strides[0] = j->a.strides[0], p.x.strides[1] = 1, p.x.strides[2] = p.x.strides[3] = 0;
+  p.y = j->y;
+  p.y.rank = 4;
+  p.y.dims[0] = j->m, p.y.dims[1] = j->n, p.y.dims[2] = p.y.dims[3] = 1;
+  p.y.strides[0] = j->y.strides[0], p.y.strides[1] = 1, p.y.strides[2] = p.y.strides[3] = 0;
+  p.nsp = 2;
+  p.m_out = j->n, p.cg = j->k, p.group = 1, p.mg = j->n, p.ksz = 1;
+  for (int d = 0; d < 2; ++d) {
+    p.kernel[d] = p.stride[d] = p.dil[d] = p.in[d] = p.out[d] = p.tap_stride[d] = 1;
+    p.always_inside[d] = true;
+  }
+  p.x_zp = j->a_zp, p.y_zp = j->y_zp, p.r = j->r, p.float_out = j->float_out, p.what = "gemm";
+  p.w = malloc((size_t)(j->n * j->k) * sizeof *p.w);
+  p.mult = malloc((size_t)j->n * sizeof *p.mult);
+  p.bias = calloc((size_t)j->n, sizeof *p.bias);
+  qcc_status st = QCC_OK;
+  if (!p.w || !p.mult || !p.bias) {
+    st = qcc_lower_error(L, "out of memory");
+    goto done;
+  }
+  p.w_fits8 = true;
+  for (int64_t col = 0; col < j->n; ++col)
+    for (int64_t t = 0; t < j->k; ++t) {
+      int32_t v =
+          (int32_t)qcc_tensor_get_i64(b, j->tb ? col * j->k + t : t * j->n + col) - b_zp[col];
+      p.w[col * j->k + t] = (int16_t)v;
+      p.w_fits8 = p.w_fits8 && v >= -128 && v <= 127;
+    }
+  memcpy(p.mult, scale, (size_t)j->n * sizeof *p.mult);
+  if (j->has_c && (st = qcc_lower_const_ints(L, 6, j->n, p.bias, "C")) != QCC_OK)
+    goto done;
+  st = qcc_lower_conv_packed(L, &p, NULL, done);
+done:
+  qcc_conv_params_free(&p);
+  return st;
 }
 
 static void gemm_body(qcc_cg *cg, gemm_job *j) {
@@ -168,7 +222,11 @@ qcc_status qcc_lower_qgemm(qcc_lower_ctx *L) {
   const qcc_const *bk = qcc_value_const(qcc_op_operand(op, 3));
   if (bk) {
     qcc_tensor storage;
-    st = pack_b(&j, qcc_tensor_of_const(bk, &storage), b_zp);
+    const qcc_tensor *bt = qcc_tensor_of_const(bk, &storage);
+    bool done = false;
+    if ((st = gemm_packed(&j, bt, b_zp, scale, &done)) != QCC_OK || done)
+      goto done;
+    st = pack_b(&j, bt, b_zp);
   } else {
     j.b_zps = qcc_lower_int_table(L, b_zp, j.n);
   }
