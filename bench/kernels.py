@@ -364,7 +364,16 @@ def input_types(text):
 
 
 def fmt_macs(n):
-    return "%.2f M" % (n / 1e6) if n is not None else "?"
+    if n is None:
+        return "?"
+    for scale, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= scale:
+            return "%.2f %s" % (n / scale, unit)
+    return str(n)
+
+
+def layers(n):
+    return "%d layer%s" % (n, "" if n == 1 else "s")
 
 
 def main():
@@ -427,32 +436,46 @@ def main():
                      "pct_best": pct_best, "dense3x3": dense3})
     shown = [r for r in rows if not args.filter or args.filter in r["shape"] or args.filter in r["kernel"]]
 
+    def rounded(d):
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in (d or {}).items()}
+
     def summary(sel):
-        sel = [r for r in sel if r["macs"] is not None and r["pct_peak"] is not None]
+        sel = [r for r in sel if r["macs"] is not None]
         if not sel:
             return None
-        macs = sum(r["macs"] for r in sel)
-        ms = sum(r["ms"] for r in sel)
-        weighted = sum(r["macs"] * r["pct_peak"] for r in sel) / macs
-        at_peak = sum(r["macs"] / (r["peak_gmacs"] * args.threads * 1e6) for r in sel)
-        return {"layers": len(sel), "macs": macs, "ms": ms, "gmacs": macs / ms / 1e6 if ms else None,
-                "pct_peak_mac_weighted": weighted, "pct_peak_time": 100.0 * at_peak / ms if ms else None}
+        macs, ms = sum(r["macs"] for r in sel), sum(r["ms"] for r in sel)
+        out = {"layers": len(sel), "macs": macs, "ms": ms, "gmacs": macs / ms / 1e6 if ms else None,
+               "pct_peak_mac_weighted": None, "pct_peak_time": None}
+        known = [r for r in sel if r["pct_peak"] is not None]  # the layers with a peak to compare
+        if known:
+            kmacs, kms = sum(r["macs"] for r in known), sum(r["ms"] for r in known)
+            at_peak = sum(r["macs"] / (r["peak_gmacs"] * args.threads * 1e6) for r in known)
+            out["pct_peak_mac_weighted"] = sum(r["macs"] * r["pct_peak"] for r in known) / kmacs
+            out["pct_peak_time"] = 100.0 * at_peak / kms if kms else None
+        return out
+
+    def pct(x):
+        return "%.1f%%" % x if x is not None else "n/a"
 
     total = summary(shown)
     conv3 = summary([r for r in rows if r["dense3x3"]])
+    dw = summary([r for r in rows if r["shape"].startswith("dw ")])
     head = {"bench": "kernels", "model": os.path.basename(model), "cpu": name, "flags": flags,
-            "threads": args.threads, "runs": args.runs, "peak_gmacs": peak, "ghz": ghz}
+            "threads": args.threads, "runs": None if args.profile else args.runs, "peak_gmacs": peak, "ghz": ghz}
     if args.json:
         print(json.dumps(head))
         for r in shown:
             print(json.dumps(dict(r, ms=round(r["ms"], 6), gmacs=r["gmacs"] and round(r["gmacs"], 3),
                                   pct_peak=r["pct_peak"] and round(r["pct_peak"], 2),
                                   pct_best=r["pct_best"] and round(r["pct_best"], 2))))
-        print(json.dumps({"summary": "total", **(total or {}), "other_ms": other_ms}))
-        print(json.dumps({"summary": "3x3 convs", **(conv3 or {})}))
+        print(json.dumps({"summary": "total", **rounded(total), "other_ms": round(other_ms, 6)}))
+        print(json.dumps({"summary": "3x3 convs", **rounded(conv3)}))
+        print(json.dumps({"summary": "depthwise convs", **rounded(dw)}))
         return 0
-    print("kernels: %s on %s [%s], %d thread(s), median of %d runs" % (
-        os.path.basename(model), name, " ".join(flags) or "no int8 SIMD flags", args.threads, args.runs))
+    print("kernels: %s on %s [%s], %d thread(s), %s" % (
+        os.path.basename(model), name, " ".join(flags) or "no int8 SIMD flags", args.threads,
+        "profile " + os.path.basename(args.profile) if args.profile else
+        "median of %d runs of 1 + %d" % (args.runs, args.bench)))
     print("peak, one core (G MAC/s): %s%s" % ("  ".join("%s %.1f" % kv for kv in peak.items()),
                                               "  (clock ~%.2f GHz)" % ghz if ghz else ""))
     table = [("kernel", "shape", "MACs", "ms", "G MAC/s", "sequence", "% peak", "% best")]
@@ -467,16 +490,19 @@ def main():
         print("  ".join(cell.ljust(width[c]) if c in (0, 1, 5) else cell.rjust(width[c])
                         for c, cell in enumerate(row)).rstrip())
     if total:
-        print("total: %d layers, %s, %.3f ms, %.2f G MAC/s, %.1f%% of peak (MAC-weighted), "
-              "at-peak time / time %.1f%%; other kernels: %d, %.3f ms" % (
-                  total["layers"], fmt_macs(total["macs"]), total["ms"], total["gmacs"],
-                  total["pct_peak_mac_weighted"], total["pct_peak_time"], other_n, other_ms))
+        print("total: %s, %s, %.4f ms, %.2f G MAC/s, %s of peak (MAC-weighted), "
+              "at-peak time / time %s; other kernels: %d, %.4f ms" % (
+                  layers(total["layers"]), fmt_macs(total["macs"]), total["ms"], total["gmacs"],
+                  pct(total["pct_peak_mac_weighted"]), pct(total["pct_peak_time"]), other_n, other_ms))
     if conv3:
-        print("3x3 convs: %.1f%% of peak (MAC-weighted, %d layers, %s, %.2f G MAC/s; at-peak time / "
-              "time %.1f%%)" % (conv3["pct_peak_mac_weighted"], conv3["layers"], fmt_macs(conv3["macs"]),
-                               conv3["gmacs"], conv3["pct_peak_time"]))
+        print("3x3 convs: %s of peak (MAC-weighted, %s, %s, %.2f G MAC/s; at-peak time / time %s)" % (
+            pct(conv3["pct_peak_mac_weighted"]), layers(conv3["layers"]), fmt_macs(conv3["macs"]),
+            conv3["gmacs"], pct(conv3["pct_peak_time"])))
     else:
         print("3x3 convs: none")
+    if dw:
+        print("depthwise convs: %s of peak (MAC-weighted, %s, %s, %.2f G MAC/s)" % (
+            pct(dw["pct_peak_mac_weighted"]), layers(dw["layers"]), fmt_macs(dw["macs"]), dw["gmacs"]))
     return 0
 
 
