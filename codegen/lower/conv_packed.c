@@ -44,6 +44,11 @@ static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
  * pixels as the registers left hold (accumulators + NB weights + one activation). */
 static void choose_tile(packed *k) {
   const qcc_dot *d = k->d;
+  if (d->acc_rows == 2) { /* 2x2 tiles: 4 pixel pairs x NB channel pairs (2 or 4) */
+    k->nb = ceil_div(k->p->m_out, 2) > 2 ? 4 : 2;
+    k->mr = 8;
+    return;
+  }
   k->nb = ceil_div(k->p->m_out, d->lanes);
   if (k->nb > MAX_NB)
     k->nb = MAX_NB;
@@ -58,7 +63,7 @@ static qcc_status pack(packed *k) {
   qcc_lower_ctx *L = k->L;
   const qcc_conv_params *p = k->p;
   const qcc_dot *d = k->d;
-  int64_t lanes = d->lanes, kc = d->kc, block = k->nb * lanes;
+  int64_t cols = d->acc_cols, kc = d->kc, block = k->nb * cols;
   k->groups = ceil_div(p->m_out, block);
   k->ck_full = p->cg / kc;
   k->c_tail = p->cg % kc;
@@ -76,14 +81,13 @@ static qcc_status pack(packed *k) {
   }
   int32_t xzp = p->x_zp + qcc_dot_x_offset(d, p->x.elem);
   for (int64_t m = 0; m < p->m_out; ++m) {
-    int64_t g = m / block, b = (m % block) / lanes, lane = m % lanes;
+    int64_t g = m / block, b = (m % block) / cols, col = m % cols;
     uint32_t sum = 0;
     for (int64_t t = 0; t < p->ksz; ++t)
       for (int64_t c = 0; c < p->cg; ++c) {
         int16_t v = p->w[(m * p->ksz + t) * p->cg + c];
         sum += (uint32_t)(int32_t)v;
-        int64_t i =
-            (((g * p->ksz + t) * k->ck + c / kc) * k->nb + b) * lanes * kc + lane * kc + c % kc;
+        int64_t i = ((((g * p->ksz + t) * k->ck + c / kc) * k->nb + b) * cols + col) * kc + c % kc;
         if (d->w16)
           memcpy(w + 2 * i, &v, 2);
         else
@@ -115,16 +119,22 @@ static LLVMValueRef gep(qcc_cg *cg, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef 
 static void k_group(packed *k, LLVMValueRef wtap, LLVMValueRef c4, int64_t rows, unsigned valid) {
   qcc_cg *cg = k->L->cg;
   const qcc_dot *d = k->d;
-  int64_t vec = (int64_t)d->lanes * d->kc;
+  int64_t vec = (int64_t)d->acc_cols * d->kc;
   LLVMTypeRef wt = d->w16 ? cg->i16 : cg->i8;
   LLVMValueRef wv[MAX_NB];
   LLVMValueRef wrow = mul_c(cg, c4, k->nb * vec);
   for (int64_t b = 0; b < k->nb; ++b)
     wv[b] = qcc_dot_weights(cg, d, gep(cg, wt, wtap, add(cg, wrow, qcc_cg_i64(cg, b * vec))));
   LLVMValueRef c_off = mul_c(cg, c4, d->kc);
-  for (int64_t r = 0; r < rows; ++r) {
-    LLVMValueRef xp = gep(cg, cg->i8, k->xptr[r], c_off);
-    LLVMValueRef xo = qcc_dot_activation(cg, d, k->p->x.elem, xp, valid);
+  for (int64_t r = 0; r * d->acc_rows < rows; ++r) {
+    LLVMValueRef xo;
+    if (d->acc_rows == 2) { /* pixels 2r and 2r+1 (the zero-point row past the tile's end) */
+      LLVMValueRef p1 = 2 * r + 1 < rows ? k->xptr[2 * r + 1] : k->zprow;
+      xo = qcc_dot_activation_pair(cg, d, k->p->x.elem, gep(cg, cg->i8, k->xptr[2 * r], c_off),
+                                   gep(cg, cg->i8, p1, c_off), valid);
+    } else {
+      xo = qcc_dot_activation(cg, d, k->p->x.elem, gep(cg, cg->i8, k->xptr[r], c_off), valid);
+    }
     for (int64_t b = 0; b < k->nb; ++b) {
       LLVMValueRef a = qcc_cg_get(cg, k->acc_t, k->acc[r][b]);
       qcc_cg_set(cg, k->acc[r][b], qcc_dot_step(cg, d, a, xo, wv[b]));
@@ -155,15 +165,41 @@ static void tap_pointers(packed *k, LLVMValueRef kh, LLVMValueRef kw, int64_t ro
   }
 }
 
+/* The accumulators of row r, channels [v * n, (v + 1) * n) of the group as one <n x i32>: for
+ * the dot products block v itself, for the 2x2 matrix products (one vector per row) the row's
+ * halves of every channel pair's tile, gathered by shuffles. */
+static LLVMValueRef row_vector(packed *k, int64_t r, int64_t v) {
+  qcc_cg *cg = k->L->cg;
+  if (k->d->acc_rows == 1)
+    return qcc_cg_get(cg, k->acc_t, k->acc[r][v]);
+  int64_t i = r % 2;
+  LLVMValueRef part[MAX_NB / 2];
+  for (int64_t q = 0; q < k->nb / 2; ++q) { /* pairs 2q, 2q+1 -> 4 channels */
+    LLVMValueRef a = qcc_cg_get(cg, k->acc_t, k->acc[r / 2][2 * q]);
+    LLVMValueRef b = qcc_cg_get(cg, k->acc_t, k->acc[r / 2][2 * q + 1]);
+    LLVMValueRef sel[4] = {qcc_cg_i32(cg, 2 * i), qcc_cg_i32(cg, 2 * i + 1),
+                           qcc_cg_i32(cg, 4 + 2 * i), qcc_cg_i32(cg, 5 + 2 * i)};
+    part[q] = LLVMBuildShuffleVector(cg->b, a, b, LLVMConstVector(sel, 4), "");
+  }
+  if (k->nb == 2)
+    return part[0];
+  LLVMValueRef cat[8];
+  for (unsigned j = 0; j < 8; ++j)
+    cat[j] = qcc_cg_i32(cg, j);
+  return LLVMBuildShuffleVector(cg->b, part[0], part[1], LLVMConstVector(cat, 8), "");
+}
+
 /* Requantizes and stores the tile's rows; `live` channels of the group exist (compile time). */
 static void epilogue(packed *k, int64_t rows, int64_t live) {
   qcc_lower_ctx *L = k->L;
   qcc_cg *cg = L->cg;
   const qcc_conv_params *p = k->p;
-  unsigned lanes = k->d->lanes;
+  bool mmla = k->d->acc_rows == 2;
+  unsigned lanes = mmla ? (unsigned)(k->nb * 2) : k->d->lanes;
+  int64_t vectors = mmla ? 1 : k->nb;
   LLVMTypeRef v32 = LLVMVectorType(cg->i32, lanes), vf = LLVMVectorType(cg->f32, lanes);
-  LLVMValueRef m_base = mul_c(cg, k->grp, k->nb * lanes);
-  for (int64_t b = 0; b < k->nb; ++b) {
+  LLVMValueRef m_base = mul_c(cg, k->grp, k->nb * k->d->acc_cols);
+  for (int64_t b = 0; b < vectors; ++b) {
     int64_t have = live - b * (int64_t)lanes;
     if (have <= 0)
       break;
@@ -174,7 +210,7 @@ static void epilogue(packed *k, int64_t rows, int64_t live) {
     LLVMSetAlignment(bias, 4);
     LLVMSetAlignment(mult, 4);
     for (int64_t r = 0; r < rows; ++r) {
-      LLVMValueRef acc = LLVMBuildAdd(cg->b, qcc_cg_get(cg, k->acc_t, k->acc[r][b]), bias, "");
+      LLVMValueRef acc = LLVMBuildAdd(cg->b, row_vector(k, r, b), bias, "");
       LLVMValueRef idx[4] = {k->pix_n[r], m0, k->pix_oh[r], k->pix_ow[r]};
       if (p->float_out) {
         LLVMValueRef f = LLVMBuildFMul(cg->b, LLVMBuildSIToFP(cg->b, acc, vf, ""), mult, "");
@@ -208,12 +244,13 @@ static void tile(packed *k, LLVMValueRef p0, int64_t rows) {
         LLVMBuildSub(cg->b, mul_c(cg, k->pix_oh[r], p->stride[0]), qcc_cg_i64(cg, p->pad[0]), "");
     k->pix_w[r] =
         LLVMBuildSub(cg->b, mul_c(cg, k->pix_ow[r], p->stride[1]), qcc_cg_i64(cg, p->pad[1]), "");
+  }
+  for (int64_t r = 0; r * k->d->acc_rows < rows; ++r)
     for (int64_t b = 0; b < k->nb; ++b)
       qcc_cg_set(cg, k->acc[r][b], LLVMConstNull(k->acc_t));
-  }
   LLVMTypeRef wt = d->w16 ? cg->i16 : cg->i8;
   LLVMValueRef wgrp = gep(cg, wt, k->w, mul_c(cg, k->grp, k->panel));
-  int64_t tap_elems = k->ck * k->nb * d->lanes * d->kc;
+  int64_t tap_elems = k->ck * k->nb * d->acc_cols * d->kc;
   qcc_cg_loop lh, lw, lc;
   LLVMValueRef kh = qcc_cg_loop_n(cg, &lh, p->kernel[0]);
   LLVMValueRef kw = qcc_cg_loop_n(cg, &lw, p->kernel[1]);
@@ -229,7 +266,7 @@ static void tile(packed *k, LLVMValueRef p0, int64_t rows) {
     k_group(k, wtap, qcc_cg_i64(cg, k->ck_full), rows, (unsigned)k->c_tail);
   qcc_cg_loop_end(cg, &lw);
   qcc_cg_loop_end(cg, &lh);
-  int64_t block = k->nb * d->lanes, last_live = p->m_out - (k->groups - 1) * block;
+  int64_t block = k->nb * d->acc_cols, last_live = p->m_out - (k->groups - 1) * block;
   if (last_live == block) {
     epilogue(k, rows, block);
     return;
@@ -262,9 +299,10 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
       (epi && epi->apply && !epi->lanes_contiguous) || p->m_out == 0 || p->cg == 0)
     return QCC_OK;
   qcc_cg *cg = L->cg;
-  packed k = {.L = L, .p = p, .epi = epi, .d = qcc_dot_choose(L->isa, p->w_fits8)};
-  choose_tile(&k);
+  packed k = {.L = L, .p = p, .epi = epi};
   k.pixels = p->x.dims[0] * p->out[0] * p->out[1];
+  k.d = qcc_dot_choose(L->isa, p->x.elem, p->w_fits8, k.pixels);
+  choose_tile(&k);
   if (k.pixels == 0) {
     *done = true;
     return QCC_OK;
@@ -276,7 +314,7 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
     return st;
   choose_tasks(&k);
   k.acc_t = LLVMVectorType(cg->i32, k.d->lanes);
-  for (int64_t r = 0; r < k.mr; ++r)
+  for (int64_t r = 0; r * k.d->acc_rows < k.mr; ++r)
     for (int64_t b = 0; b < k.nb; ++b)
       k.acc[r][b] = qcc_cg_var(cg, k.acc_t, NULL);
   char name[96];

@@ -3,15 +3,17 @@
 #include <string.h>
 
 static const qcc_dot dots[] = {
-    {QCC_DOT_VPDPBUSD512, "vpdpbusd512", 16, 4, false, false, 32, 512},
-    {QCC_DOT_VPDPBUSD256, "vpdpbusd256", 8, 4, false, false, 16, 256},
-    {QCC_DOT_VPMADDWD, "vpmaddwd", 8, 2, true, false, 16, 256},
-    {QCC_DOT_USDOT, "usdot", 4, 4, false, false, 32, 128},
-    {QCC_DOT_SDOT, "sdot", 4, 4, false, true, 32, 128},
-    {QCC_DOT_GENERIC, "generic", 4, 2, true, false, 16, 128},
+    {QCC_DOT_VPDPBUSD512, "vpdpbusd512", 16, 4, false, false, 32, 512, 1, 16},
+    {QCC_DOT_VPDPBUSD256, "vpdpbusd256", 8, 4, false, false, 16, 256, 1, 8},
+    {QCC_DOT_VPMADDWD, "vpmaddwd", 8, 2, true, false, 16, 256, 1, 8},
+    {QCC_DOT_USDOT, "usdot", 4, 4, false, false, 32, 128, 1, 4},
+    {QCC_DOT_SDOT, "sdot", 4, 4, false, true, 32, 128, 1, 4},
+    {QCC_DOT_GENERIC, "generic", 4, 2, true, false, 16, 128, 1, 4},
+    {QCC_DOT_USMMLA, "usmmla", 4, 8, false, false, 32, 128, 2, 2},
+    {QCC_DOT_SMMLA, "smmla", 4, 8, false, true, 32, 128, 2, 2},
 };
 
-const qcc_dot *qcc_dot_choose(const qcc_isa *isa, bool w_fits8) {
+const qcc_dot *qcc_dot_choose(const qcc_isa *isa, qcc_elem x, bool w_fits8, int64_t rows) {
   qcc_dot_kind k = QCC_DOT_GENERIC;
   if (isa->arch == QCC_ARCH_X86_64) {
     if (w_fits8 && isa->avx512vnni)
@@ -21,7 +23,9 @@ const qcc_dot *qcc_dot_choose(const qcc_isa *isa, bool w_fits8) {
     else if (isa->avx2)
       k = QCC_DOT_VPMADDWD;
   } else if (isa->arch == QCC_ARCH_AARCH64 && w_fits8) {
-    if (isa->i8mm)
+    if (isa->i8mm && rows > 1)
+      k = x == QCC_I8 ? QCC_DOT_SMMLA : QCC_DOT_USMMLA;
+    else if (isa->i8mm && x == QCC_U8)
       k = QCC_DOT_USDOT;
     else if (isa->dotprod)
       k = QCC_DOT_SDOT;
@@ -107,6 +111,36 @@ LLVMValueRef qcc_dot_activation(qcc_cg *cg, const qcc_dot *d, qcc_elem x, LLVMVa
   return LLVMBuildBitCast(b, v, t, "");
 }
 
+/* kc (8) bytes at p as an i64, only the first `valid` read. */
+static LLVMValueRef bytes8(qcc_cg *cg, LLVMValueRef p, unsigned valid) {
+  LLVMBuilderRef b = cg->b;
+  if (valid >= 8) {
+    LLVMValueRef v = LLVMBuildLoad2(b, cg->i64, p, "");
+    LLVMSetAlignment(v, 1);
+    return v;
+  }
+  LLVMValueRef v = qcc_cg_i64(cg, 0);
+  for (unsigned k = 0; k < valid; ++k) {
+    LLVMValueRef e = LLVMBuildZExt(b, byte_at(cg, p, k), cg->i64, "");
+    v = LLVMBuildOr(b, v, LLVMBuildShl(b, e, qcc_cg_i64(cg, 8 * k), ""), "");
+  }
+  return v;
+}
+
+LLVMValueRef qcc_dot_activation_pair(qcc_cg *cg, const qcc_dot *d, qcc_elem x, LLVMValueRef p0,
+                                     LLVMValueRef p1, unsigned valid) {
+  LLVMBuilderRef b = cg->b;
+  LLVMTypeRef v2 = LLVMVectorType(cg->i64, 2);
+  LLVMValueRef v = LLVMGetUndef(v2);
+  v = LLVMBuildInsertElement(b, v, bytes8(cg, p0, valid), qcc_cg_i32(cg, 0), "");
+  v = LLVMBuildInsertElement(b, v, bytes8(cg, p1, valid), qcc_cg_i32(cg, 1), "");
+  uint8_t xr = qcc_dot_x_xor(d, x);
+  if (xr)
+    v = LLVMBuildXor(b, v,
+                     qcc_cg_like(cg, v, qcc_cg_i64(cg, (int64_t)(xr * 0x0101010101010101ull))), "");
+  return LLVMBuildBitCast(b, v, LLVMVectorType(cg->i8, 16), "");
+}
+
 LLVMValueRef qcc_dot_weights(qcc_cg *cg, const qcc_dot *d, LLVMValueRef p) {
   LLVMTypeRef t = d->kind == QCC_DOT_VPDPBUSD512 || d->kind == QCC_DOT_VPDPBUSD256
                       ? LLVMVectorType(cg->i32, d->lanes)
@@ -147,6 +181,8 @@ LLVMValueRef qcc_dot_step(qcc_cg *cg, const qcc_dot *d, LLVMValueRef acc, LLVMVa
     return LLVMBuildAdd(cg->b, acc, call(cg, "llvm.x86.avx2.pmadd.wd", NULL, 0, args + 1, 2), "");
   case QCC_DOT_USDOT: return call(cg, "llvm.aarch64.neon.usdot", over, 2, args, 3);
   case QCC_DOT_SDOT: return call(cg, "llvm.aarch64.neon.sdot", over, 2, args, 3);
+  case QCC_DOT_USMMLA: return call(cg, "llvm.aarch64.neon.usmmla", over, 2, args, 3);
+  case QCC_DOT_SMMLA: return call(cg, "llvm.aarch64.neon.smmla", over, 2, args, 3);
   case QCC_DOT_GENERIC: break;
   }
   return LLVMBuildAdd(cg->b, acc, generic_madd(cg, d, x, w), "");

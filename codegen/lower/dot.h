@@ -8,6 +8,9 @@
  *   vpmaddwd     AVX2, ymm: 8 lanes, 2 i16 x i16 products (operands widened to i16)
  *   usdot        AArch64 i8mm: 4 lanes, 4 u8 x s8
  *   sdot         AArch64 dotprod: 4 lanes, 4 s8 x s8 (u8 activations shifted by -128)
+ *   usmmla       AArch64 i8mm, u8 activations: a 2x8 (u8) by 8x2 (s8) matrix product per
+ *                instruction, the accumulator a 2x2 tile [p0c0 p0c1 p1c0 p1c1] of two pixels
+ *   smmla        the same for i8 activations (s8 x s8)
  *   generic      any target: 4 lanes, 2 i16 x i16 in portable vector IR
  *
  * The activation operand of a byte sequence is the raw code XOR x_xor (u8 <-> s8 by flipping the
@@ -26,6 +29,8 @@ typedef enum {
   QCC_DOT_USDOT,
   QCC_DOT_SDOT,
   QCC_DOT_GENERIC,
+  QCC_DOT_USMMLA,
+  QCC_DOT_SMMLA,
 } qcc_dot_kind;
 
 typedef struct qcc_dot {
@@ -37,10 +42,13 @@ typedef struct qcc_dot {
   bool x_signed;     /* the byte activation operand is signed */
   unsigned regs;     /* vector registers of the target */
   unsigned vec_bits; /* vector width, for the function's min-legal-vector-width */
+  unsigned acc_rows; /* pixels per accumulator: 1, or 2 for the matrix products */
+  unsigned acc_cols; /* channels per accumulator: lanes, or 2 for the matrix products */
 } qcc_dot;
 
-/* The fastest exact sequence of the target; w_fits8: every w' is in [-128, 127] (else i16). */
-const qcc_dot *qcc_dot_choose(const qcc_isa *isa, bool w_fits8);
+/* The fastest exact sequence of the target for activations of type x and `rows` pixels (one row
+ * would waste half of every matrix product); w_fits8: every w' is in [-128, 127] (else i16). */
+const qcc_dot *qcc_dot_choose(const qcc_isa *isa, qcc_elem x, bool w_fits8, int64_t rows);
 /* The byte XOR applied to activations of type `x` and the value it adds to them (+128, -128, 0). */
 uint8_t qcc_dot_x_xor(const qcc_dot *d, qcc_elem x);
 int32_t qcc_dot_x_offset(const qcc_dot *d, qcc_elem x);
@@ -49,6 +57,10 @@ int32_t qcc_dot_x_offset(const qcc_dot *d, qcc_elem x);
  * `valid` of them (the rest as 0) without reading beyond them. */
 LLVMValueRef qcc_dot_activation(qcc_cg *cg, const qcc_dot *d, qcc_elem x, LLVMValueRef p,
                                 unsigned valid);
+/* The matrix-product operand of two pixels: kc bytes at p0 (row 0) and at p1 (row 1), only the
+ * first `valid` of each read. */
+LLVMValueRef qcc_dot_activation_pair(qcc_cg *cg, const qcc_dot *d, qcc_elem x, LLVMValueRef p0,
+                                     LLVMValueRef p1, unsigned valid);
 /* The packed weight vector at p (lanes * kc elements, aligned to its size). */
 LLVMValueRef qcc_dot_weights(qcc_cg *cg, const qcc_dot *d, LLVMValueRef p);
 /* acc (<lanes x i32>) + the dot products of activation and weights, per lane. */

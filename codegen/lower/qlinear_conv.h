@@ -38,7 +38,7 @@ typedef struct qcc_conv_params {
   float *mult;  /* per output channel: (x_scale * w_scale[m]) / y_scale */
   int32_t *bias;
   const char *what; /* "gemm" for a QGemm run as a 1x1 conv (kernel names), else NULL */
-  bool float_out; /* QGemm without y_scale: y = float(acc + bias) * mult, stored as f32 */
+  bool float_out;   /* QGemm without y_scale: y = float(acc + bias) * mult, stored as f32 */
 } qcc_conv_params;
 
 qcc_status qcc_conv_params_read(qcc_lower_ctx *L, qcc_conv_params *p);
