@@ -2,7 +2,10 @@
  * auto_pad and ceil_mode: the first tap inside the input sets the best value, each later one
  * replaces it when greater (`v > best`, so NaN handling follows the interpreter's float code);
  * a window without such a tap yields the type's lowest value. Loops: batch, output position,
- * channel innermost (contiguous in NHWC). The Indices result is not lowered. */
+ * channel innermost (contiguous in NHWC). On 8-bit codes with the channels contiguous in both
+ * tensors (NHWC) a block of up to 64 channels is one vector, every lane comparing and selecting
+ * as the scalar code does; the channels after the last full block take the scalar code. The Indices
+ * result is not lowered. */
 #include <float.h>
 #include <string.h>
 
@@ -17,24 +20,37 @@ typedef struct pool_job {
   int32_t nsp;
   int64_t kernel[MAX_SP], stride[MAX_SP], dil[MAX_SP], pad[MAX_SP], out[MAX_SP];
   bool always_inside[MAX_SP];
-  LLVMValueRef base[MAX_SP], best, found;
+  unsigned lanes; /* of the vector blocks; 0: scalar code only */
+  LLVMValueRef base[MAX_SP], best, vbest, found;
   LLVMValueRef idx[QCC_MAX_RANK]; /* input index of the current tap */
 } pool_job;
 
-static void emit_taps(qcc_cg *cg, pool_job *j, int32_t d) {
+/* `lanes` consecutive channels of x at j->idx (one element for lanes 1). */
+static LLVMValueRef load_channels(qcc_cg *cg, pool_job *j, unsigned lanes) {
+  if (lanes == 1)
+    return qcc_cg_load(cg, &j->x, j->idx);
+  LLVMTypeRef t = LLVMVectorType(qcc_cg_elem_type(cg, j->x.elem), lanes);
+  LLVMValueRef p = qcc_cg_elem_ptr(cg, &j->x, qcc_cg_offset(cg, &j->x, j->idx));
+  LLVMValueRef v = LLVMBuildLoad2(cg->b, t, p, "");
+  LLVMSetAlignment(v, (unsigned)qcc_elem_size(j->x.elem));
+  return v;
+}
+
+static void emit_taps(qcc_cg *cg, pool_job *j, int32_t d, unsigned lanes) {
   LLVMBuilderRef b = cg->b;
   if (d == j->nsp) {
-    LLVMValueRef v = qcc_cg_load(cg, &j->x, j->idx);
-    LLVMValueRef best = qcc_cg_get(cg, LLVMTypeOf(v), j->best);
+    LLVMValueRef v = load_channels(cg, j, lanes);
+    LLVMValueRef var = lanes == 1 ? j->best : j->vbest;
+    LLVMValueRef best = qcc_cg_get(cg, LLVMTypeOf(v), var);
     LLVMValueRef better;
-    if (j->x.elem == QCC_F32) {
+    if (j->x.elem == QCC_F32) { /* scalar only */
       LLVMValueRef first = LLVMBuildNot(b, qcc_cg_get(cg, cg->i1, j->found), "");
       better = LLVMBuildOr(b, LLVMBuildFCmp(b, LLVMRealOGT, v, best, ""), first, "");
       qcc_cg_set(cg, j->found, qcc_cg_i1(cg, true));
     } else {
       better = LLVMBuildICmp(b, j->x.elem == QCC_I8 ? LLVMIntSGT : LLVMIntUGT, v, best, "");
     }
-    qcc_cg_set(cg, j->best, LLVMBuildSelect(b, better, v, best, ""));
+    qcc_cg_set(cg, var, LLVMBuildSelect(b, better, v, best, ""));
     return;
   }
   qcc_cg_loop lk;
@@ -42,11 +58,11 @@ static void emit_taps(qcc_cg *cg, pool_job *j, int32_t d) {
   LLVMValueRef off = j->dil[d] == 1 ? k : LLVMBuildNSWMul(b, k, qcc_cg_i64(cg, j->dil[d]), "");
   j->idx[2 + d] = LLVMBuildNSWAdd(b, j->base[d], off, "");
   if (j->always_inside[d]) {
-    emit_taps(cg, j, d + 1);
+    emit_taps(cg, j, d + 1, lanes);
   } else {
     qcc_cg_if inside;
     qcc_cg_if_begin(cg, &inside, qcc_cg_in_range(cg, j->idx[2 + d], 0, j->x.dims[2 + d]));
-    emit_taps(cg, j, d + 1);
+    emit_taps(cg, j, d + 1, lanes);
     qcc_cg_if_end(cg, &inside);
   }
   qcc_cg_loop_end(cg, &lk);
@@ -60,16 +76,38 @@ static LLVMValueRef lowest(qcc_cg *cg, qcc_elem e) {
   }
 }
 
+/* One output position's channels from c0 on: vector blocks of `lanes`, or scalars. */
+static void emit_channel(qcc_cg *cg, pool_job *j, LLVMValueRef *oidx, LLVMValueRef c,
+                         unsigned lanes) {
+  oidx[1] = j->idx[1] = c;
+  LLVMTypeRef et = qcc_cg_elem_type(cg, j->x.elem);
+  LLVMValueRef low = lowest(cg, j->x.elem);
+  qcc_cg_set(cg, lanes == 1 ? j->best : j->vbest, lanes == 1 ? low : qcc_cg_splat(cg, low, lanes));
+  qcc_cg_set(cg, j->found, qcc_cg_i1(cg, false));
+  emit_taps(cg, j, 0, lanes);
+  if (lanes == 1) {
+    qcc_cg_store(cg, &j->y, oidx, qcc_cg_get(cg, et, j->best));
+    return;
+  }
+  LLVMValueRef v = qcc_cg_get(cg, LLVMVectorType(et, lanes), j->vbest);
+  LLVMValueRef p = qcc_cg_elem_ptr(cg, &j->y, qcc_cg_offset(cg, &j->y, oidx));
+  LLVMSetAlignment(LLVMBuildStore(cg->b, v, p), (unsigned)qcc_elem_size(j->x.elem));
+}
+
 static void emit_positions(qcc_cg *cg, pool_job *j, int32_t d, LLVMValueRef *oidx) {
   if (d == j->nsp) {
+    int64_t n = j->x.dims[1], nv = j->lanes ? n / j->lanes : 0;
     qcc_cg_loop lc;
-    LLVMValueRef c = qcc_cg_loop_n(cg, &lc, j->x.dims[1]);
-    oidx[1] = j->idx[1] = c;
-    qcc_cg_set(cg, j->best, lowest(cg, j->x.elem));
-    qcc_cg_set(cg, j->found, qcc_cg_i1(cg, false));
-    emit_taps(cg, j, 0);
-    qcc_cg_store(cg, &j->y, oidx, qcc_cg_get(cg, qcc_cg_elem_type(cg, j->x.elem), j->best));
-    qcc_cg_loop_end(cg, &lc);
+    if (nv > 0) {
+      LLVMValueRef k = qcc_cg_loop_n(cg, &lc, nv);
+      emit_channel(cg, j, oidx, LLVMBuildNSWMul(cg->b, k, qcc_cg_i64(cg, j->lanes), ""), j->lanes);
+      qcc_cg_loop_end(cg, &lc);
+    }
+    if (nv * j->lanes < n) {
+      LLVMValueRef c = qcc_cg_loop_begin(cg, &lc, qcc_cg_i64(cg, nv * j->lanes), qcc_cg_i64(cg, n));
+      emit_channel(cg, j, oidx, c, 1);
+      qcc_cg_loop_end(cg, &lc);
+    }
     return;
   }
   qcc_cg_loop lo;
@@ -112,7 +150,14 @@ qcc_status qcc_lower_max_pool(qcc_lower_ctx *L) {
     j.always_inside[d] =
         pb == 0 && (o == 0 || (o - 1) * w.stride[d] + (w.kernel[d] - 1) * w.dilation[d] < in);
   }
+  /* Vector blocks of up to 64 codes when the channels are contiguous (the layout pass makes
+   * 8-bit pools NHWC; f32 ones stay row-major, their channels strided). */
+  int64_t nc = j.x.dims[1];
+  if (j.x.elem != QCC_F32 && j.x.strides[1] == 1 && j.y.strides[1] == 1 && nc >= 16)
+    j.lanes = nc % 64 == 0 ? 64 : nc % 32 == 0 ? 32 : 16;
   j.best = qcc_cg_var(cg, qcc_cg_elem_type(cg, j.x.elem), NULL);
+  if (j.lanes)
+    j.vbest = qcc_cg_var(cg, LLVMVectorType(qcc_cg_elem_type(cg, j.x.elem), j.lanes), NULL);
   j.found = qcc_cg_var(cg, cg->i1, NULL);
   LLVMValueRef oidx[QCC_MAX_RANK] = {0};
   qcc_cg_loop ln;

@@ -3,14 +3,21 @@
  *  - add: ONNX Runtime's fused float expression of ir/ops/qlinear_binary.h, the association
  *    chosen by the broadcast mode, then qcc_cvt_f32_i32 and saturation;
  *  - mul: float(a' * b') * ((a_scale * b_scale) / y_scale) + y_zp, converted and saturated;
- *  - sigmoid, leaky relu: a 256-entry table of the interpreter's own results on every code. */
+ *  - sigmoid, leaky relu: a 256-entry table of the interpreter's own results on every code.
+ * Add and mul run over the result's contiguous dim in vectors of LANES elements (the whole
+ * tensor as one run when A, B and Y share dims and layout), each lane computing the scalar
+ * expression; an operand constant along that dim is one value splatted; the elements after the
+ * last full vector take the scalar code. */
 #include "codegen/lower/lower.h"
 #include "ir/op_registry.h"
 #include "ir/ops/qlinear_binary.h"
 #include "ir/ops/qoperand.h"
 
+enum { LANES = 16 };
+
 typedef struct binary_job {
   qcc_cg_tensor a, b, y; /* a and b right-aligned to y's rank */
+  int32_t inner;         /* the logical dim the lanes walk; -1: scalar loops only */
   bool add;
   qcc_bcast_mode mode;
   float ra, rb, fixed, ratio;
@@ -29,27 +36,138 @@ static void align_to(qcc_cg_tensor *t, int32_t rank) {
   t->rank = rank;
 }
 
-static void binary_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
+/* ---- loops over the contiguous dim in vectors ---- */
+
+typedef void (*lanes_fn)(qcc_cg *cg, LLVMValueRef *idx, unsigned lanes, void *user);
+
+typedef struct lanes_nest {
+  int32_t inner;
+  int64_t n;
+  lanes_fn body;
+  void *user;
+} lanes_nest;
+
+/* The inner dim at the current outer index: LANES at a time, then one at a time. */
+static void lanes_row(qcc_cg *cg, LLVMValueRef *idx, void *user) {
+  lanes_nest *s = user;
+  int64_t nv = s->n / LANES;
+  if (nv > 0) {
+    qcc_cg_loop l;
+    LLVMValueRef k = qcc_cg_loop_n(cg, &l, nv);
+    idx[s->inner] = LLVMBuildNSWMul(cg->b, k, qcc_cg_i64(cg, LANES), "");
+    s->body(cg, idx, LANES, s->user);
+    qcc_cg_loop_end(cg, &l);
+  }
+  if (nv * LANES < s->n) {
+    qcc_cg_loop l;
+    idx[s->inner] = qcc_cg_loop_begin(cg, &l, qcc_cg_i64(cg, nv * LANES), qcc_cg_i64(cg, s->n));
+    s->body(cg, idx, 1, s->user);
+    qcc_cg_loop_end(cg, &l);
+  }
+}
+
+/* Calls body for every index of y: lanes consecutive elements along `inner` (stride 1 in y). */
+static void for_each_lanes(qcc_cg *cg, const qcc_cg_tensor *y, int32_t inner, lanes_fn body,
+                           void *user) {
+  int64_t dims[QCC_MAX_RANK];
+  for (int32_t d = 0; d < y->rank; ++d)
+    dims[d] = d == inner ? 1 : y->dims[d];
+  for (int32_t d = 0; d < y->rank; ++d)
+    if (y->dims[d] == 0)
+      return;
+  lanes_nest s = {.inner = inner, .n = y->dims[inner], .body = body, .user = user};
+  qcc_cg_for_each_index(cg, y->rank, dims, y->strides, lanes_row, &s);
+}
+
+/* Same dims and, where a dim has more than one element, same strides. */
+static bool same_view(const qcc_cg_tensor *a, const qcc_cg_tensor *b) {
+  if (a->rank != b->rank)
+    return false;
+  for (int32_t d = 0; d < a->rank; ++d)
+    if (a->dims[d] != b->dims[d] || (a->dims[d] > 1 && a->strides[d] != b->strides[d]))
+      return false;
+  return true;
+}
+
+static void make_flat(qcc_cg_tensor *t, int64_t n) {
+  t->rank = 1;
+  t->dims[0] = n;
+  t->strides[0] = 1;
+}
+
+/* Chooses the lanes' dim: all of y when A and B are laid out as y (one dense run), else y's
+ * contiguous dim if A and B are contiguous or constant along it. */
+static void choose_inner(binary_job *j) {
+  if (same_view(&j->a, &j->y) && same_view(&j->b, &j->y)) {
+    int64_t n = 1;
+    for (int32_t d = 0; d < j->y.rank; ++d)
+      n *= j->y.dims[d];
+    make_flat(&j->y, n), make_flat(&j->a, n), make_flat(&j->b, n);
+  }
+  j->inner = -1;
+  for (int32_t d = 0; d < j->y.rank && j->inner < 0; ++d)
+    if (j->y.strides[d] == 1 && j->y.dims[d] > 1)
+      j->inner = d;
+  if (j->inner < 0)
+    return;
+  const qcc_cg_tensor *ops[2] = {&j->a, &j->b};
+  for (int i = 0; i < 2; ++i)
+    if (ops[i]->dims[j->inner] > 1 && ops[i]->strides[j->inner] != 1)
+      j->inner = -1;
+}
+
+/* lanes elements of t along j->inner from idx on: a vector load, or for an operand of one
+ * element along that dim its value splatted (one element for lanes 1). */
+static LLVMValueRef load_lanes(qcc_cg *cg, const binary_job *j, const qcc_cg_tensor *t,
+                               LLVMValueRef *idx, unsigned lanes) {
+  if (lanes == 1)
+    return qcc_cg_load(cg, t, idx);
+  if (t->dims[j->inner] == 1)
+    return qcc_cg_splat(cg, qcc_cg_load(cg, t, idx), lanes);
+  LLVMTypeRef vt = LLVMVectorType(qcc_cg_elem_type(cg, t->elem), lanes);
+  LLVMValueRef v = LLVMBuildLoad2(cg->b, vt, qcc_cg_elem_ptr(cg, t, qcc_cg_offset(cg, t, idx)), "");
+  LLVMSetAlignment(v, (unsigned)qcc_elem_size(t->elem));
+  return v;
+}
+
+static LLVMTypeRef lanes_type(LLVMTypeRef t, unsigned lanes) {
+  return lanes == 1 ? t : LLVMVectorType(t, lanes);
+}
+
+/* An 8-bit code (or vector of codes) widened to i32 lanes. */
+static LLVMValueRef widen(qcc_cg *cg, LLVMValueRef v, qcc_elem e, unsigned lanes) {
+  LLVMTypeRef t = lanes_type(cg->i32, lanes);
+  return e == QCC_U8 ? LLVMBuildZExt(cg->b, v, t, "") : LLVMBuildSExt(cg->b, v, t, "");
+}
+
+static void binary_lanes(qcc_cg *cg, LLVMValueRef *idx, unsigned lanes, void *user) {
   binary_job *j = user;
   LLVMBuilderRef b = cg->b;
-  LLVMValueRef av = qcc_cg_to_i32(cg, qcc_cg_load(cg, &j->a, idx), j->a.elem);
-  LLVMValueRef bv = qcc_cg_to_i32(cg, qcc_cg_load(cg, &j->b, idx), j->b.elem);
+  LLVMTypeRef f32 = lanes_type(cg->f32, lanes);
+  LLVMValueRef av = widen(cg, load_lanes(cg, j, &j->a, idx, lanes), j->a.elem, lanes);
+  LLVMValueRef bv = widen(cg, load_lanes(cg, j, &j->b, idx, lanes), j->b.elem, lanes);
   LLVMValueRef v;
   if (j->add) {
-    LLVMValueRef fa = LLVMBuildSIToFP(b, av, cg->f32, ""), fb = LLVMBuildSIToFP(b, bv, cg->f32, "");
+    LLVMValueRef fa = LLVMBuildSIToFP(b, av, f32, ""), fb = LLVMBuildSIToFP(b, bv, f32, "");
     LLVMValueRef ra = qcc_cg_f32(cg, j->ra), rb = qcc_cg_f32(cg, j->rb);
     LLVMValueRef fixed = qcc_cg_f32(cg, j->fixed);
     v = j->mode == QCC_BCAST_A_SCALAR ? qcc_cg_fma(cg, fb, rb, qcc_cg_fma(cg, fa, ra, fixed))
                                       : qcc_cg_fma(cg, fa, ra, qcc_cg_fma(cg, fb, rb, fixed));
   } else {
-    av = LLVMBuildSub(b, av, qcc_cg_i32(cg, j->a_zp), "");
-    bv = LLVMBuildSub(b, bv, qcc_cg_i32(cg, j->b_zp), "");
-    LLVMValueRef prod = LLVMBuildSIToFP(b, LLVMBuildMul(b, av, bv, ""), cg->f32, "");
-    prod = LLVMBuildFMul(b, prod, qcc_cg_f32(cg, j->ratio), "");
-    v = LLVMBuildFAdd(b, prod, qcc_cg_f32(cg, (float)j->y_zp), "");
+    av = LLVMBuildSub(b, av, qcc_cg_like(cg, av, qcc_cg_i32(cg, j->a_zp)), "");
+    bv = LLVMBuildSub(b, bv, qcc_cg_like(cg, bv, qcc_cg_i32(cg, j->b_zp)), "");
+    LLVMValueRef prod = LLVMBuildSIToFP(b, LLVMBuildMul(b, av, bv, ""), f32, "");
+    prod = LLVMBuildFMul(b, prod, qcc_cg_like(cg, prod, qcc_cg_f32(cg, j->ratio)), "");
+    v = LLVMBuildFAdd(b, prod, qcc_cg_like(cg, prod, qcc_cg_f32(cg, (float)j->y_zp)), "");
   }
   LLVMValueRef q = qcc_cg_saturate(cg, qcc_cg_cvt_f32_i32(cg, v), j->r);
-  qcc_cg_store(cg, &j->y, idx, qcc_cg_from_i32(cg, q, j->y.elem));
+  q = LLVMBuildTrunc(b, q, lanes_type(cg->i8, lanes), "");
+  LLVMValueRef st = LLVMBuildStore(b, q, qcc_cg_elem_ptr(cg, &j->y, qcc_cg_offset(cg, &j->y, idx)));
+  LLVMSetAlignment(st, 1);
+}
+
+static void binary_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
+  binary_lanes(cg, idx, 1, user);
 }
 
 static qcc_status lower_binary(qcc_lower_ctx *L, bool add) {
@@ -84,7 +202,11 @@ static qcc_status lower_binary(qcc_lower_ctx *L, bool add) {
   if ((st = qcc_lower_check_in_place(L, &j.y, y, &j.a, qcc_op_operand(L->op, 0))) != QCC_OK ||
       (st = qcc_lower_check_in_place(L, &j.y, y, &j.b, qcc_op_operand(L->op, 3))) != QCC_OK)
     return st;
-  qcc_cg_for_each_index(L->cg, j.y.rank, j.y.dims, j.y.strides, binary_body, &j);
+  choose_inner(&j);
+  if (j.inner >= 0)
+    for_each_lanes(L->cg, &j.y, j.inner, binary_lanes, &j);
+  else
+    qcc_cg_for_each_index(L->cg, j.y.rank, j.y.dims, j.y.strides, binary_body, &j);
   return QCC_OK;
 }
 

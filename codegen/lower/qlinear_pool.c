@@ -1,7 +1,8 @@
 /* com.microsoft QLinearGlobalAveragePool, QLinearAveragePool and QLinearConcat
  * (ir/ops/qlinear_pool.c), with its arithmetic:
  *  - global average: int32 sum of the codes plus -x_zp * count (wrapping), requantized with
- *    x_scale / (y_scale * count);
+ *    x_scale / (y_scale * count); with the channels contiguous in X and Y (NHWC) 16 channels
+ *    at a time in i32 vector lanes, the channels after the last full block one at a time;
  *  - windowed average: the dequantized values summed in float in window order, divided by the
  *    count, then / y_scale + y_zp, rounded, clamped; a window covering the whole unpadded image
  *    takes the global path, as in ONNX Runtime;
@@ -28,8 +29,11 @@ typedef struct avg_job {
   float x_scale, y_scale, gscale;
   int32_t x_zp, y_zp;
   qcc_qrange r;
-  LLVMValueRef idx[QCC_MAX_RANK], start[MAX_SP], end[MAX_SP], sum;
+  unsigned lanes; /* of the global sum being emitted (1: scalar) */
+  LLVMValueRef idx[QCC_MAX_RANK], start[MAX_SP], end[MAX_SP], sum, vsum;
 } avg_job;
+
+enum { LANES = 16 };
 
 static qcc_status read_qparams(avg_job *j) {
   qcc_lower_ctx *L = j->L;
@@ -66,6 +70,15 @@ static float global_scale(float x_scale, float y_scale, int64_t count) {
 /* The integer global average of the window [start, start + kernel) at the current index. */
 static void emit_global(qcc_cg *cg, avg_job *j, int32_t d) {
   if (d == j->nsp) {
+    if (j->lanes > 1) { /* LANES channels from j->idx on, contiguous */
+      LLVMValueRef p = qcc_cg_elem_ptr(cg, &j->x, qcc_cg_offset(cg, &j->x, j->idx));
+      LLVMValueRef v = LLVMBuildLoad2(cg->b, LLVMVectorType(cg->i8, j->lanes), p, "");
+      LLVMSetAlignment(v, 1);
+      LLVMTypeRef vt = LLVMVectorType(cg->i32, j->lanes);
+      v = j->x.elem == QCC_U8 ? LLVMBuildZExt(cg->b, v, vt, "") : LLVMBuildSExt(cg->b, v, vt, "");
+      qcc_cg_set(cg, j->vsum, LLVMBuildAdd(cg->b, qcc_cg_get(cg, vt, j->vsum), v, ""));
+      return;
+    }
     LLVMValueRef v = qcc_cg_to_i32(cg, qcc_cg_load(cg, &j->x, j->idx), j->x.elem);
     qcc_cg_set(cg, j->sum, LLVMBuildAdd(cg->b, qcc_cg_get(cg, cg->i32, j->sum), v, ""));
     return;
@@ -89,6 +102,56 @@ static void global_body(qcc_cg *cg, LLVMValueRef *oidx, void *user) {
   qcc_cg_store(cg, &j->y, oidx, qcc_cg_from_i32(cg, q, j->y.elem));
 }
 
+/* The global average of LANES channels from oidx[cdim] on, one per i32 lane. */
+static void global_vector(qcc_cg *cg, avg_job *j, LLVMValueRef *oidx) {
+  for (int32_t d = 0; d < j->x.rank; ++d)
+    j->idx[d] = oidx[d];
+  uint32_t bias = (uint32_t)(-j->x_zp) * (uint32_t)j->image;
+  LLVMTypeRef vt = LLVMVectorType(cg->i32, LANES);
+  qcc_cg_set(cg, j->vsum, qcc_cg_splat(cg, qcc_cg_i32(cg, (int32_t)bias), LANES));
+  j->lanes = LANES;
+  emit_global(cg, j, 0);
+  j->lanes = 1;
+  LLVMValueRef q =
+      qcc_cg_requantize(cg, qcc_cg_get(cg, vt, j->vsum), qcc_cg_f32(cg, j->gscale), j->y_zp, j->r);
+  q = LLVMBuildTrunc(cg->b, q, LLVMVectorType(cg->i8, LANES), "");
+  LLVMValueRef p = qcc_cg_elem_ptr(cg, &j->y, qcc_cg_offset(cg, &j->y, oidx));
+  LLVMSetAlignment(LLVMBuildStore(cg->b, q, p), 1);
+}
+
+/* Every output position's channels: vector blocks, then the remainder one by one. */
+static void global_row(qcc_cg *cg, LLVMValueRef *oidx, void *user) {
+  avg_job *j = user;
+  int64_t n = j->y.dims[j->cdim], nv = n / LANES;
+  qcc_cg_loop l;
+  if (nv > 0) {
+    LLVMValueRef k = qcc_cg_loop_n(cg, &l, nv);
+    oidx[j->cdim] = LLVMBuildNSWMul(cg->b, k, qcc_cg_i64(cg, LANES), "");
+    global_vector(cg, j, oidx);
+    qcc_cg_loop_end(cg, &l);
+  }
+  if (nv * LANES < n) {
+    oidx[j->cdim] = qcc_cg_loop_begin(cg, &l, qcc_cg_i64(cg, nv * LANES), qcc_cg_i64(cg, n));
+    global_body(cg, oidx, user);
+    qcc_cg_loop_end(cg, &l);
+  }
+}
+
+/* The global average over all output indices: by channel blocks when the channels are
+ * contiguous in both tensors (NHWC), else element by element. */
+static void emit_global_average(qcc_cg *cg, avg_job *j) {
+  int32_t c = j->cdim;
+  if (j->x.strides[c] != 1 || j->y.strides[c] != 1 || j->y.dims[c] < LANES) {
+    qcc_cg_for_each_index(cg, j->y.rank, j->y.dims, j->y.strides, global_body, j);
+    return;
+  }
+  j->vsum = qcc_cg_var(cg, LLVMVectorType(cg->i32, LANES), NULL);
+  int64_t dims[QCC_MAX_RANK];
+  for (int32_t d = 0; d < j->y.rank; ++d)
+    dims[d] = d == c ? 1 : j->y.dims[d];
+  qcc_cg_for_each_index(cg, j->y.rank, dims, j->y.strides, global_row, j);
+}
+
 qcc_status qcc_lower_qlinear_global_average_pool(qcc_lower_ctx *L) {
   avg_job j;
   memset(&j, 0, sizeof j);
@@ -101,7 +164,7 @@ qcc_status qcc_lower_qlinear_global_average_pool(qcc_lower_ctx *L) {
     j.image *= j.x.dims[j.sdim[i]];
   j.gscale = global_scale(j.x_scale, j.y_scale, j.image);
   j.sum = qcc_cg_var(L->cg, L->cg->i32, NULL);
-  qcc_cg_for_each_index(L->cg, j.y.rank, j.y.dims, j.y.strides, global_body, &j);
+  emit_global_average(L->cg, &j);
   return QCC_OK;
 }
 
@@ -191,7 +254,10 @@ qcc_status qcc_lower_qlinear_average_pool(qcc_lower_ctx *L) {
   }
   j.gscale = global_scale(j.x_scale, j.y_scale, j.image);
   j.sum = qcc_cg_var(L->cg, j.global ? L->cg->i32 : L->cg->f32, NULL);
-  qcc_cg_for_each_index(L->cg, j.y.rank, j.y.dims, j.y.strides, window_body, &j);
+  if (j.global)
+    emit_global_average(L->cg, &j);
+  else
+    qcc_cg_for_each_index(L->cg, j.y.rank, j.y.dims, j.y.strides, window_body, &j);
   return QCC_OK;
 }
 

@@ -1,21 +1,138 @@
 /* QuantizeLinear and DequantizeLinear (ir/ops/quantize.c): per tensor or per axis, the scales
  * and zero points constants of the kernel. Quantize: saturate(round(x / scale) + zp) in float32
- * (qcc_quantize_value); dequantize: (float)(q - zp) * scale (qcc_dequantize_value). */
+ * (qcc_quantize_value); dequantize: (float)(q - zp) * scale (qcc_dequantize_value).
+ *
+ * Both run over the result's contiguous dim in vectors of LANES elements (the whole tensor as
+ * one run when operand and result share a layout), each lane computing the scalar expression,
+ * with a scalar loop for the remainder; per-axis parameters along that dim are vector loads
+ * from their tables, along another dim one value splatted. */
 #include <stdlib.h>
 
 #include "codegen/lower/lower.h"
 #include "ir/op_registry.h"
 #include "ir/ops/qoperand.h"
 
+enum { LANES = 16 };
+
 typedef struct qdq_job {
   qcc_lower_ctx *L;
   qcc_cg_tensor x, y;
-  int32_t axis; /* -1: per tensor */
+  int32_t axis;  /* -1: per tensor */
+  int32_t inner; /* the logical dim the lanes walk; -1: scalar loops only */
   float scale;
   int32_t zp;
   qcc_qrange r;
   LLVMValueRef scales, zps, los, his; /* per-axis tables */
 } qdq_job;
+
+/* ---- loops over the contiguous dim in vectors ---- */
+
+typedef void (*lanes_fn)(qcc_cg *cg, LLVMValueRef *idx, unsigned lanes, void *user);
+
+typedef struct lanes_nest {
+  int32_t inner;
+  int64_t n;
+  lanes_fn body;
+  void *user;
+} lanes_nest;
+
+/* The inner dim at the current outer index: LANES at a time, then one at a time. */
+static void lanes_row(qcc_cg *cg, LLVMValueRef *idx, void *user) {
+  lanes_nest *s = user;
+  int64_t nv = s->n / LANES;
+  if (nv > 0) {
+    qcc_cg_loop l;
+    LLVMValueRef k = qcc_cg_loop_n(cg, &l, nv);
+    idx[s->inner] = LLVMBuildNSWMul(cg->b, k, qcc_cg_i64(cg, LANES), "");
+    s->body(cg, idx, LANES, s->user);
+    qcc_cg_loop_end(cg, &l);
+  }
+  if (nv * LANES < s->n) {
+    qcc_cg_loop l;
+    idx[s->inner] = qcc_cg_loop_begin(cg, &l, qcc_cg_i64(cg, nv * LANES), qcc_cg_i64(cg, s->n));
+    s->body(cg, idx, 1, s->user);
+    qcc_cg_loop_end(cg, &l);
+  }
+}
+
+/* Calls body for every index of y: lanes consecutive elements along `inner` (stride 1 in y). */
+static void for_each_lanes(qcc_cg *cg, const qcc_cg_tensor *y, int32_t inner, lanes_fn body,
+                           void *user) {
+  int64_t dims[QCC_MAX_RANK];
+  for (int32_t d = 0; d < y->rank; ++d)
+    dims[d] = d == inner ? 1 : y->dims[d];
+  for (int32_t d = 0; d < y->rank; ++d)
+    if (y->dims[d] == 0)
+      return;
+  lanes_nest s = {.inner = inner, .n = y->dims[inner], .body = body, .user = user};
+  qcc_cg_for_each_index(cg, y->rank, dims, y->strides, lanes_row, &s);
+}
+
+/* The dim of y with stride 1 and more than one element, -1 if none. */
+static int32_t contiguous_dim(const qcc_cg_tensor *y) {
+  for (int32_t d = 0; d < y->rank; ++d)
+    if (y->strides[d] == 1 && y->dims[d] > 1)
+      return d;
+  return -1;
+}
+
+/* y and x with the same dims and strides are one dense run: both seen as 1-D. */
+static bool flatten_same(qcc_cg_tensor *y, qcc_cg_tensor *x) {
+  if (x->rank != y->rank)
+    return false;
+  int64_t n = 1;
+  for (int32_t d = 0; d < y->rank; ++d) {
+    if (x->dims[d] != y->dims[d] || (y->dims[d] > 1 && x->strides[d] != y->strides[d]))
+      return false;
+    n *= y->dims[d];
+  }
+  qcc_cg_tensor *t[2] = {y, x};
+  for (int i = 0; i < 2; ++i) {
+    t[i]->rank = 1;
+    t[i]->dims[0] = n;
+    t[i]->strides[0] = 1;
+  }
+  return true;
+}
+
+static LLVMTypeRef lanes_type(LLVMTypeRef t, unsigned lanes) {
+  return lanes == 1 ? t : LLVMVectorType(t, lanes);
+}
+
+/* `lanes` elements of t from idx on along the stride-1 dim `inner` (one element for lanes 1). */
+static LLVMValueRef load_lanes(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef *idx,
+                               unsigned lanes) {
+  if (lanes == 1)
+    return qcc_cg_load(cg, t, idx);
+  LLVMTypeRef et = qcc_cg_elem_type(cg, t->elem);
+  LLVMValueRef v = LLVMBuildLoad2(cg->b, LLVMVectorType(et, lanes),
+                                  qcc_cg_elem_ptr(cg, t, qcc_cg_offset(cg, t, idx)), "");
+  LLVMSetAlignment(v, (unsigned)qcc_elem_size(t->elem));
+  return v;
+}
+
+static void store_lanes(qcc_cg *cg, const qcc_cg_tensor *t, LLVMValueRef *idx, LLVMValueRef v) {
+  LLVMValueRef s = LLVMBuildStore(cg->b, v, qcc_cg_elem_ptr(cg, t, qcc_cg_offset(cg, t, idx)));
+  LLVMSetAlignment(s, (unsigned)qcc_elem_size(t->elem));
+}
+
+/* Entry i (an i64) of a table of `et`, or `lanes` consecutive entries from i on. */
+static LLVMValueRef table_lanes(qcc_cg *cg, LLVMTypeRef et, LLVMValueRef table, LLVMValueRef i,
+                                unsigned lanes) {
+  LLVMValueRef p = LLVMBuildInBoundsGEP2(cg->b, et, table, &i, 1, "");
+  LLVMValueRef v = LLVMBuildLoad2(cg->b, lanes_type(et, lanes), p, "");
+  LLVMSetAlignment(v, 4);
+  return v;
+}
+
+/* A per-axis parameter: lanes entries when the axis is the lanes' dim, else one, splatted. */
+static LLVMValueRef param(qdq_job *j, qcc_cg *cg, LLVMTypeRef et, LLVMValueRef table,
+                          LLVMValueRef *idx, unsigned lanes) {
+  if (j->axis == j->inner)
+    return table_lanes(cg, et, table, idx[j->axis], lanes);
+  LLVMValueRef v = table_lanes(cg, et, table, idx[j->axis], 1);
+  return lanes == 1 ? v : qcc_cg_splat(cg, v, lanes);
+}
 
 /* Reads scale (operand 1) and zero point (operand 2) per tensor or along the axis attribute. */
 static qcc_status read_params(qdq_job *j, float **scales, int32_t **zps) {
@@ -51,21 +168,39 @@ static qcc_status read_params(qdq_job *j, float **scales, int32_t **zps) {
   return QCC_OK;
 }
 
-static void quantize_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
+/* Chooses the lanes' dim: the result's contiguous one, where the operand is contiguous too
+ * (the whole tensor when per-tensor parameters and a shared layout allow). */
+static void choose_inner(qdq_job *j) {
+  if (j->axis < 0 && flatten_same(&j->y, &j->x)) {
+    j->inner = 0;
+    return;
+  }
+  j->inner = contiguous_dim(&j->y);
+  if (j->inner >= 0 && j->x.strides[j->inner] != 1)
+    j->inner = -1;
+}
+
+static void quantize_lanes(qcc_cg *cg, LLVMValueRef *idx, unsigned lanes, void *user) {
   qdq_job *j = user;
-  LLVMValueRef x = qcc_cg_load(cg, &j->x, idx), q;
+  LLVMValueRef x = load_lanes(cg, &j->x, idx, lanes), q;
   if (j->axis < 0) {
-    q = qcc_cg_clamp_round_add_zp(cg, LLVMBuildFDiv(cg->b, x, qcc_cg_f32(cg, j->scale), ""), j->zp,
-                                  j->r);
+    LLVMValueRef s = qcc_cg_like(cg, x, qcc_cg_f32(cg, j->scale));
+    q = qcc_cg_clamp_round_add_zp(cg, LLVMBuildFDiv(cg->b, x, s, ""), j->zp, j->r);
   } else {
-    LLVMValueRef c = idx[j->axis];
-    LLVMValueRef s = qcc_lower_table_f32(j->L, j->scales, c);
-    LLVMValueRef zp = qcc_lower_table_i32(j->L, j->zps, c);
-    LLVMValueRef lo = qcc_lower_table_f32(j->L, j->los, c);
-    LLVMValueRef hi = qcc_lower_table_f32(j->L, j->his, c);
+    LLVMValueRef s = param(j, cg, cg->f32, j->scales, idx, lanes);
+    LLVMValueRef zp = param(j, cg, cg->i32, j->zps, idx, lanes);
+    LLVMValueRef lo = param(j, cg, cg->f32, j->los, idx, lanes);
+    LLVMValueRef hi = param(j, cg, cg->f32, j->his, idx, lanes);
     q = qcc_cg_clamp_round_add_zp_v(cg, LLVMBuildFDiv(cg->b, x, s, ""), zp, lo, hi);
   }
-  qcc_cg_store(cg, &j->y, idx, qcc_cg_from_i32(cg, q, j->y.elem));
+  LLVMTypeRef et = qcc_cg_elem_type(cg, j->y.elem);
+  if (j->y.elem != QCC_I32)
+    q = LLVMBuildTrunc(cg->b, q, lanes_type(et, lanes), "");
+  store_lanes(cg, &j->y, idx, q);
+}
+
+static void quantize_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
+  quantize_lanes(cg, idx, 1, user);
 }
 
 qcc_status qcc_lower_quantize_linear(qcc_lower_ctx *L) {
@@ -93,29 +228,43 @@ qcc_status qcc_lower_quantize_linear(qcc_lower_ctx *L) {
       j.his = qcc_lower_float_table(L, bounds + n, n);
     }
   }
-  if (st == QCC_OK)
-    qcc_cg_for_each_index(L->cg, j.y.rank, j.y.dims, j.y.strides, quantize_body, &j);
+  if (st == QCC_OK) {
+    choose_inner(&j);
+    if (j.inner >= 0)
+      for_each_lanes(L->cg, &j.y, j.inner, quantize_lanes, &j);
+    else
+      qcc_cg_for_each_index(L->cg, j.y.rank, j.y.dims, j.y.strides, quantize_body, &j);
+  }
   free(scales), free(zps), free(bounds);
   return st;
 }
 
-static void dequantize_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
+static void dequantize_lanes(qcc_cg *cg, LLVMValueRef *idx, unsigned lanes, void *user) {
   qdq_job *j = user;
-  LLVMValueRef q = qcc_cg_load(cg, &j->x, idx);
-  LLVMValueRef zp =
-      j->axis < 0 ? qcc_cg_i32(cg, j->zp) : qcc_lower_table_i32(j->L, j->zps, idx[j->axis]);
-  LLVMValueRef s =
-      j->axis < 0 ? qcc_cg_f32(cg, j->scale) : qcc_lower_table_f32(j->L, j->scales, idx[j->axis]);
+  LLVMBuilderRef b = cg->b;
+  LLVMValueRef q = load_lanes(cg, &j->x, idx, lanes);
+  LLVMValueRef zp = j->axis < 0 ? qcc_cg_like(cg, q, qcc_cg_i32(cg, j->zp))
+                                : param(j, cg, cg->i32, j->zps, idx, lanes);
+  LLVMValueRef s = j->axis < 0 ? qcc_cg_like(cg, q, qcc_cg_f32(cg, j->scale))
+                               : param(j, cg, cg->f32, j->scales, idx, lanes);
+  LLVMTypeRef f32 = lanes_type(cg->f32, lanes);
   LLVMValueRef f;
   if (j->x.elem == QCC_I32) { /* the difference in 64 bits, as the interpreter forms it */
-    LLVMValueRef d = LLVMBuildSub(cg->b, LLVMBuildSExt(cg->b, q, cg->i64, ""),
-                                  LLVMBuildSExt(cg->b, zp, cg->i64, ""), "");
-    f = LLVMBuildSIToFP(cg->b, d, cg->f32, "");
+    LLVMTypeRef i64 = lanes_type(cg->i64, lanes);
+    LLVMValueRef d =
+        LLVMBuildSub(b, LLVMBuildSExt(b, q, i64, ""), LLVMBuildSExt(b, zp, i64, ""), "");
+    f = LLVMBuildSIToFP(b, d, f32, "");
   } else {
-    LLVMValueRef d = LLVMBuildSub(cg->b, qcc_cg_to_i32(cg, q, j->x.elem), zp, "");
-    f = LLVMBuildSIToFP(cg->b, d, cg->f32, "");
+    LLVMTypeRef i32 = lanes_type(cg->i32, lanes);
+    LLVMValueRef w =
+        j->x.elem == QCC_U8 ? LLVMBuildZExt(b, q, i32, "") : LLVMBuildSExt(b, q, i32, "");
+    f = LLVMBuildSIToFP(b, LLVMBuildSub(b, w, zp, ""), f32, "");
   }
-  qcc_cg_store(cg, &j->y, idx, LLVMBuildFMul(cg->b, f, s, ""));
+  store_lanes(cg, &j->y, idx, LLVMBuildFMul(b, f, s, ""));
+}
+
+static void dequantize_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
+  dequantize_lanes(cg, idx, 1, user);
 }
 
 qcc_status qcc_lower_dequantize_linear(qcc_lower_ctx *L) {
@@ -127,8 +276,13 @@ qcc_status qcc_lower_dequantize_linear(qcc_lower_ctx *L) {
   float *scales = NULL;
   int32_t *zps = NULL;
   qcc_status st = read_params(&j, &scales, &zps);
-  if (st == QCC_OK)
-    qcc_cg_for_each_index(L->cg, j.y.rank, j.y.dims, j.y.strides, dequantize_body, &j);
+  if (st == QCC_OK) {
+    choose_inner(&j);
+    if (j.inner >= 0)
+      for_each_lanes(L->cg, &j.y, j.inner, dequantize_lanes, &j);
+    else
+      qcc_cg_for_each_index(L->cg, j.y.rank, j.y.dims, j.y.strides, dequantize_body, &j);
+  }
   free(scales), free(zps);
   return st;
 }
