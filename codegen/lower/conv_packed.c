@@ -21,7 +21,7 @@
 #include "codegen/lower/qlinear_conv.h"
 #include "codegen/module.h"
 
-enum { MAX_MR = 8, MAX_NB = 4 };
+enum { MAX_MR = 12, MAX_NB = 4 };
 
 typedef struct packed {
   qcc_lower_ctx *L;
@@ -57,6 +57,12 @@ static void choose_tile(packed *k) {
     k->mr = k->nb >= 4 ? 6 : MAX_MR;
   if (k->mr < 1)
     k->mr = 1;
+  const char *e = getenv("QCC_TILE");
+  if (e) {
+    int a, b;
+    if (sscanf(e, "%d,%d", &a, &b) == 2 && a >= 1 && a <= MAX_MR && b >= 1 && b <= MAX_NB)
+      k->mr = a, k->nb = b;
+  }
 }
 
 static qcc_status pack(packed *k) {
