@@ -65,9 +65,92 @@ static qcc_status write_bytes(const char *path, const char *data, size_t n, qcc_
   return QCC_OK;
 }
 
-static qcc_status optimize(LLVMModuleRef mod, const qcc_target *t, qcc_diag *diag) {
+/* ---- -fsanitize=address ----
+ * ASan leaves a global aligned beyond its minimum global redzone (32 bytes) uninstrumented. The
+ * 64-byte alignment of the constant tables is a performance choice, so under the sanitizer it is
+ * capped at 32, and so is every alignment the IR claims (loads, stores, pointer attributes, the
+ * masked memory intrinsics' operand) before LLVM's passes, so that none promises more than the
+ * globals give. A weaker alignment claim never changes a result. */
+enum { ASAN_MAX_ALIGN = 32 };
+
+static unsigned align_kind(void) { return LLVMGetEnumAttributeKindForName("align", 5); }
+
+/* Caps the `align` attribute at `idx` of a function (call NULL) or of a call site. */
+static void cap_align_attr(LLVMContextRef ctx, LLVMValueRef fn, LLVMValueRef call,
+                           LLVMAttributeIndex idx) {
+  unsigned kind = align_kind();
+  LLVMAttributeRef a = call ? LLVMGetCallSiteEnumAttribute(call, idx, kind)
+                            : LLVMGetEnumAttributeAtIndex(fn, idx, kind);
+  if (!a || LLVMGetEnumAttributeValue(a) <= ASAN_MAX_ALIGN)
+    return;
+  LLVMAttributeRef capped = LLVMCreateEnumAttribute(ctx, kind, ASAN_MAX_ALIGN);
+  if (call) {
+    LLVMRemoveCallSiteEnumAttribute(call, idx, kind);
+    LLVMAddCallSiteAttribute(call, idx, capped);
+  } else {
+    LLVMRemoveEnumAttributeAtIndex(fn, idx, kind);
+    LLVMAddAttributeAtIndex(fn, idx, capped);
+  }
+}
+
+/* The alignment operand of llvm.masked.load (1) and llvm.masked.store (2), capped. */
+static void cap_masked_align(LLVMContextRef ctx, LLVMValueRef call) {
+  LLVMValueRef callee = LLVMGetCalledValue(call);
+  unsigned id = callee && LLVMIsAFunction(callee) ? LLVMGetIntrinsicID(callee) : 0;
+  if (id == 0)
+    return;
+  unsigned operand;
+  if (id == LLVMLookupIntrinsicID("llvm.masked.load", 16))
+    operand = 1;
+  else if (id == LLVMLookupIntrinsicID("llvm.masked.store", 17))
+    operand = 2;
+  else
+    return;
+  LLVMValueRef align = LLVMGetOperand(call, operand);
+  if (LLVMIsAConstantInt(align) && LLVMConstIntGetZExtValue(align) > ASAN_MAX_ALIGN)
+    LLVMSetOperand(call, operand, LLVMConstInt(LLVMInt32TypeInContext(ctx), ASAN_MAX_ALIGN, 0));
+}
+
+static void cap_instruction_aligns(LLVMContextRef ctx, LLVMValueRef fn) {
+  for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+    for (LLVMValueRef in = LLVMGetFirstInstruction(bb); in; in = LLVMGetNextInstruction(in)) {
+      LLVMOpcode op = LLVMGetInstructionOpcode(in);
+      if ((op == LLVMLoad || op == LLVMStore) && LLVMGetAlignment(in) > ASAN_MAX_ALIGN)
+        LLVMSetAlignment(in, ASAN_MAX_ALIGN);
+      if (op != LLVMCall)
+        continue;
+      cap_masked_align(ctx, in);
+      unsigned n = LLVMGetNumArgOperands(in);
+      for (unsigned k = 0; k <= n; ++k) /* 0: the result, 1..n: the arguments */
+        cap_align_attr(ctx, NULL, in, k);
+    }
+}
+
+/* Marks every function the module defines `sanitize_address` (with frame pointers, which ASan's
+ * reports unwind through) and caps the module's alignments; the pass runs after the -O pipeline. */
+static void prepare_asan(LLVMModuleRef mod) {
+  LLVMContextRef ctx = LLVMGetModuleContext(mod);
+  unsigned sanitize = LLVMGetEnumAttributeKindForName("sanitize_address", 16);
+  for (LLVMValueRef g = LLVMGetFirstGlobal(mod); g; g = LLVMGetNextGlobal(g))
+    if (LLVMGetInitializer(g) && LLVMGetAlignment(g) > ASAN_MAX_ALIGN)
+      LLVMSetAlignment(g, ASAN_MAX_ALIGN);
+  for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
+    unsigned n = LLVMCountParams(fn);
+    for (unsigned k = 0; k <= n; ++k)
+      cap_align_attr(ctx, fn, NULL, k);
+    if (LLVMIsDeclaration(fn))
+      continue;
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                            LLVMCreateEnumAttribute(ctx, sanitize, 0));
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                            LLVMCreateStringAttribute(ctx, "frame-pointer", 13, "all", 3));
+    cap_instruction_aligns(ctx, fn);
+  }
+}
+
+static qcc_status optimize(LLVMModuleRef mod, const qcc_target *t, bool asan, qcc_diag *diag) {
   char passes[32];
-  snprintf(passes, sizeof passes, "default<O%d>", qcc_target_opt_level(t));
+  snprintf(passes, sizeof passes, "default<O%d>%s", qcc_target_opt_level(t), asan ? ",asan" : "");
   LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
   LLVMErrorRef err = LLVMRunPasses(mod, passes, qcc_target_machine(t), opts);
   LLVMDisposePassBuilderOptions(opts);
@@ -106,8 +189,10 @@ static int monotonic_clock(const char *triple, LLVMTargetDataRef td) {
   return strstr(triple, "linux") ? 1 : -1;
 }
 
-qcc_status qcc_codegen_emit(qcc_graph *g, const qcc_target *t, const char *prefix,
-                            qcc_codegen_output kind, const char *path, qcc_diag *diag) {
+qcc_status qcc_codegen_emit(qcc_graph *g, const qcc_target *t, const qcc_codegen_options *opts,
+                            const char *prefix, qcc_codegen_output kind, const char *path,
+                            qcc_diag *diag) {
+  bool asan = opts && opts->sanitize_address;
   LLVMTargetMachineRef tm = qcc_target_machine(t);
   LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
   if (LLVMByteOrder(td) != LLVMLittleEndian) {
@@ -129,8 +214,10 @@ qcc_status qcc_codegen_emit(qcc_graph *g, const qcc_target *t, const char *prefi
     st = internal_error(diag, "the generated module does not verify", msg);
   else if (msg)
     LLVMDisposeMessage(msg);
+  if (st == QCC_OK && asan)
+    prepare_asan(mod);
   if (st == QCC_OK)
-    st = optimize(mod, t, diag);
+    st = optimize(mod, t, asan, diag);
   if (st == QCC_OK)
     st = emit_module(mod, t, kind, path, diag);
   qcc_module_dispose(&m);

@@ -18,6 +18,15 @@ typedef enum {
   QCC_OUTPUT_LLVM, /* LLVM IR text after LLVM's passes at the target's -O level */
 } qcc_codegen_output;
 
+/* Options of the generated code beyond the target's (the driver's -f flags). */
+typedef struct qcc_codegen_options {
+  /* -fsanitize=address: every function the module defines gets `sanitize_address` and LLVM's
+   * AddressSanitizer pass runs after the -O pipeline; constant globals get redzones (their
+   * alignment is capped at ASan's 32 bytes so that it instruments them). The object then needs
+   * the ASan runtime at link time (`cc -fsanitize=address`). */
+  bool sanitize_address;
+} qcc_codegen_options;
+
 /* True when `s` is a C identifier (a usable --name prefix). */
 bool qcc_codegen_valid_prefix(const char *s);
 /* The default prefix for a model file: its base name without extension, every character
@@ -25,10 +34,12 @@ bool qcc_codegen_valid_prefix(const char *s);
 void qcc_codegen_default_prefix(const char *path, char *buf, size_t cap);
 
 /* Builds the module for `g` (renumbers its values), verifies it, runs LLVM's pass pipeline of the
- * target's -O level and writes `kind` to `path` ("-" or NULL: standard output). An op without a
- * lowering, or a value without a static shape, is a located error (QCC_ERR_INPUT). */
-qcc_status qcc_codegen_emit(qcc_graph *g, const qcc_target *t, const char *prefix,
-                            qcc_codegen_output kind, const char *path, qcc_diag *diag);
+ * target's -O level (and the options' instrumentation; `opts` NULL: none) and writes `kind` to
+ * `path` ("-" or NULL: standard output). An op without a lowering, or a value without a static
+ * shape, is a located error (QCC_ERR_INPUT). */
+qcc_status qcc_codegen_emit(qcc_graph *g, const qcc_target *t, const qcc_codegen_options *opts,
+                            const char *prefix, qcc_codegen_output kind, const char *path,
+                            qcc_diag *diag);
 
 /* Writes the C header (C99) declaring PREFIX_model, PREFIX_workspace_size and PREFIX_run, with
  * the inputs, outputs and workspace size as constants. */

@@ -9,6 +9,7 @@ packages=(
   protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
   python3-onnx python3-numpy
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  valgrind
   nodejs npm
 )
 

@@ -159,6 +159,9 @@ if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
 if shutil.which("clang-format-19"):
     config.available_features.add("clang-format")
+# valgrind's memcheck runs the generated code uninstrumented (test/codegen/sanitize/valgrind.test).
+if shutil.which("valgrind"):
+    config.available_features.add("valgrind")
 
 lit_config.note("machine features: " + " ".join(sorted(
     f for f in config.available_features if f in ("avx2", "fma", "avx512vnni", "avxvnni", "qemu-x86_64",

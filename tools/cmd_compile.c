@@ -1,5 +1,6 @@
 /* `qcc MODEL`: run the pass pipeline, then print the graph (--emit=qir|dot), write it as ONNX, or
- * generate code for a target (--emit=obj|asm|llvm|header), with clang/llc's target flags. */
+ * generate code for a target (--emit=obj|asm|llvm|header), with clang/llc's target flags and
+ * clang's -fsanitize=address. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,9 @@ static const struct {
 typedef struct compile_flags {
   const char *input, *output, *emit, *name;
   qcc_target_spec target;
-  bool target_flag; /* -target, -mcpu or -mattr given */
+  qcc_codegen_options codegen;
+  bool target_flag;   /* -target, -mcpu or -mattr given */
+  bool sanitize_flag; /* -fsanitize= given */
 } compile_flags;
 
 static bool ends_with(const char *s, const char *suffix) {
@@ -63,6 +66,23 @@ static const char *flag_arg(const char *flag, int argc, char **argv, int *i, boo
   return argv[++*i];
 }
 
+/* -fsanitize=LIST (clang's spelling): a comma-separated list of which qcc knows `address`. */
+static int parse_sanitize(compile_flags *f, const char *list) {
+  const char *p = list;
+  do {
+    size_t n = strcspn(p, ",");
+    if (n == 7 && strncmp(p, "address", 7) == 0)
+      f->codegen.sanitize_address = true;
+    else
+      return qcc_driver_usage_error("unsupported -fsanitize= value '%.*s' (qcc supports address)",
+                                    (int)n, p),
+             -1;
+    p += n;
+  } while (*p++ == ',');
+  f->sanitize_flag = true;
+  return 0;
+}
+
 /* Parses the compile command's own flags; 1 consumed, 0 not one of them, -1 usage error. */
 static int parse_flag(compile_flags *f, qcc_model_options *opts, int argc, char **argv, int *i) {
   const char *a = argv[*i], *v;
@@ -78,6 +98,9 @@ static int parse_flag(compile_flags *f, qcc_model_options *opts, int argc, char 
   } else if (strncmp(a, "-mattr=", 7) == 0) {
     f->target.features = a + 7;
     f->target_flag = true;
+  } else if (strncmp(a, "-fsanitize=", 11) == 0) {
+    if (parse_sanitize(f, a + 11) < 0)
+      return -1;
   } else if ((v = flag_arg("--name", argc, argv, i, &missing)) || missing) {
     if (missing || !qcc_codegen_valid_prefix(v))
       return qcc_driver_usage_error("--name needs a C identifier, not '%s'", missing ? "" : v), -1;
@@ -113,7 +136,9 @@ static int parse_flag(compile_flags *f, qcc_model_options *opts, int argc, char 
  * the graph as .qir. */
 static emit_kind emit_of(const compile_flags *f) {
   if (!f->emit)
-    return (f->output && ends_with(f->output, ".o")) || f->target_flag ? EMIT_OBJ : EMIT_QIR;
+    return (f->output && ends_with(f->output, ".o")) || f->target_flag || f->sanitize_flag
+               ? EMIT_OBJ
+               : EMIT_QIR;
   for (size_t k = 0; k < sizeof emit_kinds / sizeof emit_kinds[0]; ++k)
     if (strcmp(f->emit, emit_kinds[k].name) == 0)
       return emit_kinds[k].kind;
@@ -143,8 +168,8 @@ static int write_text(qcc_graph *g, emit_kind kind, const char *output, const ch
   return rc;
 }
 
-static int generate(qcc_graph *g, const qcc_target *t, emit_kind kind, const char *output,
-                    const char *prefix, qcc_diag *diag) {
+static int generate(qcc_graph *g, const qcc_target *t, const qcc_codegen_options *opts,
+                    emit_kind kind, const char *output, const char *prefix, qcc_diag *diag) {
   if (kind == EMIT_EXE || kind == EMIT_LIB) {
     /* The object as PREFIX.o in a temporary folder (its name is the library member's), then
      * linked with the runtime. */
@@ -156,9 +181,10 @@ static int generate(qcc_graph *g, const qcc_target *t, emit_kind kind, const cha
       qcc_diag_error(diag, (qcc_loc){0}, "cannot create a temporary folder");
       return QCC_EXIT_BAD_INPUT;
     }
-    int rc = generate(g, t, EMIT_OBJ, object, prefix, diag);
+    int rc = generate(g, t, opts, EMIT_OBJ, object, prefix, diag);
     if (rc == QCC_EXIT_OK)
-      rc = kind == EMIT_EXE ? qcc_link_exe(object, prefix, qcc_target_triple(t), output, diag)
+      rc = kind == EMIT_EXE ? qcc_link_exe(object, prefix, qcc_target_triple(t),
+                                           opts->sanitize_address, output, diag)
                             : qcc_link_lib(object, qcc_target_triple(t), output, diag);
     remove(object);
     rmdir(dir);
@@ -167,7 +193,7 @@ static int generate(qcc_graph *g, const qcc_target *t, emit_kind kind, const cha
   qcc_codegen_output out = kind == EMIT_OBJ   ? QCC_OUTPUT_OBJ
                            : kind == EMIT_ASM ? QCC_OUTPUT_ASM
                                               : QCC_OUTPUT_LLVM;
-  qcc_status st = qcc_codegen_emit(g, t, prefix, out, output, diag);
+  qcc_status st = qcc_codegen_emit(g, t, opts, prefix, out, output, diag);
   return st == QCC_OK ? QCC_EXIT_OK : st == QCC_ERR_USAGE ? QCC_EXIT_USAGE : QCC_EXIT_BAD_INPUT;
 }
 
@@ -200,6 +226,8 @@ int qcc_cmd_compile(int argc, char **argv) {
   if (f.target_flag && !codegen)
     return qcc_driver_usage_error(
         "-target, -mcpu and -mattr need --emit=obj, asm, llvm, exe or lib");
+  if (f.sanitize_flag && !codegen)
+    return qcc_driver_usage_error("-fsanitize= needs --emit=obj, asm, llvm, exe or lib");
   char prefix[256], object[4096];
   if (f.name)
     snprintf(prefix, sizeof prefix, "%s", f.name);
@@ -247,7 +275,7 @@ int qcc_cmd_compile(int argc, char **argv) {
     if (kind == EMIT_ONNX)
       rc = qcc_write_onnx_file(g, f.output, diag) == QCC_OK ? QCC_EXIT_OK : QCC_EXIT_BAD_INPUT;
     else if (codegen)
-      rc = generate(g, t, kind, f.output, prefix, diag);
+      rc = generate(g, t, &f.codegen, kind, f.output, prefix, diag);
     else
       rc = write_text(g, kind, f.output, prefix, diag);
   }

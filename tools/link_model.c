@@ -121,8 +121,8 @@ static bool temp_path(char *buf, size_t cap) {
   return true;
 }
 
-int qcc_link_exe(const char *object, const char *prefix, const char *triple, const char *output,
-                 qcc_diag *diag) {
+int qcc_link_exe(const char *object, const char *prefix, const char *triple, bool asan,
+                 const char *output, qcc_diag *diag) {
   char dir[PATH_MAX], stub[PATH_MAX + 64], main_lib[PATH_MAX + 32], rt_lib[PATH_MAX + 32];
   const char *cc = linker_for(triple, diag);
   if (!cc || !runtime_dir(triple, dir, sizeof dir, diag))
@@ -151,11 +151,14 @@ int qcc_link_exe(const char *object, const char *prefix, const char *triple, con
     return QCC_EXIT_BAD_INPUT;
   }
   /* The stub has no .c suffix: -x c names its language. A sanitizer build's host runtime is
-   * instrumented, so its executables link the sanitizers. */
+   * instrumented, so its executables link the sanitizers; an object built with -fsanitize=address
+   * needs ASan's runtime. */
 #ifdef QCC_RUNTIME_SANITIZED
-  const char *sanitize = is_host(triple) ? "-fsanitize=address,undefined" : "-g";
+  const char *sanitize = is_host(triple) ? "-fsanitize=address,undefined"
+                         : asan          ? "-fsanitize=address"
+                                         : "-g";
 #else
-  const char *sanitize = "-g0";
+  const char *sanitize = asan ? "-fsanitize=address" : "-g0";
 #endif
   char *argv[] = {
       (char *)cc, (char *)sanitize, "-o",     (char *)output, (char *)object, "-x",  "c", stub,

@@ -30,6 +30,8 @@ static const char usage_text[] =
     "  -mcpu=NAME|native   CPU to generate code for (default: the target's generic CPU)\n"
     "  -mattr=+a,-b        CPU features to enable or disable\n"
     "  --name PREFIX       symbol prefix of the generated code (default: the model file's name)\n"
+    "  -fsanitize=address  instrument the generated code with AddressSanitizer (exe links its\n"
+    "                      runtime; link objects and libraries with cc -fsanitize=address)\n"
     "  -O0 .. -O3          run the pass pipeline of that level (docs/passes.md; -O0: none) and\n"
     "                      LLVM's optimizations of that level\n"
     "  --passes=A,B,...    run exactly these passes, in this order\n"
