@@ -1,5 +1,7 @@
 #include "codegen/emit.h"
 
+#include <llvm-c/DebugInfo.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -82,7 +84,17 @@ void qcc_cg_loop_end(qcc_cg *cg, qcc_cg_loop *l) {
     return;
   LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->b);
   LLVMValueRef next = LLVMBuildNSWAdd(cg->b, l->iv, qcc_cg_i64(cg, 1), "");
-  LLVMBuildBr(cg->b, l->head);
+  LLVMValueRef br = LLVMBuildBr(cg->b, l->head);
+  if (l->no_unroll) {
+    /* !llvm.loop !{self, !{"llvm.loop.unroll.disable"}}: a distinct, self-referencing loop ID */
+    LLVMMetadataRef tmp = LLVMTemporaryMDNode(cg->ctx, NULL, 0);
+    LLVMMetadataRef name = LLVMMDStringInContext2(cg->ctx, "llvm.loop.unroll.disable", 24);
+    LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(cg->ctx, &name, 1)};
+    LLVMMetadataRef id = LLVMMDNodeInContext2(cg->ctx, ops, 2);
+    LLVMMetadataReplaceAllUsesWith(tmp, id);
+    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(cg->ctx, "llvm.loop", 9),
+                    LLVMMetadataAsValue(cg->ctx, id));
+  }
   LLVMAddIncoming(l->iv, &next, &latch, 1);
   LLVMMoveBasicBlockAfter(l->exit, latch);
   LLVMPositionBuilderAtEnd(cg->b, l->exit);

@@ -41,6 +41,8 @@ void qcc_cg_begin_function(qcc_cg *cg, LLVMValueRef fn);
 typedef struct qcc_cg_loop {
   LLVMBasicBlockRef pre, head, exit;
   LLVMValueRef iv; /* i64 */
+  bool
+      no_unroll; /* set before qcc_cg_loop_end: LLVM must not unroll it (code size, compile time) */
 } qcc_cg_loop;
 /* for (iv = lo; iv < hi; ++iv) { ...the code emitted until qcc_cg_loop_end... }; returns iv. */
 LLVMValueRef qcc_cg_loop_begin(qcc_cg *cg, qcc_cg_loop *l, LLVMValueRef lo, LLVMValueRef hi);

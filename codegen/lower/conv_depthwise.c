@@ -181,10 +181,12 @@ qcc_status qcc_lower_conv_depthwise(qcc_lower_ctx *L, const qcc_conv_params *p,
     qcc_cg_loop lc;
     LLVMValueRef b = qcc_cg_loop_n(cg, &lc, full);
     block(&k, mul_c(cg, b, k.lanes), k.lanes);
+    lc.no_unroll = true;
     qcc_cg_loop_end(cg, &lc);
   }
   if (tail)
     block(&k, qcc_cg_i64(cg, full * k.lanes), (unsigned)tail);
+  lp.no_unroll = true;
   qcc_cg_loop_end(cg, &lp);
   *done = true;
   return QCC_OK;

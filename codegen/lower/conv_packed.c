@@ -29,7 +29,12 @@ typedef struct packed {
   const qcc_conv_epilogue *epi;
   const qcc_dot *d;
   int64_t mr, nb, groups, ck_full, c_tail, ck, pixels, tiles, tail, chunks;
-  int64_t panel; /* elements of packed weights per channel group */
+  /* Row mode (few input channels, e.g. an RGB stem): the taps of one kernel row are one K
+   * dimension of KW * C contiguous bytes, so K groups do not end at every tap. */
+  bool rowk;
+  int64_t taps, kdim;   /* reduction as taps x kdim: ksz x C, or KH x (KW * C) in row mode */
+  LLVMValueRef scratch; /* row mode: per row, a window row assembled at the image border */
+  int64_t panel;        /* elements of packed weights per channel group */
   LLVMValueRef w, bias, mult, zprow;
   LLVMTypeRef acc_t;
   /* tile state */
@@ -57,12 +62,6 @@ static void choose_tile(packed *k) {
     k->mr = k->nb >= 4 ? 6 : MAX_MR;
   if (k->mr < 1)
     k->mr = 1;
-  const char *e = getenv("QCC_TILE");
-  if (e) {
-    int a, b;
-    if (sscanf(e, "%d,%d", &a, &b) == 2 && a >= 1 && a <= MAX_MR && b >= 1 && b <= MAX_NB)
-      k->mr = a, k->nb = b;
-  }
 }
 
 static qcc_status pack(packed *k) {
@@ -71,10 +70,12 @@ static qcc_status pack(packed *k) {
   const qcc_dot *d = k->d;
   int64_t cols = d->acc_cols, kc = d->kc, block = k->nb * cols;
   k->groups = ceil_div(p->m_out, block);
-  k->ck_full = p->cg / kc;
-  k->c_tail = p->cg % kc;
-  k->ck = ceil_div(p->cg, kc);
-  k->panel = p->ksz * k->ck * block * kc;
+  k->taps = k->rowk ? p->kernel[0] : p->ksz;
+  k->kdim = k->rowk ? p->kernel[1] * p->cg : p->cg;
+  k->ck_full = k->kdim / kc;
+  k->c_tail = k->kdim % kc;
+  k->ck = ceil_div(k->kdim, kc);
+  k->panel = k->taps * k->ck * block * kc;
   int64_t total = k->groups * k->panel, mp = k->groups * block;
   size_t esize = d->w16 ? 2 : 1;
   uint8_t *w = calloc((size_t)(total ? total : 1), esize);
@@ -93,7 +94,10 @@ static qcc_status pack(packed *k) {
       for (int64_t c = 0; c < p->cg; ++c) {
         int16_t v = p->w[(m * p->ksz + t) * p->cg + c];
         sum += (uint32_t)(int32_t)v;
-        int64_t i = ((((g * p->ksz + t) * k->ck + c / kc) * k->nb + b) * cols + col) * kc + c % kc;
+        int64_t te = k->rowk ? t / p->kernel[1] : t; /* the tap and K index in the panel */
+        int64_t ce = k->rowk ? (t % p->kernel[1]) * p->cg + c : c;
+        int64_t i =
+            ((((g * k->taps + te) * k->ck + ce / kc) * k->nb + b) * cols + col) * kc + ce % kc;
         if (d->w16)
           memcpy(w + 2 * i, &v, 2);
         else
@@ -195,6 +199,46 @@ static LLVMValueRef row_vector(packed *k, int64_t r, int64_t v) {
   return LLVMBuildShuffleVector(cg->b, part[0], part[1], LLVMConstVector(cat, 8), "");
 }
 
+/* Row mode: the pointer of each row's window row kh, i.e. KW * C bytes from (ih, iw0): the input
+ * itself when the window row lies inside it, the zero-point row when ih is outside, else the
+ * row's scratch filled pixel by pixel (the input, or x_zp bytes in the padding). */
+static void row_pointers(packed *k, LLVMValueRef kh, int64_t rows) {
+  qcc_cg *cg = k->L->cg;
+  const qcc_conv_params *p = k->p;
+  const qcc_cg_tensor *x = &p->x;
+  int64_t c = p->cg, kw_n = p->kernel[1], span = k->ck * k->d->kc;
+  LLVMValueRef dh = mul_c(cg, kh, p->dil[0]);
+  for (int64_t r = 0; r < rows; ++r) {
+    LLVMValueRef ih = add(cg, k->pix_h[r], dh), iw0 = k->pix_w[r];
+    LLVMValueRef row = add(cg, mul_c(cg, k->pix_n[r], x->strides[0]), mul_c(cg, ih, x->strides[2]));
+    LLVMValueRef off = add(cg, row, mul_c(cg, iw0, x->strides[3]));
+    LLVMValueRef ptr = LLVMBuildGEP2(cg->b, cg->i8, x->base, &off, 1, "");
+    LLVMValueRef row_in = p->always_inside[0] ? NULL : qcc_cg_in_range(cg, ih, 0, p->in[0]);
+    if (!p->always_inside[1]) {
+      /* iw0 >= 0 and iw0 + KW <= W: one unsigned compare */
+      LLVMValueRef whole = qcc_cg_in_range(cg, iw0, 0, p->in[1] - kw_n + 1);
+      LLVMValueRef sidx = qcc_cg_i64(cg, r * span);
+      LLVMValueRef scratch = gep(cg, cg->i8, k->scratch, sidx);
+      LLVMValueRef need = LLVMBuildNot(cg->b, whole, "");
+      if (row_in)
+        need = LLVMBuildAnd(cg->b, need, row_in, "");
+      qcc_cg_if fill;
+      qcc_cg_if_begin(cg, &fill, need);
+      for (int64_t kw = 0; kw < kw_n; ++kw) {
+        LLVMValueRef iw = add(cg, iw0, qcc_cg_i64(cg, kw));
+        LLVMValueRef src_off = add(cg, row, mul_c(cg, iw, x->strides[3]));
+        LLVMValueRef src = LLVMBuildGEP2(cg->b, cg->i8, x->base, &src_off, 1, "");
+        src = LLVMBuildSelect(cg->b, qcc_cg_in_range(cg, iw, 0, p->in[1]), src, k->zprow, "");
+        LLVMBuildMemCpy(cg->b, gep(cg, cg->i8, scratch, qcc_cg_i64(cg, kw * c)), 1, src, 1,
+                        qcc_cg_i64(cg, c));
+      }
+      qcc_cg_if_end(cg, &fill);
+      ptr = LLVMBuildSelect(cg->b, whole, ptr, scratch, "");
+    }
+    k->xptr[r] = row_in ? LLVMBuildSelect(cg->b, row_in, ptr, k->zprow, "") : ptr;
+  }
+}
+
 /* Requantizes and stores the tile's rows; `live` channels of the group exist (compile time). */
 static void epilogue(packed *k, int64_t rows, int64_t live) {
   qcc_lower_ctx *L = k->L;
@@ -257,20 +301,27 @@ static void tile(packed *k, LLVMValueRef p0, int64_t rows) {
   LLVMTypeRef wt = d->w16 ? cg->i16 : cg->i8;
   LLVMValueRef wgrp = gep(cg, wt, k->w, mul_c(cg, k->grp, k->panel));
   int64_t tap_elems = k->ck * k->nb * d->acc_cols * d->kc;
-  qcc_cg_loop lh, lw, lc;
-  LLVMValueRef kh = qcc_cg_loop_n(cg, &lh, p->kernel[0]);
-  LLVMValueRef kw = qcc_cg_loop_n(cg, &lw, p->kernel[1]);
-  tap_pointers(k, kh, kw, rows);
-  LLVMValueRef tap = add(cg, mul_c(cg, kh, p->kernel[1]), kw);
+  qcc_cg_loop lh, lw = {0}, lc;
+  LLVMValueRef kh = qcc_cg_loop_n(cg, &lh, p->kernel[0]), tap = kh;
+  if (k->rowk) {
+    row_pointers(k, kh, rows);
+  } else {
+    LLVMValueRef kw = qcc_cg_loop_n(cg, &lw, p->kernel[1]);
+    tap_pointers(k, kh, kw, rows);
+    tap = add(cg, mul_c(cg, kh, p->kernel[1]), kw);
+  }
   LLVMValueRef wtap = gep(cg, wt, wgrp, mul_c(cg, tap, tap_elems));
   if (k->ck_full) {
     LLVMValueRef c4 = qcc_cg_loop_n(cg, &lc, k->ck_full);
     k_group(k, wtap, c4, rows, d->kc);
+    lc.no_unroll = true; /* already 10-30 vector instructions per iteration */
     qcc_cg_loop_end(cg, &lc);
   }
   if (k->c_tail)
     k_group(k, wtap, qcc_cg_i64(cg, k->ck_full), rows, (unsigned)k->c_tail);
-  qcc_cg_loop_end(cg, &lw);
+  lw.no_unroll = lh.no_unroll = true; /* one copy of the reduction per tile shape */
+  if (!k->rowk)
+    qcc_cg_loop_end(cg, &lw);
   qcc_cg_loop_end(cg, &lh);
   int64_t block = k->nb * d->acc_cols, last_live = p->m_out - (k->groups - 1) * block;
   if (last_live == block) {
@@ -315,6 +366,9 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
   }
   k.tiles = k.pixels / k.mr;
   k.tail = k.pixels % k.mr;
+  /* Row mode when C leaves a partial K group at every tap and a window row is contiguous. */
+  k.rowk = p->cg % k.d->kc != 0 && p->kernel[1] > 1 && p->dil[1] == 1 && p->x.strides[3] == p->cg &&
+           p->kernel[1] * p->cg <= 256;
   qcc_status st = pack(&k);
   if (st != QCC_OK)
     return st;
@@ -323,9 +377,12 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
   for (int64_t r = 0; r * k.d->acc_rows < k.mr; ++r)
     for (int64_t b = 0; b < k.nb; ++b)
       k.acc[r][b] = qcc_cg_var(cg, k.acc_t, NULL);
+  if (k.rowk)
+    k.scratch = qcc_cg_var(cg, LLVMArrayType2(cg->i8, (uint64_t)(k.mr * k.ck * k.d->kc)), NULL);
   char name[96];
-  snprintf(name, sizeof name, "qu8-conv-%dx%dc%u-%s", (int)k.mr, (int)(k.nb * k.d->lanes), k.d->kc,
-           k.d->name);
+  snprintf(name, sizeof name, "q%s8-%s-%dx%dc%u%s-%s", p->x.elem == QCC_U8 ? "u" : "s",
+           p->what ? p->what : "conv", (int)k.mr, (int)(k.nb * k.d->acc_cols), k.d->kc,
+           k.rowk ? "-rows" : "", k.d->name);
   qcc_lower_set_kernel_info(L, name, k.d->vec_bits, (uint32_t)(k.groups * k.chunks));
   /* task -> (group, chunk); the chunk's tiles [lo, hi), the tail tile in the last chunk */
   LLVMValueRef task = L->task ? L->task : qcc_cg_i64(cg, 0);
@@ -340,6 +397,7 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
     qcc_cg_loop lt;
     LLVMValueRef t = qcc_cg_loop_begin(cg, &lt, lo, hi);
     tile(&k, mul_c(cg, t, k.mr), k.mr);
+    lt.no_unroll = true;
     qcc_cg_loop_end(cg, &lt);
   }
   if (k.tail) {
