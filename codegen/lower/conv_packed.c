@@ -38,28 +38,37 @@ typedef struct packed {
   LLVMValueRef w, bias, mult, zprow;
   LLVMTypeRef acc_t;
   /* tile state */
-  LLVMValueRef grp, pix_n[MAX_MR], pix_oh[MAX_MR], pix_ow[MAX_MR];
+  LLVMValueRef grp, p0, pix_n[MAX_MR], pix_oh[MAX_MR], pix_ow[MAX_MR];
   LLVMValueRef pix_h[MAX_MR], pix_w[MAX_MR], xptr[MAX_MR]; /* window origins, tap pointers */
   LLVMValueRef acc[MAX_MR][MAX_NB];
 } packed;
 
 static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/* Register tile: NB vectors of channels (up to 4, no more than the channels need) and as many
- * pixels as the registers left hold (accumulators + NB weights + one activation). */
+/* Register tile: NB vectors of channels, the count (up to 4) that pads the output channels
+ * least (96 = 2 x 48 rather than 2 x 64), and as many pixels as the registers left hold
+ * (accumulators + NB weights + one activation + one spare). */
 static void choose_tile(packed *k) {
   const qcc_dot *d = k->d;
+  int64_t m = k->p->m_out;
   if (d->acc_rows == 2) { /* 2x2 tiles: 4 pixel pairs x NB channel pairs (2 or 4) */
-    k->nb = ceil_div(k->p->m_out, 2) > 2 ? 4 : 2;
+    k->nb = ceil_div(m, 2) > 2 ? 4 : 2;
     k->mr = 8;
     return;
   }
-  k->nb = ceil_div(k->p->m_out, d->lanes);
-  if (k->nb > MAX_NB)
-    k->nb = MAX_NB;
+  int64_t need = ceil_div(m, d->lanes), best_pad = -1;
+  for (int64_t nb = MAX_NB; nb >= 1; --nb) {
+    if (nb > need)
+      continue;
+    int64_t block = nb * d->lanes, pad = ceil_div(m, block) * block - m;
+    if (best_pad < 0 || pad < best_pad)
+      best_pad = pad, k->nb = nb;
+  }
   k->mr = ((int64_t)d->regs - k->nb - 2) / k->nb;
-  if (k->mr > (k->nb >= 4 ? 6 : MAX_MR))
-    k->mr = k->nb >= 4 ? 6 : MAX_MR;
+  if (k->mr * k->nb > 27)
+    k->mr = 27 / k->nb;
+  if (k->mr > MAX_MR)
+    k->mr = MAX_MR;
   if (k->mr < 1)
     k->mr = 1;
 }
@@ -249,17 +258,23 @@ static void epilogue(packed *k, int64_t rows, int64_t live) {
   int64_t vectors = mmla ? 1 : k->nb;
   LLVMTypeRef v32 = LLVMVectorType(cg->i32, lanes), vf = LLVMVectorType(cg->f32, lanes);
   LLVMValueRef m_base = mul_c(cg, k->grp, k->nb * k->d->acc_cols);
-  for (int64_t b = 0; b < vectors; ++b) {
-    int64_t have = live - b * (int64_t)lanes;
-    if (have <= 0)
-      break;
-    LLVMValueRef mask = have >= lanes ? NULL : qcc_cg_lane_mask(cg, lanes, (unsigned)have);
-    LLVMValueRef m0 = add(cg, m_base, qcc_cg_i64(cg, b * lanes));
-    LLVMValueRef bias = LLVMBuildLoad2(cg->b, v32, gep(cg, cg->i32, k->bias, m0), "");
-    LLVMValueRef mult = LLVMBuildLoad2(cg->b, vf, gep(cg, cg->f32, k->mult, m0), "");
-    LLVMSetAlignment(bias, 4);
-    LLVMSetAlignment(mult, 4);
-    for (int64_t r = 0; r < rows; ++r) {
+  for (int64_t r = 0; r < rows; ++r) {
+    qcc_cg_if real;
+    bool guard = k->tail && r > 0;
+    if (guard)
+      qcc_cg_if_begin(cg, &real,
+                      LLVMBuildICmp(cg->b, LLVMIntSLT, add(cg, k->p0, qcc_cg_i64(cg, r)),
+                                    qcc_cg_i64(cg, k->pixels), ""));
+    for (int64_t b = 0; b < vectors; ++b) {
+      int64_t have = live - b * (int64_t)lanes;
+      if (have <= 0)
+        break;
+      LLVMValueRef mask = have >= lanes ? NULL : qcc_cg_lane_mask(cg, lanes, (unsigned)have);
+      LLVMValueRef m0 = add(cg, m_base, qcc_cg_i64(cg, b * lanes));
+      LLVMValueRef bias = LLVMBuildLoad2(cg->b, v32, gep(cg, cg->i32, k->bias, m0), "");
+      LLVMValueRef mult = LLVMBuildLoad2(cg->b, vf, gep(cg, cg->f32, k->mult, m0), "");
+      LLVMSetAlignment(bias, 4);
+      LLVMSetAlignment(mult, 4);
       LLVMValueRef acc = LLVMBuildAdd(cg->b, row_vector(k, r, b), bias, "");
       LLVMValueRef idx[4] = {k->pix_n[r], m0, k->pix_oh[r], k->pix_ow[r]};
       if (p->float_out) {
@@ -273,6 +288,8 @@ static void epilogue(packed *k, int64_t rows, int64_t live) {
       qcc_cg_store_lanes(cg, &p->y, qcc_cg_offset(cg, &p->y, idx),
                          qcc_cg_from_i32(cg, y, p->y.elem), mask);
     }
+    if (guard)
+      qcc_cg_if_end(cg, &real);
   }
 }
 
@@ -283,8 +300,13 @@ static void tile(packed *k, LLVMValueRef p0, int64_t rows) {
   const qcc_conv_params *p = k->p;
   const qcc_dot *d = k->d;
   int64_t oh = p->out[0], ow = p->out[1];
+  k->p0 = p0;
   for (int64_t r = 0; r < rows; ++r) {
+    /* Past the last pixel (the last tile of a partial count) a row recomputes the last pixel;
+     * its epilogue does not run. */
     LLVMValueRef pix = add(cg, p0, qcc_cg_i64(cg, r));
+    if (k->tail && r > 0)
+      pix = qcc_cg_smin(cg, pix, qcc_cg_i64(cg, k->pixels - 1));
     LLVMValueRef hw = qcc_cg_i64(cg, oh * ow), w = qcc_cg_i64(cg, ow);
     k->pix_n[r] = LLVMBuildSDiv(cg->b, pix, hw, "");
     LLVMValueRef rem = LLVMBuildSRem(cg->b, pix, hw, "");
@@ -324,8 +346,8 @@ static void tile(packed *k, LLVMValueRef p0, int64_t rows) {
     qcc_cg_loop_end(cg, &lw);
   qcc_cg_loop_end(cg, &lh);
   int64_t block = k->nb * d->acc_cols, last_live = p->m_out - (k->groups - 1) * block;
-  if (last_live == block) {
-    epilogue(k, rows, block);
+  if (last_live == block || k->groups == 1) {
+    epilogue(k, rows, last_live);
     return;
   }
   qcc_cg_if last;
@@ -345,8 +367,7 @@ static void choose_tasks(packed *k) {
   int64_t want = macs >> 18;
   want = want < 1 ? 1 : want > 64 ? 64 : want;
   int64_t chunks = ceil_div(want, k->groups);
-  int64_t units = k->tiles + (k->tail ? 1 : 0);
-  k->chunks = chunks > units ? (units ? units : 1) : chunks;
+  k->chunks = chunks > k->tiles ? k->tiles : chunks;
 }
 
 qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
@@ -364,7 +385,7 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
     *done = true;
     return QCC_OK;
   }
-  k.tiles = k.pixels / k.mr;
+  k.tiles = ceil_div(k.pixels, k.mr); /* the last one partial when k.tail */
   k.tail = k.pixels % k.mr;
   /* Row mode when C leaves a partial K group at every tap and a window row is contiguous. */
   k.rowk = p->cg % k.d->kc != 0 && p->kernel[1] > 1 && p->dil[1] == 1 && p->x.strides[3] == p->cg &&
@@ -384,7 +405,7 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
            p->what ? p->what : "conv", (int)k.mr, (int)(k.nb * k.d->acc_cols), k.d->kc,
            k.rowk ? "-rows" : "", k.d->name);
   qcc_lower_set_kernel_info(L, name, k.d->vec_bits, (uint32_t)(k.groups * k.chunks));
-  /* task -> (group, chunk); the chunk's tiles [lo, hi), the tail tile in the last chunk */
+  /* task -> (group, chunk); the chunk's tiles [lo, hi) */
   LLVMValueRef task = L->task ? L->task : qcc_cg_i64(cg, 0);
   LLVMValueRef chunks = qcc_cg_i64(cg, k.chunks);
   k.grp = LLVMBuildSDiv(cg->b, task, chunks, "");
@@ -393,20 +414,11 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
   LLVMValueRef lo = LLVMBuildSDiv(cg->b, LLVMBuildNSWMul(cg->b, chunk, tiles, ""), chunks, "");
   LLVMValueRef hi = LLVMBuildSDiv(
       cg->b, LLVMBuildNSWMul(cg->b, add(cg, chunk, qcc_cg_i64(cg, 1)), tiles, ""), chunks, "");
-  if (k.tiles) {
-    qcc_cg_loop lt;
-    LLVMValueRef t = qcc_cg_loop_begin(cg, &lt, lo, hi);
-    tile(&k, mul_c(cg, t, k.mr), k.mr);
-    lt.no_unroll = true;
-    qcc_cg_loop_end(cg, &lt);
-  }
-  if (k.tail) {
-    qcc_cg_if last;
-    qcc_cg_if_begin(cg, &last,
-                    LLVMBuildICmp(cg->b, LLVMIntEQ, chunk, qcc_cg_i64(cg, k.chunks - 1), ""));
-    tile(&k, qcc_cg_i64(cg, k.tiles * k.mr), k.tail);
-    qcc_cg_if_end(cg, &last);
-  }
+  qcc_cg_loop lt;
+  LLVMValueRef t = qcc_cg_loop_begin(cg, &lt, lo, hi);
+  tile(&k, mul_c(cg, t, k.mr), k.mr);
+  lt.no_unroll = true;
+  qcc_cg_loop_end(cg, &lt);
   *done = true;
   return QCC_OK;
 }
