@@ -11,6 +11,14 @@
  *    so the activations enter the dot products raw (XOR x_xor) and exactly;
  *  - a row of x_zp bytes that taps in the padding read instead of the input: x_zp - x_zp = 0, so
  *    no tap is skipped and no branch sits in the reduction.
+ * With vpmaddubsw (AVX2; its i16 pair sums saturate) each pair of input channels (c, c+1), c
+ * even, of a tap is split w' = main + corr with main within qcc_dot_pair_fits: the panel holds
+ * main, so the main reduction is exact. The corrections, nonzero only for the pairs outside the
+ * bound, form a sparse table per (channel group, block): entries (kh, kw, c) with their lanes'
+ * i16 pairs, applied exactly with vpmaddwd on the same activation operand (x XOR x_xor, widened)
+ * by a run-time loop after the main reduction, which recomputes that tap's pointers. The bias
+ * fold uses the whole w', so the sums are those of the exact sequences (wrapping int32 sums of
+ * exact products do not depend on their order). The name gets "+corr" when a table is not empty.
  * The output channels are split into groups of NB vectors; (group, range of pixel tiles) pairs
  * are the kernel's tasks, run on the runtime's thread pool. */
 #include <stdio.h>
@@ -31,6 +39,8 @@ typedef struct packed {
   int64_t mr, nb, groups, ck_full, c_tail, ck, pixels, tiles, tail, chunks;
   int64_t panel; /* elements of packed weights per channel group */
   LLVMValueRef w, bias, mult, zprow;
+  int64_t entries, slots;                       /* vpmaddubsw corrections, (g, b, tap, pair)s */
+  LLVMValueRef corr_start, corr_meta, corr_vec; /* [groups*nb+1] i32, [entries][3] i32, i16 */
   LLVMTypeRef acc_t;
   /* tile state */
   LLVMValueRef grp, pix_n[MAX_MR], pix_oh[MAX_MR], pix_ow[MAX_MR];
@@ -52,7 +62,8 @@ static void choose_tile(packed *k) {
   k->nb = ceil_div(k->p->m_out, d->lanes);
   if (k->nb > MAX_NB)
     k->nb = MAX_NB;
-  k->mr = ((int64_t)d->regs - k->nb - 2) / k->nb;
+  int64_t spare = d->kind == QCC_DOT_VPMADDUBSW ? 3 : 2; /* + the i16 ones and a pair sum */
+  k->mr = ((int64_t)d->regs - k->nb - spare) / k->nb;
   if (k->mr > (k->nb >= 4 ? 6 : MAX_MR))
     k->mr = k->nb >= 4 ? 6 : MAX_MR;
   if (k->mr < 1)
@@ -63,6 +74,83 @@ static void choose_tile(packed *k) {
     if (sscanf(e, "%d,%d", &a, &b) == 2 && a >= 1 && a <= MAX_MR && b >= 1 && b <= MAX_NB)
       k->mr = a, k->nb = b;
   }
+}
+
+/* vpmaddubsw: the pairs of w' split into main (in `w`, bytes in panel order) and the dense
+ * corrections [groups][nb][tap][pair][lanes][2] (i16), counted into k->entries and k->slots;
+ * NULL when out of memory. `w` may be NULL (only count). */
+static int16_t *split_pairs(packed *k, uint8_t *w) {
+  const qcc_conv_params *p = k->p;
+  int64_t cols = k->d->acc_cols, kc = k->d->kc, block = k->nb * cols;
+  int64_t groups = ceil_div(p->m_out, block), ck = ceil_div(p->cg, kc), pairs = ceil_div(p->cg, 2);
+  int64_t slots = groups * k->nb * p->ksz * pairs;
+  int16_t *corr = calloc((size_t)(slots ? slots : 1) * (size_t)cols * 2, sizeof *corr);
+  if (!corr)
+    return NULL;
+  for (int64_t m = 0; m < p->m_out; ++m) {
+    int64_t g = m / block, b = (m % block) / cols, col = m % cols;
+    for (int64_t t = 0; t < p->ksz; ++t)
+      for (int64_t c = 0; c < p->cg; c += 2) {
+        const int16_t *row = p->w + (m * p->ksz + t) * p->cg;
+        int32_t main[2], cr[2];
+        qcc_dot_pair_split(row[c], c + 1 < p->cg ? row[c + 1] : 0, main, cr);
+        int64_t slot = ((g * k->nb + b) * p->ksz + t) * pairs + c / 2;
+        for (int64_t j = 0; j < 2 && c + j < p->cg; ++j) {
+          corr[(slot * cols + col) * 2 + j] = (int16_t)cr[j];
+          int64_t cj = c + j;
+          int64_t i = ((((g * p->ksz + t) * ck + cj / kc) * k->nb + b) * cols + col) * kc + cj % kc;
+          if (w)
+            w[i] = (uint8_t)(int8_t)main[j];
+        }
+      }
+  }
+  k->entries = 0;
+  k->slots = slots;
+  for (int64_t s = 0; s < slots; ++s) {
+    bool any = false;
+    for (int64_t j = 0; j < cols * 2; ++j)
+      any |= corr[s * cols * 2 + j] != 0;
+    k->entries += any;
+  }
+  return corr;
+}
+
+/* The correction tables of the nonzero slots of `corr` (see split_pairs). */
+static qcc_status correction_tables(packed *k, const int16_t *corr) {
+  qcc_lower_ctx *L = k->L;
+  const qcc_conv_params *p = k->p;
+  int64_t cols = k->d->acc_cols, pairs = ceil_div(p->cg, 2), lists = k->groups * k->nb;
+  int32_t *start = calloc((size_t)lists + 1, sizeof *start);
+  int32_t *meta = calloc((size_t)(k->entries ? k->entries : 1) * 3, sizeof *meta);
+  int16_t *vec = calloc((size_t)(k->entries ? k->entries : 1) * (size_t)cols * 2, sizeof *vec);
+  if (!start || !meta || !vec) {
+    free(start), free(meta), free(vec);
+    return qcc_lower_error(L, "out of memory");
+  }
+  int64_t e = 0;
+  for (int64_t s = 0; s < k->slots; ++s) {
+    const int16_t *v = corr + s * cols * 2;
+    bool any = false;
+    for (int64_t j = 0; j < cols * 2; ++j)
+      any |= v[j] != 0;
+    if (!any)
+      continue;
+    int64_t pair = s % pairs, t = (s / pairs) % p->ksz, list = s / pairs / p->ksz;
+    start[list + 1] += 1;
+    meta[e * 3] = (int32_t)(t / p->kernel[1]);
+    meta[e * 3 + 1] = (int32_t)(t % p->kernel[1]);
+    meta[e * 3 + 2] = (int32_t)(2 * pair);
+    memcpy(vec + e * cols * 2, v, (size_t)cols * 2 * sizeof *vec);
+    ++e;
+  }
+  for (int64_t i = 0; i < lists; ++i)
+    start[i + 1] += start[i];
+  k->corr_start = qcc_lower_int_table(L, start, lists + 1);
+  k->corr_meta = qcc_lower_int_table(L, meta, k->entries ? k->entries * 3 : 1);
+  k->corr_vec = qcc_cg_const_bytes(L->cg, "weight_corrections", vec,
+                                   (size_t)(k->entries ? k->entries : 1) * (size_t)cols * 4, 64);
+  free(start), free(meta), free(vec);
+  return QCC_OK;
 }
 
 static qcc_status pack(packed *k) {
@@ -101,6 +189,15 @@ static qcc_status pack(packed *k) {
       }
     bias[m] = (int32_t)((uint32_t)p->bias[m] - (uint32_t)xzp * sum);
     mult[m] = p->mult[m];
+  }
+  if (d->kind == QCC_DOT_VPMADDUBSW) { /* the panel gets the main parts */
+    int16_t *corr = split_pairs(k, w);
+    qcc_status st = corr ? correction_tables(k, corr) : qcc_lower_error(L, "out of memory");
+    free(corr);
+    if (st != QCC_OK) {
+      free(w), free(bias), free(mult), free(zp);
+      return st;
+    }
   }
   memset(zp, (uint8_t)p->x_zp, (size_t)(k->ck * kc));
   k->w = qcc_cg_const_bytes(L->cg, "packed_weights", w, (size_t)total * esize, 64);
@@ -146,6 +243,60 @@ static void k_group(packed *k, LLVMValueRef wtap, LLVMValueRef c4, int64_t rows,
       qcc_cg_set(cg, k->acc[r][b], qcc_dot_step(cg, d, a, xo, wv[b]));
     }
   }
+}
+
+static void tap_pointers(packed *k, LLVMValueRef kh, LLVMValueRef kw, int64_t rows);
+
+/* The vpmaddubsw corrections of block b (after the main reduction): for each entry of the
+ * (group, b) list, the tap's pointers, then per row acc += vpmaddwd(x' pair at c widened, the
+ * entry's i16 pairs). The second channel of the last pair of an odd channel count reads the
+ * zero-point row instead (its correction is 0). */
+static void corrections(packed *k, int64_t b, int64_t rows) {
+  qcc_cg *cg = k->L->cg;
+  LLVMBuilderRef bld = cg->b;
+  const qcc_conv_params *p = k->p;
+  LLVMValueRef list = add(cg, mul_c(cg, k->grp, k->nb), qcc_cg_i64(cg, b));
+  LLVMValueRef lo = LLVMBuildSExt(bld, qcc_lower_table_i32(k->L, k->corr_start, list), cg->i64, "");
+  LLVMValueRef hi = LLVMBuildSExt(
+      bld, qcc_lower_table_i32(k->L, k->corr_start, add(cg, list, qcc_cg_i64(cg, 1))), cg->i64, "");
+  qcc_cg_loop le;
+  LLVMValueRef e = qcc_cg_loop_begin(cg, &le, lo, hi);
+  LLVMValueRef at[3];
+  for (int64_t j = 0; j < 3; ++j)
+    at[j] = LLVMBuildSExt(
+        bld, qcc_lower_table_i32(k->L, k->corr_meta, add(cg, mul_c(cg, e, 3), qcc_cg_i64(cg, j))),
+        cg->i64, "");
+  tap_pointers(k, at[0], at[1], rows);
+  LLVMTypeRef v16 = LLVMVectorType(cg->i16, 16);
+  LLVMValueRef wv = LLVMBuildLoad2(bld, v16, gep(cg, v16, k->corr_vec, e), "");
+  LLVMSetAlignment(wv, 32);
+  LLVMValueRef c1 = add(cg, at[2], qcc_cg_i64(cg, 1)), odd = NULL;
+  if (p->cg % 2)
+    odd = LLVMBuildICmp(bld, LLVMIntSLT, c1, qcc_cg_i64(cg, p->cg), "");
+  uint8_t xr = qcc_dot_x_xor(k->d, p->x.elem);
+  for (int64_t r = 0; r < rows; ++r) {
+    LLVMValueRef p0 = gep(cg, cg->i8, k->xptr[r], at[2]), p1 = gep(cg, cg->i8, k->xptr[r], c1);
+    if (odd)
+      p1 = LLVMBuildSelect(bld, odd, p1, k->zprow, "");
+    LLVMValueRef word = NULL;
+    LLVMValueRef ptrs[2] = {p0, p1};
+    for (int j = 0; j < 2; ++j) {
+      LLVMValueRef v = LLVMBuildLoad2(bld, cg->i8, ptrs[j], "");
+      if (xr)
+        v = LLVMBuildXor(bld, v, LLVMConstInt(cg->i8, xr, 0), "");
+      v = LLVMBuildZExt(bld, v, cg->i32, "");
+      word = j ? LLVMBuildOr(bld, word, LLVMBuildShl(bld, v, qcc_cg_i32(cg, 16), ""), "") : v;
+    }
+    LLVMValueRef xv = LLVMBuildBitCast(bld, qcc_cg_splat(cg, word, 8), v16, "");
+    LLVMValueRef args[2] = {xv, wv};
+    unsigned id = LLVMLookupIntrinsicID("llvm.x86.avx2.pmadd.wd", 22);
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, NULL, 0);
+    LLVMValueRef prod =
+        LLVMBuildCall2(bld, LLVMIntrinsicGetType(cg->ctx, id, NULL, 0), fn, args, 2, "");
+    LLVMValueRef a = qcc_cg_get(cg, k->acc_t, k->acc[r][b]);
+    qcc_cg_set(cg, k->acc[r][b], LLVMBuildAdd(bld, a, prod, ""));
+  }
+  qcc_cg_loop_end(cg, &le);
 }
 
 /* Pointers of the rows' input pixels at tap (kh, kw): the pixel, or the zero-point row. */
@@ -272,6 +423,9 @@ static void tile(packed *k, LLVMValueRef p0, int64_t rows) {
     k_group(k, wtap, qcc_cg_i64(cg, k->ck_full), rows, (unsigned)k->c_tail);
   qcc_cg_loop_end(cg, &lw);
   qcc_cg_loop_end(cg, &lh);
+  if (k->entries)
+    for (int64_t b = 0; b < k->nb; ++b)
+      corrections(k, b, rows);
   int64_t block = k->nb * d->acc_cols, last_live = p->m_out - (k->groups - 1) * block;
   if (last_live == block) {
     epilogue(k, rows, block);
@@ -298,6 +452,20 @@ static void choose_tasks(packed *k) {
   k->chunks = chunks > units ? (units ? units : 1) : chunks;
 }
 
+/* vpmaddubsw with its corrections rather than vpmaddwd: a pair slot costs about 3 vector
+ * instructions per 32 multiply-adds against vpmaddwd's 4, a corrected slot about 6 more (the
+ * widened activation pair, vpmaddwd, vpaddd, its share of the tap pointers); so at most
+ * 1/24 ~ 4% of the slots (docs/codegen.md has the measurements). QCC_MADDUBS=on|off forces the
+ * choice (an experiment hook). */
+static bool maddubs_pays(const packed *u) {
+  const char *e = getenv("QCC_MADDUBS");
+  if (e && strcmp(e, "on") == 0)
+    return true;
+  if (e && strcmp(e, "off") == 0)
+    return false;
+  return u->entries * 24 <= u->slots;
+}
+
 qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
                                  const qcc_conv_epilogue *epi, bool *done) {
   *done = false;
@@ -309,6 +477,18 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
   k.pixels = p->x.dims[0] * p->out[0] * p->out[1];
   k.d = qcc_dot_choose(L->isa, p->x.elem, p->w_fits8, k.pixels);
   choose_tile(&k);
+  const qcc_dot *ub = k.d->kind == QCC_DOT_VPMADDWD ? qcc_dot_maddubs(L->isa, p->w_fits8) : NULL;
+  if (ub) {
+    packed u = k;
+    u.d = ub;
+    choose_tile(&u);
+    int16_t *corr = split_pairs(&u, NULL);
+    if (!corr)
+      return qcc_lower_error(L, "out of memory");
+    free(corr);
+    if (maddubs_pays(&u))
+      k = u;
+  }
   if (k.pixels == 0) {
     *done = true;
     return QCC_OK;
@@ -324,8 +504,8 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
     for (int64_t b = 0; b < k.nb; ++b)
       k.acc[r][b] = qcc_cg_var(cg, k.acc_t, NULL);
   char name[96];
-  snprintf(name, sizeof name, "qu8-conv-%dx%dc%u-%s", (int)k.mr, (int)(k.nb * k.d->lanes), k.d->kc,
-           k.d->name);
+  snprintf(name, sizeof name, "qu8-conv-%dx%dc%u-%s%s", (int)k.mr, (int)(k.nb * k.d->lanes),
+           k.d->kc, k.d->name, k.entries ? "+corr" : "");
   qcc_lower_set_kernel_info(L, name, k.d->vec_bits, (uint32_t)(k.groups * k.chunks));
   /* task -> (group, chunk); the chunk's tiles [lo, hi), the tail tile in the last chunk */
   LLVMValueRef task = L->task ? L->task : qcc_cg_i64(cg, 0);
