@@ -144,7 +144,7 @@ static int write_text(qcc_graph *g, emit_kind kind, const char *output, const ch
 }
 
 static int generate(qcc_graph *g, const qcc_target *t, emit_kind kind, const char *output,
-                    const char *prefix, qcc_diag *diag) {
+                    const char *prefix, FILE *stats, qcc_diag *diag) {
   if (kind == EMIT_EXE || kind == EMIT_LIB) {
     /* The object as PREFIX.o in a temporary folder (its name is the library member's), then
      * linked with the runtime. */
@@ -156,7 +156,7 @@ static int generate(qcc_graph *g, const qcc_target *t, emit_kind kind, const cha
       qcc_diag_error(diag, (qcc_loc){0}, "cannot create a temporary folder");
       return QCC_EXIT_BAD_INPUT;
     }
-    int rc = generate(g, t, EMIT_OBJ, object, prefix, diag);
+    int rc = generate(g, t, EMIT_OBJ, object, prefix, stats, diag);
     if (rc == QCC_EXIT_OK)
       rc = kind == EMIT_EXE ? qcc_link_exe(object, prefix, qcc_target_triple(t), output, diag)
                             : qcc_link_lib(object, qcc_target_triple(t), output, diag);
@@ -167,7 +167,7 @@ static int generate(qcc_graph *g, const qcc_target *t, emit_kind kind, const cha
   qcc_codegen_output out = kind == EMIT_OBJ   ? QCC_OUTPUT_OBJ
                            : kind == EMIT_ASM ? QCC_OUTPUT_ASM
                                               : QCC_OUTPUT_LLVM;
-  qcc_status st = qcc_codegen_emit(g, t, prefix, out, output, diag);
+  qcc_status st = qcc_codegen_emit(g, t, prefix, out, output, stats, diag);
   return st == QCC_OK ? QCC_EXIT_OK : st == QCC_ERR_USAGE ? QCC_EXIT_USAGE : QCC_EXIT_BAD_INPUT;
 }
 
@@ -247,7 +247,7 @@ int qcc_cmd_compile(int argc, char **argv) {
     if (kind == EMIT_ONNX)
       rc = qcc_write_onnx_file(g, f.output, diag) == QCC_OK ? QCC_EXIT_OK : QCC_EXIT_BAD_INPUT;
     else if (codegen)
-      rc = generate(g, t, kind, f.output, prefix, diag);
+      rc = generate(g, t, kind, f.output, prefix, passes.stats ? stderr : NULL, diag);
     else
       rc = write_text(g, kind, f.output, prefix, diag);
   }

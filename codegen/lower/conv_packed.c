@@ -466,6 +466,25 @@ static bool maddubs_pays(const packed *u) {
   return u->entries * 24 <= u->slots;
 }
 
+/* The kernel's line of `--stats` (codegen.c prints the module's "qcc.stats" strings): the
+ * micro-kernel and, where vpmaddubsw was a candidate, how many of its pair slots need a
+ * correction. */
+static void report(packed *k, const char *name, const packed *u) {
+  qcc_lower_ctx *L = k->L;
+  qcc_cg *cg = L->cg;
+  char line[256];
+  int n = snprintf(line, sizeof line, "%s %s: %s", L->op->def->name,
+                   L->op->name ? L->op->name : L->op->results[0]->name, name);
+  if (u && n > 0 && (size_t)n < sizeof line)
+    snprintf(line + n, sizeof line - (size_t)n,
+             "; vpmaddubsw pair slots needing a correction: %lld of %lld (%.1f%%)",
+             (long long)u->entries, (long long)u->slots,
+             u->slots ? 100.0 * (double)u->entries / (double)u->slots : 0.0);
+  LLVMMetadataRef md = LLVMMDStringInContext2(cg->ctx, line, strlen(line));
+  LLVMAddNamedMetadataOperand(cg->mod, "qcc.stats",
+                              LLVMMetadataAsValue(cg->ctx, LLVMMDNodeInContext2(cg->ctx, &md, 1)));
+}
+
 qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
                                  const qcc_conv_epilogue *epi, bool *done) {
   *done = false;
@@ -478,8 +497,8 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
   k.d = qcc_dot_choose(L->isa, p->x.elem, p->w_fits8, k.pixels);
   choose_tile(&k);
   const qcc_dot *ub = k.d->kind == QCC_DOT_VPMADDWD ? qcc_dot_maddubs(L->isa, p->w_fits8) : NULL;
+  packed u = k;
   if (ub) {
-    packed u = k;
     u.d = ub;
     choose_tile(&u);
     int16_t *corr = split_pairs(&u, NULL);
@@ -504,8 +523,9 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
     for (int64_t b = 0; b < k.nb; ++b)
       k.acc[r][b] = qcc_cg_var(cg, k.acc_t, NULL);
   char name[96];
-  snprintf(name, sizeof name, "qu8-conv-%dx%dc%u-%s%s", (int)k.mr, (int)(k.nb * k.d->lanes),
-           k.d->kc, k.d->name, k.entries ? "+corr" : "");
+  snprintf(name, sizeof name, "qu8-conv-%dx%dc%u%s-%s", (int)k.mr, (int)(k.nb * k.d->lanes),
+           k.d->kc, k.entries ? "+corr" : "", k.d->name);
+  report(&k, name, ub ? &u : NULL);
   qcc_lower_set_kernel_info(L, name, k.d->vec_bits, (uint32_t)(k.groups * k.chunks));
   /* task -> (group, chunk); the chunk's tiles [lo, hi), the tail tile in the last chunk */
   LLVMValueRef task = L->task ? L->task : qcc_cg_i64(cg, 0);
