@@ -249,8 +249,8 @@ static void tap_pointers(packed *k, LLVMValueRef kh, LLVMValueRef kw, int64_t ro
 
 /* The vpmaddubsw corrections of block b (after the main reduction): for each entry of the
  * (group, b) list, the tap's pointers, then per row acc += vpmaddwd(x' pair at c widened, the
- * entry's i16 pairs). The second channel of the last pair of an odd channel count reads the
- * zero-point row instead (its correction is 0). */
+ * entry's i16 pairs). Both channels of an entry exist: the last pair of an odd channel count
+ * is (w, 0), within the bound for any i8 w, so it never needs a correction. */
 static void corrections(packed *k, int64_t b, int64_t rows) {
   qcc_cg *cg = k->L->cg;
   LLVMBuilderRef bld = cg->b;
@@ -270,14 +270,10 @@ static void corrections(packed *k, int64_t b, int64_t rows) {
   LLVMTypeRef v16 = LLVMVectorType(cg->i16, 16);
   LLVMValueRef wv = LLVMBuildLoad2(bld, v16, gep(cg, v16, k->corr_vec, e), "");
   LLVMSetAlignment(wv, 32);
-  LLVMValueRef c1 = add(cg, at[2], qcc_cg_i64(cg, 1)), odd = NULL;
-  if (p->cg % 2)
-    odd = LLVMBuildICmp(bld, LLVMIntSLT, c1, qcc_cg_i64(cg, p->cg), "");
+  LLVMValueRef c1 = add(cg, at[2], qcc_cg_i64(cg, 1));
   uint8_t xr = qcc_dot_x_xor(k->d, p->x.elem);
   for (int64_t r = 0; r < rows; ++r) {
     LLVMValueRef p0 = gep(cg, cg->i8, k->xptr[r], at[2]), p1 = gep(cg, cg->i8, k->xptr[r], c1);
-    if (odd)
-      p1 = LLVMBuildSelect(bld, odd, p1, k->zprow, "");
     LLVMValueRef word = NULL;
     LLVMValueRef ptrs[2] = {p0, p1};
     for (int j = 0; j < 2; ++j) {
@@ -452,18 +448,20 @@ static void choose_tasks(packed *k) {
   k->chunks = chunks > units ? (units ? units : 1) : chunks;
 }
 
-/* vpmaddubsw with its corrections rather than vpmaddwd: a pair slot costs about 3 vector
- * instructions per 32 multiply-adds against vpmaddwd's 4, a corrected slot about 6 more (the
- * widened activation pair, vpmaddwd, vpaddd, its share of the tap pointers); so at most
- * 1/24 ~ 4% of the slots (docs/codegen.md has the measurements). QCC_MADDUBS=on|off forces the
- * choice (an experiment hook). */
+/* vpmaddubsw with its corrections rather than vpmaddwd: per layer on this Zen 5 (one thread,
+ * -mcpu=x86-64-v3, min of 6 processes) a layer without corrections takes ~0.65x the vpmaddwd
+ * time and each % of corrected pair slots adds ~0.05x, so the break-even is near 6-8%: at most
+ * 1/16 of the slots (docs/codegen.md). QCC_MADDUBS=on|off|FRACTION overrides the rule (an
+ * experiment hook). */
 static bool maddubs_pays(const packed *u) {
   const char *e = getenv("QCC_MADDUBS");
   if (e && strcmp(e, "on") == 0)
     return true;
   if (e && strcmp(e, "off") == 0)
     return false;
-  return u->entries * 24 <= u->slots;
+  if (e && *e) /* a fraction of the slots */
+    return (double)u->entries <= atof(e) * (double)u->slots;
+  return u->entries * 16 <= u->slots;
 }
 
 /* The kernel's line of `--stats` (codegen.c prints the module's "qcc.stats" strings): the
