@@ -80,6 +80,8 @@ static void choose_tile(packed *k) {
     k->mr = 27 / k->nb;
   if (k->mr > MAX_MR)
     k->mr = MAX_MR;
+  if (k->mr > k->pixels) /* a gemm of one row: no rows recomputing it */
+    k->mr = k->pixels;
   if (k->mr < 1)
     k->mr = 1;
 }
