@@ -2,8 +2,9 @@
 """Compiles a model with qcc, runs the generated code and compares it with `qcc run`.
 
   codegen_check.py --qcc QCC --harness HARNESS.c --runtime DIR --work DIR
-                   [--exe] [--cross aarch64 [--qemu-cpu NAME]] [--codegen-flags="-mcpu=... -mattr=..."]
-                   [--reuse-ref] MODEL [QCC FLAGS...] -- INPUTS...
+                   [--exe] [--cross aarch64 [--qemu-cpu NAME]]
+                   [--codegen-flags="-mcpu=... -mattr=..."] [--reuse-ref]
+                   MODEL [QCC FLAGS...] -- INPUTS...
 
 QCC FLAGS (-O2, --passes=..., --dim ...) go to both the compiler and `qcc run`; --codegen-flags
 only to the compiler (-mcpu, -mattr; one shell-quoted string). INPUTS are NAME=FILE.npy (or one
@@ -13,7 +14,8 @@ by cc, or for --cross aarch64 by aarch64-linux-gnu-gcc; with --exe qcc itself li
 executable runs under `qemu-aarch64 -cpu NAME` (--qemu-cpu; QEMU's default, its `max` CPU, without
 it), so code using an instruction the named CPU lacks dies with SIGILL. Every output of `qcc run`
 must be bit-identical (floats compared by their bits). Prints the compile command (paths as base
-names), one line per output and PASS or FAIL.
+names), the QEMU command, whether the reference was computed or reused (--reuse-ref), one line per
+output and PASS or FAIL.
 
 --reuse-ref keeps `qcc run`'s outputs in WORK/ref and reuses them while the `qcc run` command,
 the qcc binary and the model and input files are unchanged, so several instruction-set levels of
@@ -46,7 +48,7 @@ def run(cmd):
 
 
 def stamp(cmd, files):
-    """What the reference outputs depend on: the `qcc run` command and its files' sizes and times."""
+    """What the reference outputs depend on: the `qcc run` command, its files' sizes and times."""
     state = []
     for f in files:
         st = os.stat(f)
@@ -55,6 +57,7 @@ def stamp(cmd, files):
 
 
 def reference(args, qcc_flags, inputs, ref):
+    """Runs `qcc run` into `ref`, or with --reuse-ref keeps what a same run left there."""
     run_inputs = [a for i in inputs for a in (["--input", i] if "=" in i else [i])]
     cmd = [args.qcc, "run", args.model, *qcc_flags, "--output-dir", ref, *run_inputs]
     files = [args.qcc, args.model] + [i.split("=", 1)[-1] for i in inputs]
@@ -62,6 +65,7 @@ def reference(args, qcc_flags, inputs, ref):
     if args.reuse_ref and os.path.isdir(ref) and os.path.exists(key_path):
         with open(key_path) as f:
             if f.read() == key:
+                print("codegen: reference: reused")
                 return
     for path in (ref, key_path):
         if os.path.isdir(path):
@@ -70,6 +74,7 @@ def reference(args, qcc_flags, inputs, ref):
             os.remove(path)
     run(cmd)
     if args.reuse_ref:
+        print("codegen: reference: computed")
         with open(key_path, "w") as f:
             f.write(key)
 

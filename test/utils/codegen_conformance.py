@@ -130,8 +130,8 @@ def check(args, name, model, sets):
                 if li == 0 and "interpreter only" in p.stderr:
                     op = re.search(r"error: (\w+): cannot compile: interpreter only", p.stderr)
                     return "interpreter only", op.group(1) if op else "", 0
-                if li == 0 and re.search(r"must be (a )?constants?|has no static shape|is not supported",
-                                         p.stderr):
+                if li == 0 and re.search(
+                        r"must be (a )?constants?|has no static shape|is not supported", p.stderr):
                     return "not static", conf.first_line(p.stderr), 0
                 return "failed", "compile%s: %s" % (where, conf.first_line(p.stderr)), li
             if link:
