@@ -57,6 +57,7 @@ static LLVMBasicBlockRef new_block(qcc_cg *cg, const char *name) {
 }
 
 LLVMValueRef qcc_cg_loop_begin(qcc_cg *cg, qcc_cg_loop *l, LLVMValueRef lo, LLVMValueRef hi) {
+  l->no_unroll = false;
   l->pre = LLVMGetInsertBlock(cg->b);
   l->head = new_block(cg, "loop");
   LLVMBasicBlockRef body = new_block(cg, "body");
