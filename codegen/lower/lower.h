@@ -126,5 +126,12 @@ qcc_status qcc_lower_binary(qcc_lower_ctx *L); /* Add, Sub, Mul, Div */
 qcc_status qcc_lower_sqrt_reciprocal(qcc_lower_ctx *L);
 qcc_status qcc_lower_pow(qcc_lower_ctx *L);
 qcc_status qcc_lower_float_activation(qcc_lower_ctx *L); /* Relu, LeakyRelu, Sigmoid, ... Gelu */
+qcc_status qcc_lower_expand_where(qcc_lower_ctx *L);
+qcc_status qcc_lower_concat(qcc_lower_ctx *L);
+qcc_status qcc_lower_split(qcc_lower_ctx *L);
+qcc_status qcc_lower_slice(qcc_lower_ctx *L);
+qcc_status qcc_lower_gather(qcc_lower_ctx *L);
+qcc_status qcc_lower_cast(qcc_lower_ctx *L);
+qcc_status qcc_lower_constant_of_shape(qcc_lower_ctx *L);
 
 #endif
