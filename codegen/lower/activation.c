@@ -1,8 +1,9 @@
 /* The activations of ir/ops/activation.c. The float ones (Relu, LeakyRelu, Sigmoid, HardSigmoid,
- * HardSwish, Tanh, Exp, Erf, Gelu) compute on f32 exactly what the interpreter computes: the same
- * operations in the same order, libm's expf, tanhf, erff, fminf and fmaxf called by name where
- * the interpreter calls them (Sigmoid: 1 / (1 + expf(-x)) for x >= 0, else e / (1 + e) with
- * e = expf(x)); Relu also on integers (v < 0 ? 0 : v). Written in place over the operand when
+ * HardSwish, Tanh, Exp) compute on f32 exactly what the interpreter computes: the same
+ * operations in the same order, libm's expf, tanhf, fminf and fmaxf called by name where the
+ * interpreter calls them (Sigmoid: 1 / (1 + expf(-x)) for x >= 0, else e / (1 + e) with
+ * e = expf(x)); Relu also on integers (v < 0 ? 0 : v). Erf and Gelu are not lowered: glibc's
+ * erff differs between targets (codegen/lower/table.c). Written in place over the operand when
  * the memory plan says so.
  *
  * Clip on integer and f32 tensors: `if (v < lo) v = lo; if (v > hi) v = hi;`
@@ -10,7 +11,6 @@
  * float attributes rounded inwards and clamped into the type's range, as the interpreter does).
  * Written in place over its operand when the memory plan says so. */
 #include <math.h>
-#include <string.h>
 
 #include "codegen/lower/lower.h"
 #include "ir/interp.h"
@@ -111,7 +111,6 @@ typedef struct act_job {
   qcc_op_kind kind;
   qcc_cg_tensor x, y;
   float alpha, beta;
-  bool gelu_tanh;
 } act_job;
 
 static LLVMValueRef call1(qcc_cg *cg, const char *name, LLVMValueRef v) {
@@ -166,22 +165,7 @@ static void act_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
                       "");
     break;
   case QCC_OP_Tanh: r = call1(cg, "tanhf", x); break;
-  case QCC_OP_Exp: r = call1(cg, "expf", x); break;
-  case QCC_OP_Erf: r = call1(cg, "erff", x); break;
-  default: { /* Gelu */
-    LLVMValueRef t;
-    if (j->gelu_tanh) {
-      LLVMValueRef cxx =
-          LLVMBuildFMul(b, LLVMBuildFMul(b, qcc_cg_f32(cg, 0.035677408136300125f), x, ""), x, "");
-      LLVMValueRef inner = LLVMBuildFAdd(b, cxx, qcc_cg_f32(cg, 0.7978845608028654f), "");
-      t = call1(cg, "tanhf", LLVMBuildFMul(b, x, inner, ""));
-    } else {
-      t = call1(cg, "erff", LLVMBuildFMul(b, x, qcc_cg_f32(cg, 0.70710678118654752f), ""));
-    }
-    r = LLVMBuildFMul(b, LLVMBuildFMul(b, qcc_cg_f32(cg, 0.5f), x, ""),
-                      LLVMBuildFAdd(b, t, one, ""), "");
-    break;
-  }
+  default: r = call1(cg, "expf", x); break; /* Exp */
   }
   qcc_cg_store(cg, &j->y, idx, r);
 }
@@ -200,8 +184,6 @@ qcc_status qcc_lower_float_activation(qcc_lower_ctx *L) {
     j.alpha = qcc_op_attr_float(op, "alpha");
   if (j.kind == QCC_OP_HardSigmoid)
     j.beta = qcc_op_attr_float(op, "beta");
-  if (j.kind == QCC_OP_Gelu)
-    j.gelu_tanh = strcmp(qcc_op_attr_string(op, "approximate"), "tanh") == 0;
   qcc_status st = qcc_lower_check_in_place(L, &j.y, op->results[0], &j.x, qcc_op_operand(op, 0));
   if (st != QCC_OK)
     return st;

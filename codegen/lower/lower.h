@@ -125,7 +125,7 @@ LLVMValueRef qcc_lower_libm_call(qcc_cg *cg, const char *name, LLVMTypeRef t, LL
 qcc_status qcc_lower_binary(qcc_lower_ctx *L); /* Add, Sub, Mul, Div */
 qcc_status qcc_lower_sqrt_reciprocal(qcc_lower_ctx *L);
 qcc_status qcc_lower_pow(qcc_lower_ctx *L);
-qcc_status qcc_lower_float_activation(qcc_lower_ctx *L); /* Relu, LeakyRelu, Sigmoid, ... Gelu */
+qcc_status qcc_lower_float_activation(qcc_lower_ctx *L); /* Relu, LeakyRelu, ... Tanh, Exp */
 qcc_status qcc_lower_expand_where(qcc_lower_ctx *L);
 qcc_status qcc_lower_concat(qcc_lower_ctx *L);
 qcc_status qcc_lower_split(qcc_lower_ctx *L);

@@ -61,7 +61,7 @@ static LLVMValueRef ipow(qcc_cg *cg, LLVMValueRef x, LLVMValueRef n) {
   LLVMBuilderRef b = cg->b;
   LLVMValueRef r = qcc_cg_var(cg, cg->i64, qcc_cg_i64(cg, 1));
   LLVMValueRef base = qcc_cg_var(cg, cg->i64, x);
-  qcc_cg_loop l;
+  qcc_cg_loop l = {0};
   LLVMValueRef k = qcc_cg_loop_n(cg, &l, 63);
   LLVMValueRef bit = LLVMBuildTrunc(b, LLVMBuildLShr(b, n, k, ""), cg->i1, "");
   LLVMValueRef rv = qcc_cg_get(cg, cg->i64, r), bv = qcc_cg_get(cg, cg->i64, base);
