@@ -112,4 +112,7 @@ qcc_status qcc_lower_relayout(qcc_lower_ctx *L);
 qcc_status qcc_lower_transpose(qcc_lower_ctx *L);
 qcc_status qcc_lower_pad(qcc_lower_ctx *L);
 
+/* float windowed, matrix and reduction ops (resize.c, layer_norm.c, ...) */
+qcc_status qcc_lower_resize(qcc_lower_ctx *L);
+
 #endif

@@ -88,7 +88,7 @@ static const qcc_lowering table[QCC_OP_COUNT] = {
     [QCC_OP_ConstantOfShape] = INTERP(shape_op),
     [QCC_OP_Slice] = INTERP(later),
     [QCC_OP_Gather] = INTERP(later),
-    [QCC_OP_Resize] = INTERP(later),
+    [QCC_OP_Resize] = LOWERED(qcc_lower_resize),
     [QCC_OP_Relayout] = LOWERED(qcc_lower_relayout),
 };
 
