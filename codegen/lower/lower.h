@@ -114,5 +114,6 @@ qcc_status qcc_lower_pad(qcc_lower_ctx *L);
 
 /* float windowed, matrix and reduction ops (resize.c, layer_norm.c, ...) */
 qcc_status qcc_lower_resize(qcc_lower_ctx *L);
+qcc_status qcc_lower_layer_norm(qcc_lower_ctx *L);
 
 #endif
