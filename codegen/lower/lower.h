@@ -115,5 +115,7 @@ qcc_status qcc_lower_pad(qcc_lower_ctx *L);
 /* float windowed, matrix and reduction ops (resize.c, layer_norm.c, ...) */
 qcc_status qcc_lower_resize(qcc_lower_ctx *L);
 qcc_status qcc_lower_layer_norm(qcc_lower_ctx *L);
+qcc_status qcc_lower_average_pool(qcc_lower_ctx *L); /* f32 (pool.c) */
+qcc_status qcc_lower_global_pool(qcc_lower_ctx *L);  /* GlobalAveragePool, GlobalMaxPool */
 
 #endif
