@@ -119,5 +119,6 @@ qcc_status qcc_lower_average_pool(qcc_lower_ctx *L); /* f32 (pool.c) */
 qcc_status qcc_lower_global_pool(qcc_lower_ctx *L);  /* GlobalAveragePool, GlobalMaxPool */
 qcc_status qcc_lower_gemm(qcc_lower_ctx *L);
 qcc_status qcc_lower_matmul(qcc_lower_ctx *L);
+qcc_status qcc_lower_reduce(qcc_lower_ctx *L); /* ReduceSum, ReduceMean, ReduceMax */
 
 #endif
