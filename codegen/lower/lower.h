@@ -121,5 +121,6 @@ qcc_status qcc_lower_gemm(qcc_lower_ctx *L);
 qcc_status qcc_lower_matmul(qcc_lower_ctx *L);
 qcc_status qcc_lower_reduce(qcc_lower_ctx *L); /* ReduceSum, ReduceMean, ReduceMax */
 qcc_status qcc_lower_conv_transpose(qcc_lower_ctx *L);
+qcc_status qcc_lower_softmax(qcc_lower_ctx *L); /* softmax.c (activation family) */
 
 #endif
