@@ -122,5 +122,7 @@ qcc_status qcc_lower_matmul(qcc_lower_ctx *L);
 qcc_status qcc_lower_reduce(qcc_lower_ctx *L); /* ReduceSum, ReduceMean, ReduceMax */
 qcc_status qcc_lower_conv_transpose(qcc_lower_ctx *L);
 qcc_status qcc_lower_softmax(qcc_lower_ctx *L); /* softmax.c (activation family) */
+qcc_status qcc_lower_conv(qcc_lower_ctx *L);    /* f32 Conv (conv.c) */
+qcc_status qcc_lower_batch_norm(qcc_lower_ctx *L);
 
 #endif
