@@ -35,7 +35,7 @@ static void conv_taps(qcc_cg *cg, fconv_job *j, int32_t d) {
     qcc_cg_set(cg, j->acc, LLVMBuildFAdd(b, qcc_cg_get(cg, cg->f32, j->acc), p, ""));
     return;
   }
-  qcc_cg_loop lk;
+  qcc_cg_loop lk = {0};
   LLVMValueRef k = qcc_cg_loop_n(cg, &lk, j->kernel[d]);
   j->widx[2 + d] = k;
   LLVMValueRef o = j->stride[d] == 1
@@ -69,7 +69,7 @@ static void conv_output(qcc_cg *cg, LLVMValueRef *idx, void *user) {
   j->widx[0] = oc;
   LLVMValueRef bi[1] = {oc};
   qcc_cg_set(cg, j->acc, j->has_bias ? qcc_cg_load(cg, &j->b, bi) : qcc_cg_f32(cg, 0.0f));
-  qcc_cg_loop lc;
+  qcc_cg_loop lc = {0};
   LLVMValueRef c = qcc_cg_loop_n(cg, &lc, j->cg);
   j->widx[1] = c;
   j->xidx[1] = LLVMBuildNSWAdd(b, c0, c, "");

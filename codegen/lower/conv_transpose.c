@@ -29,7 +29,7 @@ static void emit_taps(qcc_cg *cg, tconv_job *j, int32_t d) {
   LLVMBuilderRef b = cg->b;
   if (d == j->nsp) {
     qcc_cg_set(cg, j->sum, qcc_cg_f32(cg, 0.0f));
-    qcc_cg_loop lc;
+    qcc_cg_loop lc = {0};
     LLVMValueRef c = qcc_cg_loop_n(cg, &lc, j->cg);
     j->widx[0] = LLVMBuildNSWAdd(b, j->c0, c, "");
     j->xidx[1] = j->widx[0];
@@ -42,7 +42,7 @@ static void emit_taps(qcc_cg *cg, tconv_job *j, int32_t d) {
         LLVMBuildFAdd(b, qcc_cg_get(cg, cg->f32, j->acc), qcc_cg_get(cg, cg->f32, j->sum), ""));
     return;
   }
-  qcc_cg_loop lk;
+  qcc_cg_loop lk = {0};
   LLVMValueRef k = qcc_cg_loop_n(cg, &lk, j->kernel[d]);
   j->widx[2 + d] = k;
   /* t = o + pad - k * dilation; the tap reaches o from input t / stride. */

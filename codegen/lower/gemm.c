@@ -46,7 +46,7 @@ static void emit_element(qcc_cg *cg, LLVMValueRef *idx, void *user) {
   bo = add(cg, bo, scaled(cg, jj, j->b_sj));
   LLVMTypeRef at = j->is_gemm ? j->f64 : cg->f32;
   qcc_cg_set(cg, j->acc, j->is_gemm ? LLVMConstReal(j->f64, 0) : qcc_cg_f32(cg, 0.0f));
-  qcc_cg_loop lp;
+  qcc_cg_loop lp = {0};
   LLVMValueRef p = qcc_cg_loop_n(cg, &lp, j->k);
   LLVMValueRef av = qcc_cg_load_at(cg, &j->a, add(cg, ao, scaled(cg, p, j->a_sp)));
   LLVMValueRef bv = qcc_cg_load_at(cg, &j->b, add(cg, bo, scaled(cg, p, j->b_sp)));

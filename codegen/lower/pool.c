@@ -54,7 +54,7 @@ static void emit_taps(qcc_cg *cg, pool_job *j, int32_t d, unsigned lanes) {
     qcc_cg_set(cg, var, LLVMBuildSelect(b, better, v, best, ""));
     return;
   }
-  qcc_cg_loop lk;
+  qcc_cg_loop lk = {0};
   LLVMValueRef k = qcc_cg_loop_n(cg, &lk, j->kernel[d]);
   LLVMValueRef off = j->dil[d] == 1 ? k : LLVMBuildNSWMul(b, k, qcc_cg_i64(cg, j->dil[d]), "");
   j->idx[2 + d] = LLVMBuildNSWAdd(b, j->base[d], off, "");
@@ -98,7 +98,7 @@ static void emit_channel(qcc_cg *cg, pool_job *j, LLVMValueRef *oidx, LLVMValueR
 static void emit_positions(qcc_cg *cg, pool_job *j, int32_t d, LLVMValueRef *oidx) {
   if (d == j->nsp) {
     int64_t n = j->x.dims[1], nv = j->lanes ? n / j->lanes : 0;
-    qcc_cg_loop lc;
+    qcc_cg_loop lc = {0};
     if (nv > 0) {
       LLVMValueRef k = qcc_cg_loop_n(cg, &lc, nv);
       emit_channel(cg, j, oidx, LLVMBuildNSWMul(cg->b, k, qcc_cg_i64(cg, j->lanes), ""), j->lanes);
@@ -111,7 +111,7 @@ static void emit_positions(qcc_cg *cg, pool_job *j, int32_t d, LLVMValueRef *oid
     }
     return;
   }
-  qcc_cg_loop lo;
+  qcc_cg_loop lo = {0};
   LLVMValueRef o = qcc_cg_loop_n(cg, &lo, j->out[d]);
   oidx[2 + d] = o;
   LLVMValueRef s =
@@ -161,7 +161,7 @@ qcc_status qcc_lower_max_pool(qcc_lower_ctx *L) {
     j.vbest = qcc_cg_var(cg, LLVMVectorType(qcc_cg_elem_type(cg, j.x.elem), j.lanes), NULL);
   j.found = qcc_cg_var(cg, cg->i1, NULL);
   LLVMValueRef oidx[QCC_MAX_RANK] = {0};
-  qcc_cg_loop ln;
+  qcc_cg_loop ln = {0};
   oidx[0] = j.idx[0] = qcc_cg_loop_n(cg, &ln, j.x.dims[0]);
   emit_positions(cg, &j, 0, oidx);
   qcc_cg_loop_end(cg, &ln);
@@ -202,7 +202,7 @@ static void avg_taps(qcc_cg *cg, avg_job *j, int32_t d) {
     qcc_cg_set(cg, j->sum, LLVMBuildFAdd(b, qcc_cg_get(cg, j->f64, j->sum), v, ""));
     return;
   }
-  qcc_cg_loop lk;
+  qcc_cg_loop lk = {0};
   LLVMValueRef k = qcc_cg_loop_n(cg, &lk, j->kernel[d]);
   LLVMValueRef off = j->dil[d] == 1 ? k : LLVMBuildNSWMul(b, k, qcc_cg_i64(cg, j->dil[d]), "");
   j->idx[2 + d] = LLVMBuildNSWAdd(b, j->base[d], off, "");
@@ -220,7 +220,7 @@ static void avg_taps(qcc_cg *cg, avg_job *j, int32_t d) {
 static void avg_positions(qcc_cg *cg, avg_job *j, int32_t d, LLVMValueRef *oidx) {
   LLVMBuilderRef b = cg->b;
   if (d == j->nsp) {
-    qcc_cg_loop lc;
+    qcc_cg_loop lc = {0};
     oidx[1] = j->idx[1] = qcc_cg_loop_n(cg, &lc, j->x.dims[1]);
     qcc_cg_set(cg, j->sum, LLVMConstReal(j->f64, 0));
     avg_taps(cg, j, 0);
@@ -239,7 +239,7 @@ static void avg_positions(qcc_cg *cg, avg_job *j, int32_t d, LLVMValueRef *oidx)
     qcc_cg_loop_end(cg, &lc);
     return;
   }
-  qcc_cg_loop lo;
+  qcc_cg_loop lo = {0};
   LLVMValueRef o = qcc_cg_loop_n(cg, &lo, j->out[d]);
   oidx[2 + d] = o;
   LLVMValueRef s = j->stride[d] == 1 ? o : LLVMBuildNSWMul(b, o, qcc_cg_i64(cg, j->stride[d]), "");
@@ -298,7 +298,7 @@ qcc_status qcc_lower_average_pool(qcc_lower_ctx *L) {
   if (j.empty_window)
     j.nan = host_nan(cg);
   LLVMValueRef oidx[QCC_MAX_RANK] = {0};
-  qcc_cg_loop ln;
+  qcc_cg_loop ln = {0};
   oidx[0] = j.idx[0] = qcc_cg_loop_n(cg, &ln, j.x.dims[0]);
   avg_positions(cg, &j, 0, oidx);
   qcc_cg_loop_end(cg, &ln);

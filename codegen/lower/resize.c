@@ -66,7 +66,7 @@ static void emit_taps(resize_job *j, int32_t d, LLVMValueRef *oidx, LLVMValueRef
     emit_taps(j, d + 1, oidx, w, LLVMBuildNSWAdd(b, off, o, ""));
     return;
   }
-  qcc_cg_loop lk;
+  qcc_cg_loop lk = {0};
   LLVMValueRef k = qcc_cg_loop_n(cg, &lk, rd->n);
   LLVMValueRef i =
       LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, oidx[d], qcc_cg_i64(cg, rd->n), ""), k, "");
