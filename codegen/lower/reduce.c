@@ -151,7 +151,8 @@ qcc_status qcc_lower_reduce(qcc_lower_ctx *L) {
     n_axes = qcc_op_attr_ints(op, "axes", &a);
     if (n_axes > j.x.rank)
       return qcc_lower_error(L, "too many axes");
-    memcpy(axes, a, (size_t)n_axes * sizeof(int64_t));
+    for (int64_t i = 0; i < n_axes; ++i)
+      axes[i] = a[i];
   }
   if (n_axes == 0 && qcc_op_attr_int(op, "noop_with_empty_axes") != 0) {
     qcc_cg_for_each_index(cg, j.y.rank, j.y.dims, j.y.strides, emit_copy, &j);
