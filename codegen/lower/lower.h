@@ -134,4 +134,17 @@ qcc_status qcc_lower_gather(qcc_lower_ctx *L);
 qcc_status qcc_lower_cast(qcc_lower_ctx *L);
 qcc_status qcc_lower_constant_of_shape(qcc_lower_ctx *L);
 
+/* float windowed, matrix and reduction ops (resize.c, layer_norm.c, ...) */
+qcc_status qcc_lower_resize(qcc_lower_ctx *L);
+qcc_status qcc_lower_layer_norm(qcc_lower_ctx *L);
+qcc_status qcc_lower_average_pool(qcc_lower_ctx *L); /* f32 (pool.c) */
+qcc_status qcc_lower_global_pool(qcc_lower_ctx *L);  /* GlobalAveragePool, GlobalMaxPool */
+qcc_status qcc_lower_gemm(qcc_lower_ctx *L);
+qcc_status qcc_lower_matmul(qcc_lower_ctx *L);
+qcc_status qcc_lower_reduce(qcc_lower_ctx *L); /* ReduceSum, ReduceMean, ReduceMax */
+qcc_status qcc_lower_conv_transpose(qcc_lower_ctx *L);
+qcc_status qcc_lower_softmax(qcc_lower_ctx *L); /* softmax.c (activation family) */
+qcc_status qcc_lower_conv(qcc_lower_ctx *L);    /* f32 Conv (conv.c) */
+qcc_status qcc_lower_batch_norm(qcc_lower_ctx *L);
+
 #endif

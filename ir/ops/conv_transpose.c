@@ -16,6 +16,8 @@
  *
  * The sum for each output element runs, like ONNX Runtime's GEMM + col2im, over kernel taps in
  * row-major order, each tap's input channels summed first; the bias is added last. */
+#include "ir/ops/conv_transpose.h"
+
 #include "ir/ops/op_util.h"
 #include "ir/ops/window.h"
 
@@ -23,16 +25,11 @@
 
 enum { MAX_SPATIAL = 3 };
 
-/* Output size and padding of every spatial dim. */
-typedef struct tgeom {
-  qcc_window w;
-  int64_t group;
-  int64_t out[MAX_SPATIAL], pad_begin[MAX_SPATIAL];
-} tgeom;
+typedef qcc_tconv_geom tgeom;
 
 /* Reads the attributes for `nsp` spatial dims; `kernel` holds the weight's spatial sizes (< 0
  * unknown). False with g->w.err on a bad attribute. */
-static bool tgeom_read(tgeom *g, const qcc_op *op, int32_t nsp, const int64_t *kernel) {
+bool qcc_tconv_geom_read(tgeom *g, const qcc_op *op, int32_t nsp, const int64_t *kernel) {
   if (!qcc_conv_group_read(op, &qcc_window_rules_float, &g->group, g->w.err))
     return false;
   if (!qcc_window_read(&g->w, op, &qcc_window_rules_float, nsp, kernel))
@@ -67,7 +64,7 @@ static bool tgeom_read(tgeom *g, const qcc_op *op, int32_t nsp, const int64_t *k
 }
 
 /* Output size and leading pad of spatial dim d for input size `in` (kernel known). */
-static bool tgeom_dim(tgeom *g, const qcc_op *op, int32_t d, int64_t in) {
+bool qcc_tconv_geom_dim(tgeom *g, const qcc_op *op, int32_t d, int64_t in) {
   qcc_window *w = &g->w;
   if (in < 1 || in > qcc_window_rules_float.in_max) {
     snprintf(w->err, sizeof w->err, "spatial dim %d: input size %lld is out of range", (int)d,
@@ -139,7 +136,7 @@ static qcc_status conv_transpose_infer(qcc_infer_ctx *ctx) {
   for (int32_t d = 0; d < nsp; ++d)
     kernel[d] = wt.rank >= 0 ? wt.dims[2 + d].size : -1;
   tgeom g;
-  if (!tgeom_read(&g, op, nsp, kernel))
+  if (!qcc_tconv_geom_read(&g, op, nsp, kernel))
     return qcc_infer_error(ctx, "%s", g.w.err);
   qcc_dim unknown = {.size = -1};
   qcc_dim c = x.rank >= 0 ? x.dims[1] : unknown, wc = wt.rank >= 0 ? wt.dims[0] : unknown;
@@ -171,7 +168,7 @@ static qcc_status conv_transpose_infer(qcc_infer_ctx *ctx) {
     dims[2 + d] = unknown;
     int64_t in = x.rank >= 0 ? x.dims[2 + d].size : -1;
     if (in >= 0 && g.w.kernel[d] >= 0) {
-      if (!tgeom_dim(&g, op, d, in))
+      if (!qcc_tconv_geom_dim(&g, op, d, in))
         return qcc_infer_error(ctx, "%s", g.w.err);
       dims[2 + d].size = g.out[d];
     }
@@ -208,7 +205,7 @@ static qcc_status conv_transpose_eval(qcc_eval_ctx *ctx, const qcc_op *op,
                           MAX_SPATIAL + 2);
   int32_t nsp = x->rank - 2;
   tgeom g;
-  if (!tgeom_read(&g, op, nsp, wt->dims + 2))
+  if (!qcc_tconv_geom_read(&g, op, nsp, wt->dims + 2))
     return qcc_eval_error(ctx, "%s", g.w.err);
   int64_t n_batch = x->dims[0], c_in = x->dims[1], mg = wt->dims[1], group = g.group;
   if (wt->dims[0] != c_in || c_in % group != 0)
@@ -225,7 +222,7 @@ static qcc_status conv_transpose_eval(qcc_eval_ctx *ctx, const qcc_op *op,
   int64_t ydims[MAX_SPATIAL + 2] = {n_batch, m};
   int32_t shift = 3 - nsp;
   for (int32_t d = 0; d < nsp; ++d) {
-    if (!tgeom_dim(&g, op, d, x->dims[2 + d]))
+    if (!qcc_tconv_geom_dim(&g, op, d, x->dims[2 + d]))
       return qcc_eval_error(ctx, "%s", g.w.err);
     ind[d + shift] = x->dims[2 + d];
     kd[d + shift] = g.w.kernel[d];

@@ -1,8 +1,11 @@
 /* Resize (opset 10-19): nearest, N-D linear and cubic interpolation with the ONNX coordinate
  * transformation modes. Each output coordinate of each dim maps to a few weighted input taps;
  * an output element is the separable product of its dims' taps. */
+#include "ir/ops/resize.h"
+
 #include "ir/ops/op_util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,13 +233,7 @@ static qcc_status resize_infer(qcc_infer_ctx *ctx) {
 
 /* ---- reference semantics ---------------------------------------------------------------- */
 
-/* Up to four input taps with weights for one output coordinate along one dim. */
-typedef struct resize_taps {
-  int32_t n;
-  bool outside; /* tf_crop_and_resize sampled outside the input: extrapolation value */
-  int64_t idx[4];
-  double w[4];
-} resize_taps;
+typedef qcc_resize_taps resize_taps;
 
 static double cubic_weight(double t, double a) {
   t = fabs(t);
@@ -335,29 +332,40 @@ static resize_taps make_taps(const resize_attrs *a, double src, int64_t len_in) 
 }
 
 /* Runtime float vector (scales/roi). */
-static qcc_status read_floats(qcc_eval_ctx *ctx, const qcc_tensor *t, const char *what, double *out,
-                              int64_t cap, int64_t *n) {
-  if (t->rank > 1 || !qcc_elem_is_float(t->elem))
-    return qcc_eval_error(ctx, "%s must be a 1-D float tensor", what);
-  if (t->numel > cap)
-    return qcc_eval_error(ctx, "%s has too many entries", what);
+static bool read_floats(const qcc_tensor *t, const char *what, double *out, int64_t cap, int64_t *n,
+                        char *err, size_t errlen) {
+  if (t->rank > 1 || !qcc_elem_is_float(t->elem)) {
+    snprintf(err, errlen, "%s must be a 1-D float tensor", what);
+    return false;
+  }
+  if (t->numel > cap) {
+    snprintf(err, errlen, "%s has too many entries", what);
+    return false;
+  }
   for (int64_t i = 0; i < t->numel; ++i)
     out[i] = qcc_tensor_get_f64(t, i);
   *n = t->numel;
-  return QCC_OK;
+  return true;
 }
 
-static qcc_status resize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
-                              qcc_tensor **out) {
+#define PLAN_FAIL(...)                                                                             \
+  do {                                                                                             \
+    snprintf(err, errlen, __VA_ARGS__);                                                            \
+    return false;                                                                                  \
+  } while (0)
+
+bool qcc_resize_plan_make(const qcc_op *op, const qcc_tensor *const *in, qcc_resize_plan *p,
+                          char *err, size_t errlen) {
+  memset(p, 0, sizeof *p);
   const qcc_tensor *x = in[0];
   int32_t rank = x->rank;
   resize_attrs a;
-  const char *err = read_attrs(op, &a);
-  if (err)
-    return qcc_eval_error(ctx, "%s", err);
+  const char *msg = read_attrs(op, &a);
+  if (msg)
+    PLAN_FAIL("%s", msg);
   int32_t axis_of[QCC_MAX_RANK], naxes;
-  if ((err = resolve_axes(&a, rank, axis_of, &naxes)))
-    return qcc_eval_error(ctx, "%s", err);
+  if ((msg = resolve_axes(&a, rank, axis_of, &naxes)))
+    PLAN_FAIL("%s", msg);
   resize_slots s = slots_of(op);
   const qcc_tensor *roi_t = s.roi >= 0 && (uint32_t)s.roi < op->num_operands ? in[s.roi] : NULL;
   const qcc_tensor *scales_t = (uint32_t)s.scales < op->num_operands ? in[s.scales] : NULL;
@@ -368,11 +376,10 @@ static qcc_status resize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   if (sizes_t && sizes_t->numel == 0)
     sizes_t = NULL;
   if (!scales_t == !sizes_t)
-    return qcc_eval_error(ctx, "exactly one of scales and sizes must be given");
+    PLAN_FAIL("exactly one of scales and sizes must be given");
 
   double scale[QCC_MAX_RANK], roi[2 * QCC_MAX_RANK], given[QCC_MAX_RANK];
-  int64_t dims[QCC_MAX_RANK], n;
-  qcc_status st;
+  int64_t *dims = p->dims, n;
   for (int32_t d = 0; d < rank; ++d) {
     scale[d] = 1;
     dims[d] = x->dims[d];
@@ -381,11 +388,10 @@ static qcc_status resize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   }
   if (roi_t && roi_t->numel > 0 && a.coord == CT_TF_CROP_AND_RESIZE) {
     double r[2 * QCC_MAX_RANK];
-    if ((st = read_floats(ctx, roi_t, "roi", r, 2 * QCC_MAX_RANK, &n)) != QCC_OK)
-      return st;
+    if (!read_floats(roi_t, "roi", r, 2 * QCC_MAX_RANK, &n, err, errlen))
+      return false;
     if (n != 2 * naxes)
-      return qcc_eval_error(ctx, "roi has %lld entries, expected %d", (long long)n,
-                            (int)(2 * naxes));
+      PLAN_FAIL("roi has %lld entries, expected %d", (long long)n, (int)(2 * naxes));
     for (int32_t i = 0; i < naxes; ++i) {
       roi[axis_of[i]] = r[i];
       roi[axis_of[i] + QCC_MAX_RANK] = r[i + naxes];
@@ -393,14 +399,14 @@ static qcc_status resize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
   }
   for (int32_t i = 0; i < naxes; ++i)
     if (x->dims[axis_of[i]] == 0)
-      return qcc_eval_error(ctx, "cannot resize an empty dimension");
+      PLAN_FAIL("cannot resize an empty dimension");
   if (sizes_t) {
     if (sizes_t->rank > 1 || !qcc_elem_is_int(sizes_t->elem) || sizes_t->numel != naxes)
-      return qcc_eval_error(ctx, "sizes must be a 1-D integer tensor with %d entries", (int)naxes);
+      PLAN_FAIL("sizes must be a 1-D integer tensor with %d entries", (int)naxes);
     for (int32_t i = 0; i < naxes; ++i) {
       int64_t v = qcc_tensor_get_i64(sizes_t, i);
       if (v < 0 || v > ((int64_t)1 << 50))
-        return qcc_eval_error(ctx, "sizes entry %lld is out of range", (long long)v);
+        PLAN_FAIL("sizes entry %lld is out of range", (long long)v);
       given[i] = (double)v;
     }
     if (a.keep != KEEP_STRETCH) {
@@ -417,41 +423,37 @@ static qcc_status resize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
     for (int32_t i = 0; i < naxes; ++i) {
       int32_t d = axis_of[i];
       if (!size_from_double(given[i], &dims[d]))
-        return qcc_eval_error(ctx, "output size along dimension %d is out of range", (int)d);
+        PLAN_FAIL("output size along dimension %d is out of range", (int)d);
       scale[d] = given[i] / (double)x->dims[d];
     }
   } else {
-    if ((st = read_floats(ctx, scales_t, "scales", given, QCC_MAX_RANK, &n)) != QCC_OK)
-      return st;
+    if (!read_floats(scales_t, "scales", given, QCC_MAX_RANK, &n, err, errlen))
+      return false;
     if (n != naxes)
-      return qcc_eval_error(ctx, "scales has %lld entries, expected %d", (long long)n, (int)naxes);
+      PLAN_FAIL("scales has %lld entries, expected %d", (long long)n, (int)naxes);
     for (int32_t i = 0; i < naxes; ++i) {
       int32_t d = axis_of[i];
       if (!(given[i] > 0) || given[i] > 1e12)
-        return qcc_eval_error(ctx, "scale %g is out of range", given[i]);
+        PLAN_FAIL("scale %g is out of range", given[i]);
       double extent = a.coord == CT_TF_CROP_AND_RESIZE ? roi[d + QCC_MAX_RANK] - roi[d] : 1.0;
       if (!size_from_double((double)x->dims[d] * extent * given[i], &dims[d]))
-        return qcc_eval_error(ctx, "output size along dimension %d is out of range", (int)d);
+        PLAN_FAIL("output size along dimension %d is out of range", (int)d);
       scale[d] = given[i];
     }
   }
-  qcc_tensor *y = out[0] = qcc_eval_alloc(ctx, x->elem, rank, dims);
-  if (!y)
-    return QCC_ERR_INPUT;
-  if (y->numel == 0)
-    return QCC_OK;
+  p->rank = rank;
+  p->extrapolation = a.extrapolation;
 
   /* Tap tables, one entry per output coordinate of each dim. */
   int64_t total = 0;
-  resize_taps *tables[QCC_MAX_RANK];
   for (int32_t d = 0; d < rank; ++d)
     total += dims[d]; /* each dims[d] <= y->numel */
-  resize_taps *all = calloc((size_t)(total ? total : 1), sizeof(resize_taps));
+  resize_taps *all = p->all = calloc((size_t)(total ? total : 1), sizeof(resize_taps));
   if (!all)
-    return qcc_eval_error(ctx, "out of memory");
+    PLAN_FAIL("out of memory");
   resize_taps *next = all;
   for (int32_t d = 0; d < rank; ++d) {
-    tables[d] = next;
+    p->tables[d] = next;
     for (int64_t o = 0; o < dims[d]; ++o) {
       if (scale[d] == 1 && dims[d] == x->dims[d] && a.coord != CT_TF_CROP_AND_RESIZE)
         next[o] = (resize_taps){.n = 1, .idx = {o}, .w = {1}}; /* untouched dim */
@@ -464,6 +466,31 @@ static qcc_status resize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
     next += dims[d];
   }
 
+  return true;
+}
+
+void qcc_resize_plan_free(qcc_resize_plan *p) {
+  free(p->all);
+  p->all = NULL;
+}
+
+static qcc_status resize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                              qcc_tensor **out) {
+  const qcc_tensor *x = in[0];
+  int32_t rank = x->rank;
+  qcc_resize_plan plan;
+  char err[160];
+  if (!qcc_resize_plan_make(op, in, &plan, err, sizeof err)) {
+    qcc_resize_plan_free(&plan);
+    return qcc_eval_error(ctx, "%s", err);
+  }
+  const int64_t *dims = plan.dims;
+  qcc_tensor *y = out[0] = qcc_eval_alloc(ctx, x->elem, rank, dims);
+  if (!y || y->numel == 0) {
+    qcc_resize_plan_free(&plan);
+    return y ? QCC_OK : QCC_ERR_INPUT;
+  }
+  resize_taps *const *tables = plan.tables;
   int64_t strides[QCC_MAX_RANK], sz = 1;
   for (int32_t d = rank - 1; d >= 0; --d) {
     strides[d] = sz;
@@ -480,7 +507,7 @@ static qcc_status resize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
     }
     double acc = 0;
     if (outside) {
-      acc = a.extrapolation;
+      acc = plan.extrapolation;
     } else {
       int32_t k[QCC_MAX_RANK] = {0};
       for (;;) {
@@ -510,7 +537,7 @@ static qcc_status resize_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_ten
     }
     ++o;
   } while (qcc_index_next(idx, dims, rank));
-  free(all);
+  qcc_resize_plan_free(&plan);
   return QCC_OK;
 }
 
