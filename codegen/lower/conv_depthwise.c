@@ -161,8 +161,8 @@ qcc_status qcc_lower_conv_depthwise(qcc_lower_ctx *L, const qcc_conv_params *p,
   int64_t tasks = macs >> 17;
   tasks = tasks < 1 ? 1 : tasks > 64 ? 64 : tasks > pixels ? (pixels ? pixels : 1) : tasks;
   char name[64];
-  snprintf(name, sizeof name, "q%s8-dwconv-%dp%uc-mul32", p->x.elem == QCC_U8 ? "u" : "s", (int)p->ksz,
-           k.lanes);
+  snprintf(name, sizeof name, "q%s8-dwconv-%dp%uc-mul32", p->x.elem == QCC_U8 ? "u" : "s",
+           (int)p->ksz, k.lanes);
   qcc_lower_set_kernel_info(L, name, k.lanes * 32, (uint32_t)tasks);
   LLVMValueRef task = L->task ? L->task : qcc_cg_i64(cg, 0);
   LLVMValueRef lo = LLVMBuildSDiv(cg->b, mul_c(cg, task, pixels), qcc_cg_i64(cg, tasks), "");
