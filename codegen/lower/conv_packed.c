@@ -588,9 +588,8 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
   k.tail = k.pixels % k.mr;
   /* Row mode when C leaves a partial K group at every tap and a window row is contiguous (not
    * with vpmaddubsw, whose pairs and corrections are per tap). */
-  k.rowk = p->cg % k.d->kc != 0 && p->kernel[1] > 1 && p->dil[1] == 1 &&
-           p->x.strides[3] == p->cg && p->kernel[1] * p->cg <= 256 &&
-           k.d->kind != QCC_DOT_VPMADDUBSW;
+  k.rowk = p->cg % k.d->kc != 0 && p->kernel[1] > 1 && p->dil[1] == 1 && p->x.strides[3] == p->cg &&
+           p->kernel[1] * p->cg <= 256 && k.d->kind != QCC_DOT_VPMADDUBSW;
   qcc_status st = pack(&k);
   if (st != QCC_OK)
     return st;
