@@ -406,9 +406,12 @@ LLVMValueRef qcc_cg_clamp_round_add_zp_v(qcc_cg *cg, LLVMValueRef v, LLVMValueRe
                                          LLVMValueRef lo, LLVMValueRef hi) {
   lo = qcc_cg_like(cg, v, lo);
   hi = qcc_cg_like(cg, v, hi);
-  /* if (!(v >= lo)) v = lo; if (v > hi) v = hi; NaN takes lo. */
-  v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOGE, v, lo, ""), v, lo, "");
-  v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOGT, v, hi, ""), hi, v, "");
+  /* The interpreter's `if (!(v >= lo)) v = lo; if (v > hi) v = hi;` (NaN takes lo) written as
+   * v > lo ? v : lo and v < hi ? v : hi, the forms of maxps/minps (and fmax/fmin on AArch64 for
+   * non-NaN values): they differ from it only in the sign of a zero equal to a bound, which the
+   * rounding below turns into the same integer. */
+  v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOGT, v, lo, ""), v, lo, "");
+  v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOLT, v, hi, ""), v, hi, "");
   LLVMValueRef q = LLVMBuildFPToSI(cg->b, qcc_cg_round_small(cg, v), shaped_like(v, cg->i32), "");
   return LLVMBuildAdd(cg->b, q, qcc_cg_like(cg, q, zp), "");
 }
