@@ -112,4 +112,14 @@ qcc_status qcc_lower_relayout(qcc_lower_ctx *L);
 qcc_status qcc_lower_transpose(qcc_lower_ctx *L);
 qcc_status qcc_lower_pad(qcc_lower_ctx *L);
 
+/* Run-time weights, scales and zero points (codegen/lower/qlinear_runtime.c): the parameters
+ * read from their buffers in the kernel. The QLinear lowerings call the _runtime ones when
+ * qcc_lower_qlinear_*_is_runtime says an operand other than the input is not a constant. */
+qcc_status qcc_lower_matmul_integer(qcc_lower_ctx *L);
+qcc_status qcc_lower_conv_integer(qcc_lower_ctx *L);
+qcc_status qcc_lower_qlinear_matmul_runtime(qcc_lower_ctx *L);
+qcc_status qcc_lower_qlinear_conv_runtime(qcc_lower_ctx *L);
+bool qcc_lower_qlinear_matmul_is_runtime(const qcc_op *op);
+bool qcc_lower_qlinear_conv_is_runtime(const qcc_op *op);
+
 #endif

@@ -25,12 +25,10 @@ static const qcc_lowering table[QCC_OP_COUNT] = {
     [QCC_OP_DynamicQuantizeLinear] = INTERP("run-time quantization parameters; " /* */
                                             "not lowered yet (a later code generator step)"),
     [QCC_OP_QLinearConv] = LOWERED(qcc_lower_qlinear_conv),
-    [QCC_OP_ConvInteger] = INTERP("an int32 result of a dynamic-quantization chain; not lowered "
-                                  "yet (a later code generator step)"),
+    [QCC_OP_ConvInteger] = LOWERED(qcc_lower_conv_integer),
     [QCC_OP_QLinearConvFused] = LOWERED(qcc_lower_qlinear_conv_fused),
     [QCC_OP_QLinearMatMul] = LOWERED(qcc_lower_qlinear_matmul),
-    [QCC_OP_MatMulInteger] = INTERP("an int32 result of a dynamic-quantization chain; not lowered "
-                                    "yet (a later code generator step)"),
+    [QCC_OP_MatMulInteger] = LOWERED(qcc_lower_matmul_integer),
     [QCC_OP_QGemm] = LOWERED(qcc_lower_qgemm),
     [QCC_OP_DynamicQuantizeMatMul] = INTERP(later),
     [QCC_OP_DynamicQuantizeConv] = INTERP(later),
