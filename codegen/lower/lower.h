@@ -94,6 +94,7 @@ qcc_status qcc_lower_byte_map_kernel(qcc_lower_ctx *L, const uint8_t table[256])
 /* ---- the lowerings, by family (codegen/lower/<family>.c) ---- */
 qcc_status qcc_lower_quantize_linear(qcc_lower_ctx *L);
 qcc_status qcc_lower_dequantize_linear(qcc_lower_ctx *L);
+qcc_status qcc_lower_dynamic_quantize_linear(qcc_lower_ctx *L);
 qcc_status qcc_lower_qlinear_conv(qcc_lower_ctx *L);
 qcc_status qcc_lower_qlinear_conv_fused(qcc_lower_ctx *L);
 qcc_status qcc_lower_qgemm(qcc_lower_ctx *L);
