@@ -5,7 +5,8 @@
  * codegen/lower/<family>.c beside ir/ops/<family>.c and computing exactly what that file's
  * eval computes, or an "interpreter only" reason. A kernel reads its operands and writes its
  * results through strided views in their physical layouts; scales, zero points, weights and
- * biases are constants of the graph, read at compile time and baked into the kernel. */
+ * biases that are constants of the graph are read at compile time and baked into the kernel,
+ * run-time ones are read from their buffers by the kernel (qlinear_runtime.c, quantize.c). */
 #ifndef QCC_CODEGEN_LOWER_LOWER_H
 #define QCC_CODEGEN_LOWER_LOWER_H
 
