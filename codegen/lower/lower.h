@@ -96,6 +96,10 @@ qcc_status qcc_lower_byte_map_kernel(qcc_lower_ctx *L, const uint8_t table[256])
 qcc_status qcc_lower_quantize_linear(qcc_lower_ctx *L);
 qcc_status qcc_lower_dequantize_linear(qcc_lower_ctx *L);
 qcc_status qcc_lower_dynamic_quantize_linear(qcc_lower_ctx *L);
+/* DynamicQuantizeLinear's parameters of the f32 tensor x, computed in the kernel at the current
+ * position (a pass over x): the scale (f32) and the u8 zero point (i32). */
+void qcc_lower_dynamic_qparams(qcc_lower_ctx *L, const qcc_cg_tensor *x, LLVMValueRef *scale,
+                               LLVMValueRef *zp);
 qcc_status qcc_lower_qlinear_conv(qcc_lower_ctx *L);
 qcc_status qcc_lower_qlinear_conv_fused(qcc_lower_ctx *L);
 qcc_status qcc_lower_qgemm(qcc_lower_ctx *L);
@@ -121,6 +125,7 @@ qcc_status qcc_lower_matmul_integer(qcc_lower_ctx *L);
 qcc_status qcc_lower_conv_integer(qcc_lower_ctx *L);
 qcc_status qcc_lower_qlinear_matmul_runtime(qcc_lower_ctx *L);
 qcc_status qcc_lower_qlinear_conv_runtime(qcc_lower_ctx *L);
+qcc_status qcc_lower_dynamic_quantize_matmul(qcc_lower_ctx *L);
 bool qcc_lower_qlinear_matmul_is_runtime(const qcc_op *op);
 bool qcc_lower_qlinear_conv_is_runtime(const qcc_op *op);
 

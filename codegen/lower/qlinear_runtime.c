@@ -6,7 +6,9 @@
  * the bias added, then the multiplier (x_scale * w_scale) / y_scale formed in float32 in the
  * kernel and qcc_requantize. Scalar loop nests; the constant-parameter cases keep the fast
  * kernels of qlinear_matmul.c and qlinear_conv.c, which call here when a parameter is not a
- * constant. */
+ * constant. com.microsoft DynamicQuantizeMatMul: A's DynamicQuantizeLinear parameters computed in
+ * the kernel (qcc_lower_dynamic_qparams), each element of A quantized where the sum reads it, and
+ * y = float(acc) * (a_scale * b_scale[c]) (+ bias[c]). */
 #include <string.h>
 
 #include "codegen/lower/lower.h"
@@ -24,12 +26,17 @@ typedef struct rt_param {
   bool present, per_elem;
 } rt_param;
 
+/* What a parameter is: a zero point (8-bit, optional), a scale (f32, required), a bias (f32,
+ * optional). */
+enum { RT_ZP, RT_SCALE, RT_BIAS };
+
 static qcc_status rt_param_init(qcc_lower_ctx *L, rt_param *p, uint32_t index, int64_t len,
-                                bool is_float, const char *what) {
+                                int kind, const char *what) {
   memset(p, 0, sizeof *p);
   const qcc_value *v = qcc_op_operand(L->op, index);
+  bool is_float = kind != RT_ZP;
   if (!v)
-    return is_float ? qcc_lower_error(L, "%s is required", what) : QCC_OK;
+    return kind == RT_SCALE ? qcc_lower_error(L, "%s is required", what) : QCC_OK;
   int64_t n;
   if (!qcc_type_numel(v->type, &n) || v->type.rank > 1 || (n != 1 && n != len))
     return qcc_lower_error(L, "%s must be a scalar or hold %lld values", what, (long long)len);
@@ -74,6 +81,10 @@ static LLVMValueRef rt_requantize(qcc_cg *cg, LLVMValueRef acc, LLVMValueRef mul
 typedef struct rt_matmul {
   qcc_lower_ctx *L;
   bool qlinear;
+  bool dynamic;                   /* DynamicQuantizeMatMul: A is f32, quantized in the kernel */
+  LLVMValueRef dyn_scale, dyn_zp; /* A's parameters (f32, i32) */
+  LLVMValueRef dyn_lo, dyn_hi;    /* the float bounds less the zero point */
+  rt_param bias;
   qcc_cg_tensor a, b, y; /* a and b as [batch..., M, K] and [batch..., K, N] */
   int32_t nb;
   bool y_has_m, y_has_n;
@@ -129,8 +140,15 @@ static void rt_matmul_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
   ai[nb + 1] = t;
   bi[nb] = t;
   bi[nb + 1] = col;
-  LLVMValueRef av =
-      LLVMBuildSub(bld, qcc_cg_to_i32(cg, qcc_cg_load(cg, &j->a, ai), j->a.elem), azp, "");
+  LLVMValueRef av;
+  if (j->dynamic) /* qcc_quantize_value(a, a_scale, a_zp, u8) - a_zp */
+    av = LLVMBuildSub(bld,
+                      qcc_cg_clamp_round_add_zp_v(
+                          cg, LLVMBuildFDiv(bld, qcc_cg_load(cg, &j->a, ai), j->dyn_scale, ""),
+                          j->dyn_zp, j->dyn_lo, j->dyn_hi),
+                      j->dyn_zp, "");
+  else
+    av = LLVMBuildSub(bld, qcc_cg_to_i32(cg, qcc_cg_load(cg, &j->a, ai), j->a.elem), azp, "");
   LLVMValueRef bv =
       LLVMBuildSub(bld, qcc_cg_to_i32(cg, qcc_cg_load(cg, &j->b, bi), j->b.elem), bzp, "");
   /* Plain (wrapping) adds, like the interpreter's uint32 accumulator. */
@@ -138,11 +156,19 @@ static void rt_matmul_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
              LLVMBuildAdd(bld, qcc_cg_get(cg, cg->i32, j->acc), LLVMBuildMul(bld, av, bv, ""), ""));
   qcc_cg_loop_end(cg, &lt);
   LLVMValueRef acc = qcc_cg_get(cg, cg->i32, j->acc);
+  LLVMValueRef zero = qcc_cg_i64(cg, 0);
+  if (j->dynamic) { /* float(acc) * (a_scale * b_scale[c]) (+ bias[c]) */
+    LLVMValueRef mult = LLVMBuildFMul(bld, j->dyn_scale, rt_param_load(cg, &j->b_scale, col), "");
+    LLVMValueRef v = LLVMBuildFMul(bld, LLVMBuildSIToFP(bld, acc, cg->f32, ""), mult, "");
+    if (j->bias.present)
+      v = LLVMBuildFAdd(bld, v, rt_param_load(cg, &j->bias, col), "");
+    qcc_cg_store(cg, &j->y, yi, v);
+    return;
+  }
   if (!j->qlinear) {
     qcc_cg_store(cg, &j->y, yi, acc);
     return;
   }
-  LLVMValueRef zero = qcc_cg_i64(cg, 0);
   LLVMValueRef mult =
       rt_multiplier(cg, rt_param_load(cg, &j->a_scale, zero), rt_param_load(cg, &j->b_scale, col),
                     rt_param_load(cg, &j->y_scale, zero));
@@ -150,19 +176,22 @@ static void rt_matmul_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
   qcc_cg_store(cg, &j->y, yi, qcc_cg_from_i32(cg, q, j->y.elem));
 }
 
-static qcc_status rt_matmul_lower(qcc_lower_ctx *L, bool qlinear) {
+static qcc_status rt_matmul_lower(qcc_lower_ctx *L, bool qlinear, bool dynamic) {
   rt_matmul j;
   memset(&j, 0, sizeof j);
   j.L = L;
   j.qlinear = qlinear;
+  j.dynamic = dynamic;
   /* MatMulInteger: a, b, a_zp, b_zp; QLinearMatMul: a, a_scale, a_zp, b, b_scale, b_zp, ... */
-  uint32_t ia = 0, iazp = 2, ib = qlinear ? 3 : 1, ibzp = qlinear ? 5 : 3;
+  /* DynamicQuantizeMatMul: a, b, b_scale, b_zp, bias. */
+  uint32_t ia = 0, iazp = dynamic ? UINT32_MAX : 2, ib = qlinear ? 3 : 1, ibzp = qlinear ? 5 : 3;
   if (!qcc_op_operand(L->op, ib))
     return qcc_lower_error(L, "B is required");
   qcc_lower_operand(L, ia, &j.a);
   qcc_lower_operand(L, ib, &j.b);
   qcc_lower_result(L, 0, &j.y);
-  if (!qcc_is_8bit(j.a.elem) || !qcc_is_8bit(j.b.elem) || j.a.rank < 1 || j.b.rank < 1)
+  if ((dynamic ? j.a.elem != QCC_F32 : !qcc_is_8bit(j.a.elem)) || !qcc_is_8bit(j.b.elem) ||
+      j.a.rank < 1 || j.b.rank < 1)
     return qcc_lower_error(L, "the operands must be u8 or i8 tensors of rank >= 1");
   j.y_has_m = j.a.rank > 1;
   j.y_has_n = j.b.rank > 1;
@@ -175,18 +204,31 @@ static qcc_status rt_matmul_lower(qcc_lower_ctx *L, bool qlinear) {
   if (j.b.dims[j.nb] != j.k)
     return qcc_lower_error(L, "inner dimensions differ");
   qcc_status st;
-  if ((st = rt_param_init(L, &j.a_zp, iazp, j.m, false, "a_zero_point")) != QCC_OK ||
-      (st = rt_param_init(L, &j.b_zp, ibzp, j.n, false, "b_zero_point")) != QCC_OK)
+  if ((st = rt_param_init(L, &j.a_zp, iazp, j.m, RT_ZP, "a_zero_point")) != QCC_OK ||
+      (st = rt_param_init(L, &j.b_zp, ibzp, j.n, RT_ZP, "b_zero_point")) != QCC_OK)
     return st;
-  if (qlinear && ((st = rt_param_init(L, &j.a_scale, 1, 1, true, "a_scale")) != QCC_OK ||
-                  (st = rt_param_init(L, &j.b_scale, 4, j.n, true, "b_scale")) != QCC_OK ||
-                  (st = rt_param_init(L, &j.y_scale, 6, 1, true, "y_scale")) != QCC_OK ||
-                  (st = rt_param_init(L, &j.y_zp, 7, 1, false, "y_zero_point")) != QCC_OK))
+  if (qlinear && ((st = rt_param_init(L, &j.a_scale, 1, 1, RT_SCALE, "a_scale")) != QCC_OK ||
+                  (st = rt_param_init(L, &j.b_scale, 4, j.n, RT_SCALE, "b_scale")) != QCC_OK ||
+                  (st = rt_param_init(L, &j.y_scale, 6, 1, RT_SCALE, "y_scale")) != QCC_OK ||
+                  (st = rt_param_init(L, &j.y_zp, 7, 1, RT_ZP, "y_zero_point")) != QCC_OK))
+    return st;
+  if (dynamic && ((st = rt_param_init(L, &j.b_scale, 2, j.n, RT_SCALE, "b_scale")) != QCC_OK ||
+                  (st = rt_param_init(L, &j.bias, 4, j.n, RT_BIAS, "bias")) != QCC_OK))
     return st;
   if (qlinear)
     j.r = qcc_elem_qrange(j.y.elem);
-  else if (j.y.elem != QCC_I32)
-    return qcc_lower_error(L, "the result must be i32");
+  else if (j.y.elem != (dynamic ? QCC_F32 : QCC_I32))
+    return qcc_lower_error(L, "the result must be %s", dynamic ? "f32" : "i32");
+  if (dynamic) {
+    qcc_cg_tensor a;
+    qcc_lower_operand(L, 0, &a);
+    qcc_lower_dynamic_qparams(L, &a, &j.dyn_scale, &j.dyn_zp);
+    LLVMBuilderRef b = L->cg->b;
+    j.dyn_lo =
+        LLVMBuildSIToFP(b, LLVMBuildSub(b, qcc_cg_i32(L->cg, 0), j.dyn_zp, ""), L->cg->f32, "");
+    j.dyn_hi =
+        LLVMBuildSIToFP(b, LLVMBuildSub(b, qcc_cg_i32(L->cg, 255), j.dyn_zp, ""), L->cg->f32, "");
+  }
   j.acc = qcc_cg_var(L->cg, L->cg->i32, NULL);
   int64_t dims[QCC_MAX_RANK + 2], strides[QCC_MAX_RANK + 2];
   for (int32_t d = 0; d < j.nb; ++d)
@@ -202,9 +244,15 @@ static qcc_status rt_matmul_lower(qcc_lower_ctx *L, bool qlinear) {
   return QCC_OK;
 }
 
-qcc_status qcc_lower_matmul_integer(qcc_lower_ctx *L) { return rt_matmul_lower(L, false); }
+qcc_status qcc_lower_matmul_integer(qcc_lower_ctx *L) { return rt_matmul_lower(L, false, false); }
 
-qcc_status qcc_lower_qlinear_matmul_runtime(qcc_lower_ctx *L) { return rt_matmul_lower(L, true); }
+qcc_status qcc_lower_qlinear_matmul_runtime(qcc_lower_ctx *L) {
+  return rt_matmul_lower(L, true, false);
+}
+
+qcc_status qcc_lower_dynamic_quantize_matmul(qcc_lower_ctx *L) {
+  return rt_matmul_lower(L, false, true);
+}
 
 /* ---- conv ---- */
 
@@ -343,14 +391,14 @@ static qcc_status rt_conv_lower(qcc_lower_ctx *L, bool qlinear) {
   if (j.y.dims[1] != j.m_out)
     return qcc_lower_error(L, "the result does not have the weight's output channels");
   qcc_status st;
-  if ((st = rt_param_init(L, &j.x_zp, ixzp, 1, false, "x_zero_point")) != QCC_OK ||
-      (st = rt_param_init(L, &j.w_zp, iwzp, j.m_out, false, "w_zero_point")) != QCC_OK)
+  if ((st = rt_param_init(L, &j.x_zp, ixzp, 1, RT_ZP, "x_zero_point")) != QCC_OK ||
+      (st = rt_param_init(L, &j.w_zp, iwzp, j.m_out, RT_ZP, "w_zero_point")) != QCC_OK)
     return st;
   if (qlinear) {
-    if ((st = rt_param_init(L, &j.x_scale, 1, 1, true, "x_scale")) != QCC_OK ||
-        (st = rt_param_init(L, &j.w_scale, 4, j.m_out, true, "w_scale")) != QCC_OK ||
-        (st = rt_param_init(L, &j.y_scale, 6, 1, true, "y_scale")) != QCC_OK ||
-        (st = rt_param_init(L, &j.y_zp, 7, 1, false, "y_zero_point")) != QCC_OK)
+    if ((st = rt_param_init(L, &j.x_scale, 1, 1, RT_SCALE, "x_scale")) != QCC_OK ||
+        (st = rt_param_init(L, &j.w_scale, 4, j.m_out, RT_SCALE, "w_scale")) != QCC_OK ||
+        (st = rt_param_init(L, &j.y_scale, 6, 1, RT_SCALE, "y_scale")) != QCC_OK ||
+        (st = rt_param_init(L, &j.y_zp, 7, 1, RT_ZP, "y_zero_point")) != QCC_OK)
       return st;
     const qcc_value *bv = qcc_op_operand(L->op, 8);
     if (bv) {

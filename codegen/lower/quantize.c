@@ -403,19 +403,11 @@ static void dyn_quantize_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
   qcc_cg_store(cg, &j->y, idx, qcc_cg_from_i32(cg, q, QCC_U8));
 }
 
-qcc_status qcc_lower_dynamic_quantize_linear(qcc_lower_ctx *L) {
+void qcc_lower_dynamic_qparams(qcc_lower_ctx *L, const qcc_cg_tensor *x, LLVMValueRef *scale,
+                               LLVMValueRef *zp) {
   qcc_cg *cg = L->cg;
   LLVMBuilderRef b = cg->b;
-  dyn_job j;
-  qcc_cg_tensor ts, tz;
-  qcc_lower_operand(L, 0, &j.x);
-  qcc_lower_result(L, 0, &j.y);
-  qcc_lower_result(L, 1, &ts);
-  qcc_lower_result(L, 2, &tz);
-  if (j.x.elem != QCC_F32 || j.y.elem != QCC_U8 || ts.elem != QCC_F32 || tz.elem != QCC_U8)
-    return qcc_lower_error(L, "the input must be f32, the results u8, f32 and u8");
-  if (qcc_lower_same_buffer(L, L->op->results[0], qcc_op_operand(L->op, 0)))
-    return qcc_lower_error(L, "the result cannot be written over the input");
+  dyn_job j = {.x = *x};
   LLVMValueRef zero = qcc_cg_f32(cg, 0.0f);
   j.lo = qcc_cg_var(cg, cg->f32, zero);
   j.hi = qcc_cg_var(cg, cg->f32, zero);
@@ -430,7 +422,24 @@ qcc_status qcc_lower_dynamic_quantize_linear(qcc_lower_ctx *L) {
   LLVMValueRef clamped =
       LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, init, max, ""), max, init, "");
   clamped = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, init, zero, ""), zero, clamped, "");
-  j.zp = LLVMBuildFPToSI(b, qcc_cg_round_small(cg, clamped), cg->i32, "");
+  *scale = j.scale;
+  *zp = LLVMBuildFPToSI(b, qcc_cg_round_small(cg, clamped), cg->i32, "");
+}
+
+qcc_status qcc_lower_dynamic_quantize_linear(qcc_lower_ctx *L) {
+  qcc_cg *cg = L->cg;
+  LLVMBuilderRef b = cg->b;
+  dyn_job j;
+  qcc_cg_tensor ts, tz;
+  qcc_lower_operand(L, 0, &j.x);
+  qcc_lower_result(L, 0, &j.y);
+  qcc_lower_result(L, 1, &ts);
+  qcc_lower_result(L, 2, &tz);
+  if (j.x.elem != QCC_F32 || j.y.elem != QCC_U8 || ts.elem != QCC_F32 || tz.elem != QCC_U8)
+    return qcc_lower_error(L, "the input must be f32, the results u8, f32 and u8");
+  if (qcc_lower_same_buffer(L, L->op->results[0], qcc_op_operand(L->op, 0)))
+    return qcc_lower_error(L, "the result cannot be written over the input");
+  qcc_lower_dynamic_qparams(L, &j.x, &j.scale, &j.zp);
   qcc_qrange r = qcc_qrange_u8();
   j.qlo = LLVMBuildSIToFP(b, LLVMBuildSub(b, qcc_cg_i32(cg, r.lo), j.zp, ""), cg->f32, "");
   j.qhi = LLVMBuildSIToFP(b, LLVMBuildSub(b, qcc_cg_i32(cg, r.hi), j.zp, ""), cg->f32, "");
