@@ -39,7 +39,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS_DIR = os.path.join(ROOT, "..", "shared", "models")
 PEAK_C = os.path.join(ROOT, "bench", "peak", "peak.c")
-SEQUENCES = ("vpdpbusd512", "vpdpbusd256", "vpmaddubsw", "vpmaddwd", "sdot", "usdot", "smmla",
+SEQUENCES = ("vpdpbusd512", "vpdpbusd256", "vpmaddubsw", "vpmaddwd", "sdot", "usdot", "smmla", "usmmla", "mul32",
              "generic")
 # operand index of the weight (convs) or of B (matmuls), by op kind as printed in .qir
 CONV_WEIGHT = {"QLinearConv": 3, "QLinearConvFused": 3, "ConvInteger": 1, "DynamicQuantizeConv": 1,

@@ -189,9 +189,31 @@ static int monotonic_clock(const char *triple, LLVMTargetDataRef td) {
   return strstr(triple, "linux") ? 1 : -1;
 }
 
+/* The lowerings' "qcc.stats" strings (one MDNode of one MDString each), in kernel order. */
+static void print_stats(LLVMModuleRef mod, FILE *out) {
+  unsigned n = LLVMGetNamedMetadataNumOperands(mod, "qcc.stats");
+  if (!n)
+    return;
+  LLVMValueRef *nodes = malloc(n * sizeof *nodes);
+  if (!nodes)
+    return;
+  LLVMGetNamedMetadataOperands(mod, "qcc.stats", nodes);
+  for (unsigned i = 0; i < n; ++i) {
+    LLVMValueRef str;
+    if (LLVMGetMDNodeNumOperands(nodes[i]) != 1)
+      continue;
+    LLVMGetMDNodeOperands(nodes[i], &str);
+    unsigned len = 0;
+    const char *s = LLVMGetMDString(str, &len);
+    if (s)
+      fprintf(out, "stats: kernel: %.*s\n", (int)len, s);
+  }
+  free(nodes);
+}
+
 qcc_status qcc_codegen_emit(qcc_graph *g, const qcc_target *t, const qcc_codegen_options *opts,
                             const char *prefix, qcc_codegen_output kind, const char *path,
-                            qcc_diag *diag) {
+                            FILE *stats, qcc_diag *diag) {
   bool asan = opts && opts->sanitize_address;
   LLVMTargetMachineRef tm = qcc_target_machine(t);
   LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
@@ -216,6 +238,8 @@ qcc_status qcc_codegen_emit(qcc_graph *g, const qcc_target *t, const qcc_codegen
     LLVMDisposeMessage(msg);
   if (st == QCC_OK && asan)
     prepare_asan(mod);
+  if (st == QCC_OK && stats)
+    print_stats(mod, stats);
   if (st == QCC_OK)
     st = optimize(mod, t, asan, diag);
   if (st == QCC_OK)

@@ -36,10 +36,12 @@ void qcc_codegen_default_prefix(const char *path, char *buf, size_t cap);
 /* Builds the module for `g` (renumbers its values), verifies it, runs LLVM's pass pipeline of the
  * target's -O level (and the options' instrumentation; `opts` NULL: none) and writes `kind` to
  * `path` ("-" or NULL: standard output). An op without a lowering, or a value without a static
- * shape, is a located error (QCC_ERR_INPUT). */
+ * shape, is a located error (QCC_ERR_INPUT). With `stats` (NULL: none), one "stats: kernel: ..."
+ * line per kernel whose lowering reported its choices (the packed conv/gemm kernels:
+ * micro-kernel, instruction sequence, vpmaddubsw corrections). */
 qcc_status qcc_codegen_emit(qcc_graph *g, const qcc_target *t, const qcc_codegen_options *opts,
                             const char *prefix, qcc_codegen_output kind, const char *path,
-                            qcc_diag *diag);
+                            FILE *stats, qcc_diag *diag);
 
 /* Writes the C header (C99) declaring PREFIX_model, PREFIX_workspace_size and PREFIX_run, with
  * the inputs, outputs and workspace size as constants. */

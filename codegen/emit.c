@@ -57,6 +57,7 @@ static LLVMBasicBlockRef new_block(qcc_cg *cg, const char *name) {
 }
 
 LLVMValueRef qcc_cg_loop_begin(qcc_cg *cg, qcc_cg_loop *l, LLVMValueRef lo, LLVMValueRef hi) {
+  l->no_unroll = false;
   l->pre = LLVMGetInsertBlock(cg->b);
   l->head = new_block(cg, "loop");
   LLVMBasicBlockRef body = new_block(cg, "body");
@@ -434,6 +435,18 @@ LLVMValueRef qcc_cg_cvt_f32_i32(qcc_cg *cg, LLVMValueRef v) {
       LLVMBuildSelect(cg->b, ok, qcc_cg_round(cg, v), qcc_cg_like(cg, v, qcc_cg_f32(cg, 0.0f)), "");
   LLVMValueRef i = LLVMBuildFPToSI(cg->b, r, shaped_like(v, cg->i32), "");
   return LLVMBuildSelect(cg->b, ok, i, qcc_cg_like(cg, i, qcc_cg_i32(cg, INT32_MIN)), "");
+}
+
+LLVMValueRef qcc_cg_cvt_saturate(qcc_cg *cg, LLVMValueRef v, qcc_qrange r) {
+  /* NaN and |v| >= 2^31 (INT32_MIN after the conversion) take the low end; in range, rounding is
+   * monotonic and keeps the integer bounds, so clamping before rounding equals clamping after. */
+  LLVMValueRef ge =
+      LLVMBuildFCmp(cg->b, LLVMRealOGE, v, qcc_cg_like(cg, v, qcc_cg_f32(cg, -2147483648.0f)), "");
+  LLVMValueRef lt =
+      LLVMBuildFCmp(cg->b, LLVMRealOLT, v, qcc_cg_like(cg, v, qcc_cg_f32(cg, 2147483648.0f)), "");
+  LLVMValueRef lo = qcc_cg_like(cg, v, qcc_cg_f32(cg, (float)r.lo));
+  v = LLVMBuildSelect(cg->b, LLVMBuildAnd(cg->b, ge, lt, ""), v, lo, "");
+  return qcc_cg_clamp_round_add_zp_v(cg, v, qcc_cg_i32(cg, 0), lo, qcc_cg_f32(cg, (float)r.hi));
 }
 
 LLVMValueRef qcc_cg_saturate(qcc_cg *cg, LLVMValueRef v, qcc_qrange r) {

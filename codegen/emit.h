@@ -141,6 +141,8 @@ LLVMValueRef qcc_cg_requantize(qcc_cg *cg, LLVMValueRef acc, LLVMValueRef mult, 
                                qcc_qrange r);
 /* qcc_cvt_f32_i32: round half to even, INT32_MIN for NaN and out-of-range values. */
 LLVMValueRef qcc_cg_cvt_f32_i32(qcc_cg *cg, LLVMValueRef v);
+/* qcc_saturate_q(qcc_cvt_f32_i32(v)) in fewer steps, the same values (r within int32). */
+LLVMValueRef qcc_cg_cvt_saturate(qcc_cg *cg, LLVMValueRef v, qcc_qrange r);
 /* qcc_saturate_q of an i32. */
 LLVMValueRef qcc_cg_saturate(qcc_cg *cg, LLVMValueRef v, qcc_qrange r);
 

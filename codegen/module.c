@@ -105,7 +105,8 @@ static qcc_status op_error(qcc_module *m, const qcc_op *op, const char *fmt, ...
 }
 
 static bool boundary_elem(qcc_elem e) {
-  return e == QCC_F32 || e == QCC_U8 || e == QCC_I8 || e == QCC_I32 || e == QCC_I64;
+  return e == QCC_F32 || e == QCC_U8 || e == QCC_I8 || e == QCC_I32 || e == QCC_I64 ||
+         e == QCC_BOOL || e == QCC_F16;
 }
 
 static qcc_status check_boundary(qcc_module *m, const qcc_value *v, const char *what) {
@@ -489,6 +490,8 @@ static int32_t rt_dtype(qcc_elem e) {
   case QCC_U8: return 2;
   case QCC_I8: return 3;
   case QCC_I32: return 6;
+  case QCC_BOOL: return 9;
+  case QCC_F16: return 10;
   default: return 7;
   }
 }

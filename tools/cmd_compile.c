@@ -169,7 +169,8 @@ static int write_text(qcc_graph *g, emit_kind kind, const char *output, const ch
 }
 
 static int generate(qcc_graph *g, const qcc_target *t, const qcc_codegen_options *opts,
-                    emit_kind kind, const char *output, const char *prefix, qcc_diag *diag) {
+                    emit_kind kind, const char *output, const char *prefix, FILE *stats,
+                    qcc_diag *diag) {
   if (kind == EMIT_EXE || kind == EMIT_LIB) {
     /* The object as PREFIX.o in a temporary folder (its name is the library member's), then
      * linked with the runtime. */
@@ -181,7 +182,7 @@ static int generate(qcc_graph *g, const qcc_target *t, const qcc_codegen_options
       qcc_diag_error(diag, (qcc_loc){0}, "cannot create a temporary folder");
       return QCC_EXIT_BAD_INPUT;
     }
-    int rc = generate(g, t, opts, EMIT_OBJ, object, prefix, diag);
+    int rc = generate(g, t, opts, EMIT_OBJ, object, prefix, stats, diag);
     if (rc == QCC_EXIT_OK)
       rc = kind == EMIT_EXE ? qcc_link_exe(object, prefix, qcc_target_triple(t),
                                            opts->sanitize_address, output, diag)
@@ -193,7 +194,7 @@ static int generate(qcc_graph *g, const qcc_target *t, const qcc_codegen_options
   qcc_codegen_output out = kind == EMIT_OBJ   ? QCC_OUTPUT_OBJ
                            : kind == EMIT_ASM ? QCC_OUTPUT_ASM
                                               : QCC_OUTPUT_LLVM;
-  qcc_status st = qcc_codegen_emit(g, t, opts, prefix, out, output, diag);
+  qcc_status st = qcc_codegen_emit(g, t, opts, prefix, out, output, stats, diag);
   return st == QCC_OK ? QCC_EXIT_OK : st == QCC_ERR_USAGE ? QCC_EXIT_USAGE : QCC_EXIT_BAD_INPUT;
 }
 
@@ -275,7 +276,7 @@ int qcc_cmd_compile(int argc, char **argv) {
     if (kind == EMIT_ONNX)
       rc = qcc_write_onnx_file(g, f.output, diag) == QCC_OK ? QCC_EXIT_OK : QCC_EXIT_BAD_INPUT;
     else if (codegen)
-      rc = generate(g, t, &f.codegen, kind, f.output, prefix, diag);
+      rc = generate(g, t, &f.codegen, kind, f.output, prefix, passes.stats ? stderr : NULL, diag);
     else
       rc = write_text(g, kind, f.output, prefix, diag);
   }

@@ -1,7 +1,15 @@
-/* Clip (ir/ops/activation.c) on integer and f32 tensors: `if (v < lo) v = lo; if (v > hi) v = hi;`
- * with the bounds from operands 1 and 2 or the opset-6 attributes (on integers the float
- * attributes rounded inwards and clamped into the type's range, as the interpreter does). A bound
- * operand that is not a constant (a graph input) is loaded once at the start of the kernel.
+/* The activations of ir/ops/activation.c. The float ones (Relu, LeakyRelu, Sigmoid, HardSigmoid,
+ * HardSwish, Tanh, Exp) compute on f32 exactly what the interpreter computes: the same
+ * operations in the same order, libm's expf, tanhf, fminf and fmaxf called by name where the
+ * interpreter calls them (Sigmoid: 1 / (1 + expf(-x)) for x >= 0, else e / (1 + e) with
+ * e = expf(x)); Relu also on integers (v < 0 ? 0 : v). Erf and Gelu are not lowered: glibc's
+ * erff differs between targets (codegen/lower/table.c). Written in place over the operand when
+ * the memory plan says so.
+ *
+ * Clip on integer and f32 tensors: `if (v < lo) v = lo; if (v > hi) v = hi;`
+ * with the bounds from operands 1 and 2 or the opset-6 attributes (on integers the
+ * float attributes rounded inwards and clamped into the type's range, as the interpreter does).
+ * A bound operand that is not a constant (a graph input) is loaded once at the start of the kernel.
  * Written in place over its operand when the memory plan says so. */
 #include <math.h>
 
@@ -116,5 +124,91 @@ qcc_status qcc_lower_clip(qcc_lower_ctx *L) {
   if (hi_rt)
     j.hi = hi_rt;
   qcc_cg_for_each_index(cg, j.y.rank, j.y.dims, j.y.strides, clip_body, &j);
+  return QCC_OK;
+}
+
+/* ---- the float activations ---- */
+
+typedef struct act_job {
+  qcc_op_kind kind;
+  qcc_cg_tensor x, y;
+  float alpha, beta;
+} act_job;
+
+static LLVMValueRef call1(qcc_cg *cg, const char *name, LLVMValueRef v) {
+  return qcc_lower_libm_call(cg, name, cg->f32, &v, 1);
+}
+
+static LLVMValueRef call2(qcc_cg *cg, const char *name, LLVMValueRef a, LLVMValueRef b) {
+  LLVMValueRef args[2] = {a, b};
+  return qcc_lower_libm_call(cg, name, cg->f32, args, 2);
+}
+
+/* fmaxf(0, fminf(1, v)) */
+static LLVMValueRef unit_clamp(qcc_cg *cg, LLVMValueRef v) {
+  return call2(cg, "fmaxf", qcc_cg_f32(cg, 0.0f), call2(cg, "fminf", qcc_cg_f32(cg, 1.0f), v));
+}
+
+static void act_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
+  act_job *j = user;
+  LLVMBuilderRef b = cg->b;
+  LLVMValueRef x = qcc_cg_load(cg, &j->x, idx), r;
+  LLVMValueRef one = qcc_cg_f32(cg, 1.0f);
+  if (j->x.elem != QCC_F32) { /* Relu on integers */
+    LLVMValueRef zero = LLVMConstInt(LLVMTypeOf(x), 0, false);
+    r = j->x.elem == QCC_U8
+            ? x
+            : LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, x, zero, ""), zero, x, "");
+    qcc_cg_store(cg, &j->y, idx, r);
+    return;
+  }
+  LLVMValueRef neg = LLVMBuildFCmp(b, LLVMRealOLT, x, qcc_cg_f32(cg, 0.0f), "");
+  switch (j->kind) {
+  case QCC_OP_Relu: r = LLVMBuildSelect(b, neg, qcc_cg_f32(cg, 0.0f), x, ""); break;
+  case QCC_OP_LeakyRelu:
+    r = LLVMBuildSelect(b, neg, LLVMBuildFMul(b, qcc_cg_f32(cg, j->alpha), x, ""), x, "");
+    break;
+  case QCC_OP_Sigmoid: {
+    LLVMValueRef nonneg = LLVMBuildFCmp(b, LLVMRealOGE, x, qcc_cg_f32(cg, 0.0f), "");
+    LLVMValueRef e = call1(cg, "expf", LLVMBuildSelect(b, nonneg, LLVMBuildFNeg(b, x, ""), x, ""));
+    LLVMValueRef den = LLVMBuildFAdd(b, one, e, "");
+    r = LLVMBuildSelect(b, nonneg, LLVMBuildFDiv(b, one, den, ""), LLVMBuildFDiv(b, e, den, ""),
+                        "");
+    break;
+  }
+  case QCC_OP_HardSigmoid:
+    r = unit_clamp(cg, LLVMBuildFAdd(b, LLVMBuildFMul(b, qcc_cg_f32(cg, j->alpha), x, ""),
+                                     qcc_cg_f32(cg, j->beta), ""));
+    break;
+  case QCC_OP_HardSwish:
+    r = LLVMBuildFMul(b, x,
+                      unit_clamp(cg, LLVMBuildFAdd(b, LLVMBuildFDiv(b, x, qcc_cg_f32(cg, 6.0f), ""),
+                                                   qcc_cg_f32(cg, 0.5f), "")),
+                      "");
+    break;
+  case QCC_OP_Tanh: r = call1(cg, "tanhf", x); break;
+  default: r = call1(cg, "expf", x); break; /* Exp */
+  }
+  qcc_cg_store(cg, &j->y, idx, r);
+}
+
+qcc_status qcc_lower_float_activation(qcc_lower_ctx *L) {
+  const qcc_op *op = L->op;
+  act_job j = {.kind = op->def->kind};
+  qcc_lower_operand(L, 0, &j.x);
+  qcc_lower_result(L, 0, &j.y);
+  qcc_elem e = j.x.elem;
+  bool int_ok =
+      j.kind == QCC_OP_Relu && (e == QCC_U8 || e == QCC_I8 || e == QCC_I32 || e == QCC_I64);
+  if (e != QCC_F32 && !int_ok)
+    return qcc_lower_error(L, "element type %s is not supported", qcc_elem_name(e));
+  if (j.kind == QCC_OP_LeakyRelu || j.kind == QCC_OP_HardSigmoid)
+    j.alpha = qcc_op_attr_float(op, "alpha");
+  if (j.kind == QCC_OP_HardSigmoid)
+    j.beta = qcc_op_attr_float(op, "beta");
+  qcc_status st = qcc_lower_check_in_place(L, &j.y, op->results[0], &j.x, qcc_op_operand(op, 0));
+  if (st != QCC_OK)
+    return st;
+  qcc_cg_for_each_index(L->cg, j.y.rank, j.y.dims, j.y.strides, act_body, &j);
   return QCC_OK;
 }

@@ -1,7 +1,7 @@
 /* The depthwise NHWC convolution kernel (one output channel per input channel, 2-D, channels
  * contiguous): for each output pixel, the channels in vectors of the target's i32 width, every
  * tap unrolled, acc += widen(x) * w' in exact int32 lanes, then requantized and stored in the
- * epilogue (`qu8-dwconv-<taps>p<lanes>c`).
+ * epilogue (`qu8-dwconv-<taps>p<lanes>c-mul32`: 32-bit lane multiplies).
  *
  * As in the packed kernel (conv_packed.c), bias'[m] = bias[m] - x_zp * sum_t w'[m, t] and taps in
  * the padding read a row of x_zp bytes, so no tap is skipped and x enters the products raw. The
@@ -161,7 +161,7 @@ qcc_status qcc_lower_conv_depthwise(qcc_lower_ctx *L, const qcc_conv_params *p,
   int64_t tasks = macs >> 17;
   tasks = tasks < 1 ? 1 : tasks > 64 ? 64 : tasks > pixels ? (pixels ? pixels : 1) : tasks;
   char name[64];
-  snprintf(name, sizeof name, "q%s8-dwconv-%dp%uc", p->x.elem == QCC_U8 ? "u" : "s", (int)p->ksz,
+  snprintf(name, sizeof name, "q%s8-dwconv-%dp%uc-mul32", p->x.elem == QCC_U8 ? "u" : "s", (int)p->ksz,
            k.lanes);
   qcc_lower_set_kernel_info(L, name, k.lanes * 32, (uint32_t)tasks);
   LLVMValueRef task = L->task ? L->task : qcc_cg_i64(cg, 0);

@@ -11,6 +11,14 @@
  *    so the activations enter the dot products raw (XOR x_xor) and exactly;
  *  - a row of x_zp bytes that taps in the padding read instead of the input: x_zp - x_zp = 0, so
  *    no tap is skipped and no branch sits in the reduction.
+ * With vpmaddubsw (AVX2; its i16 pair sums saturate) each pair of input channels (c, c+1), c
+ * even, of a tap is split w' = main + corr with main within qcc_dot_pair_fits: the panel holds
+ * main, so the main reduction is exact. The corrections, nonzero only for the pairs outside the
+ * bound, form a sparse table per (channel group, block): entries (kh, kw, c) with their lanes'
+ * i16 pairs, applied exactly with vpmaddwd on the same activation operand (x XOR x_xor, widened)
+ * by a run-time loop after the main reduction, which recomputes that tap's pointers. The bias
+ * fold uses the whole w', so the sums are those of the exact sequences (wrapping int32 sums of
+ * exact products do not depend on their order). The name gets "+corr" when a table is not empty.
  * The output channels are split into groups of NB vectors; (group, range of pixel tiles) pairs
  * are the kernel's tasks, run on the runtime's thread pool. */
 #include <stdio.h>
@@ -36,6 +44,8 @@ typedef struct packed {
   LLVMValueRef scratch; /* row mode: per row, a window row assembled at the image border */
   int64_t panel;        /* elements of packed weights per channel group */
   LLVMValueRef w, bias, mult, zprow;
+  int64_t entries, slots;                       /* vpmaddubsw corrections, (g, b, tap, pair)s */
+  LLVMValueRef corr_start, corr_meta, corr_vec; /* [groups*nb+1] i32, [entries][3] i32, i16 */
   LLVMTypeRef acc_t;
   /* tile state */
   LLVMValueRef grp, p0, pix_n[MAX_MR], pix_oh[MAX_MR], pix_ow[MAX_MR];
@@ -64,13 +74,93 @@ static void choose_tile(packed *k) {
     if (best_pad < 0 || pad < best_pad)
       best_pad = pad, k->nb = nb;
   }
-  k->mr = ((int64_t)d->regs - k->nb - 2) / k->nb;
+  int64_t spare = d->kind == QCC_DOT_VPMADDUBSW ? 3 : 2; /* + the i16 ones and a pair sum */
+  k->mr = ((int64_t)d->regs - k->nb - spare) / k->nb;
   if (k->mr * k->nb > 27)
     k->mr = 27 / k->nb;
   if (k->mr > MAX_MR)
     k->mr = MAX_MR;
+  if (k->mr > k->pixels) /* a gemm of one row: no rows recomputing it */
+    k->mr = k->pixels;
   if (k->mr < 1)
     k->mr = 1;
+}
+
+/* vpmaddubsw: the pairs of w' split into main (in `w`, bytes in panel order) and the dense
+ * corrections [groups][nb][tap][pair][lanes][2] (i16), counted into k->entries and k->slots;
+ * NULL when out of memory. `w` may be NULL (only count). */
+static int16_t *split_pairs(packed *k, uint8_t *w) {
+  const qcc_conv_params *p = k->p;
+  int64_t cols = k->d->acc_cols, kc = k->d->kc, block = k->nb * cols;
+  int64_t groups = ceil_div(p->m_out, block), ck = ceil_div(p->cg, kc), pairs = ceil_div(p->cg, 2);
+  int64_t slots = groups * k->nb * p->ksz * pairs;
+  int16_t *corr = calloc((size_t)(slots ? slots : 1) * (size_t)cols * 2, sizeof *corr);
+  if (!corr)
+    return NULL;
+  for (int64_t m = 0; m < p->m_out; ++m) {
+    int64_t g = m / block, b = (m % block) / cols, col = m % cols;
+    for (int64_t t = 0; t < p->ksz; ++t)
+      for (int64_t c = 0; c < p->cg; c += 2) {
+        const int16_t *row = p->w + (m * p->ksz + t) * p->cg;
+        int32_t main[2], cr[2];
+        qcc_dot_pair_split(row[c], c + 1 < p->cg ? row[c + 1] : 0, main, cr);
+        int64_t slot = ((g * k->nb + b) * p->ksz + t) * pairs + c / 2;
+        for (int64_t j = 0; j < 2 && c + j < p->cg; ++j) {
+          corr[(slot * cols + col) * 2 + j] = (int16_t)cr[j];
+          int64_t cj = c + j;
+          int64_t i = ((((g * p->ksz + t) * ck + cj / kc) * k->nb + b) * cols + col) * kc + cj % kc;
+          if (w)
+            w[i] = (uint8_t)(int8_t)main[j];
+        }
+      }
+  }
+  k->entries = 0;
+  k->slots = slots;
+  for (int64_t s = 0; s < slots; ++s) {
+    bool any = false;
+    for (int64_t j = 0; j < cols * 2; ++j)
+      any |= corr[s * cols * 2 + j] != 0;
+    k->entries += any;
+  }
+  return corr;
+}
+
+/* The correction tables of the nonzero slots of `corr` (see split_pairs). */
+static qcc_status correction_tables(packed *k, const int16_t *corr) {
+  qcc_lower_ctx *L = k->L;
+  const qcc_conv_params *p = k->p;
+  int64_t cols = k->d->acc_cols, pairs = ceil_div(p->cg, 2), lists = k->groups * k->nb;
+  int32_t *start = calloc((size_t)lists + 1, sizeof *start);
+  int32_t *meta = calloc((size_t)(k->entries ? k->entries : 1) * 3, sizeof *meta);
+  int16_t *vec = calloc((size_t)(k->entries ? k->entries : 1) * (size_t)cols * 2, sizeof *vec);
+  if (!start || !meta || !vec) {
+    free(start), free(meta), free(vec);
+    return qcc_lower_error(L, "out of memory");
+  }
+  int64_t e = 0;
+  for (int64_t s = 0; s < k->slots; ++s) {
+    const int16_t *v = corr + s * cols * 2;
+    bool any = false;
+    for (int64_t j = 0; j < cols * 2; ++j)
+      any |= v[j] != 0;
+    if (!any)
+      continue;
+    int64_t pair = s % pairs, t = (s / pairs) % p->ksz, list = s / pairs / p->ksz;
+    start[list + 1] += 1;
+    meta[e * 3] = (int32_t)(t / p->kernel[1]);
+    meta[e * 3 + 1] = (int32_t)(t % p->kernel[1]);
+    meta[e * 3 + 2] = (int32_t)(2 * pair);
+    memcpy(vec + e * cols * 2, v, (size_t)cols * 2 * sizeof *vec);
+    ++e;
+  }
+  for (int64_t i = 0; i < lists; ++i)
+    start[i + 1] += start[i];
+  k->corr_start = qcc_lower_int_table(L, start, lists + 1);
+  k->corr_meta = qcc_lower_int_table(L, meta, k->entries ? k->entries * 3 : 1);
+  k->corr_vec = qcc_cg_const_bytes(L->cg, "weight_corrections", vec,
+                                   (size_t)(k->entries ? k->entries : 1) * (size_t)cols * 4, 64);
+  free(start), free(meta), free(vec);
+  return QCC_OK;
 }
 
 static qcc_status pack(packed *k) {
@@ -114,6 +204,15 @@ static qcc_status pack(packed *k) {
       }
     bias[m] = (int32_t)((uint32_t)p->bias[m] - (uint32_t)xzp * sum);
     mult[m] = p->mult[m];
+  }
+  if (d->kind == QCC_DOT_VPMADDUBSW) { /* the panel gets the main parts */
+    int16_t *corr = split_pairs(k, w);
+    qcc_status st = corr ? correction_tables(k, corr) : qcc_lower_error(L, "out of memory");
+    free(corr);
+    if (st != QCC_OK) {
+      free(w), free(bias), free(mult), free(zp);
+      return st;
+    }
   }
   memset(zp, (uint8_t)p->x_zp, (size_t)(k->ck * kc));
   k->w = qcc_cg_const_bytes(L->cg, "packed_weights", w, (size_t)total * esize, 64);
@@ -159,6 +258,56 @@ static void k_group(packed *k, LLVMValueRef wtap, LLVMValueRef c4, int64_t rows,
       qcc_cg_set(cg, k->acc[r][b], qcc_dot_step(cg, d, a, xo, wv[b]));
     }
   }
+}
+
+static void tap_pointers(packed *k, LLVMValueRef kh, LLVMValueRef kw, int64_t rows);
+
+/* The vpmaddubsw corrections of block b (after the main reduction): for each entry of the
+ * (group, b) list, the tap's pointers, then per row acc += vpmaddwd(x' pair at c widened, the
+ * entry's i16 pairs). Both channels of an entry exist: the last pair of an odd channel count
+ * is (w, 0), within the bound for any i8 w, so it never needs a correction. */
+static void corrections(packed *k, int64_t b, int64_t rows) {
+  qcc_cg *cg = k->L->cg;
+  LLVMBuilderRef bld = cg->b;
+  const qcc_conv_params *p = k->p;
+  LLVMValueRef list = add(cg, mul_c(cg, k->grp, k->nb), qcc_cg_i64(cg, b));
+  LLVMValueRef lo = LLVMBuildSExt(bld, qcc_lower_table_i32(k->L, k->corr_start, list), cg->i64, "");
+  LLVMValueRef hi = LLVMBuildSExt(
+      bld, qcc_lower_table_i32(k->L, k->corr_start, add(cg, list, qcc_cg_i64(cg, 1))), cg->i64, "");
+  qcc_cg_loop le;
+  LLVMValueRef e = qcc_cg_loop_begin(cg, &le, lo, hi);
+  LLVMValueRef at[3];
+  for (int64_t j = 0; j < 3; ++j)
+    at[j] = LLVMBuildSExt(
+        bld, qcc_lower_table_i32(k->L, k->corr_meta, add(cg, mul_c(cg, e, 3), qcc_cg_i64(cg, j))),
+        cg->i64, "");
+  tap_pointers(k, at[0], at[1], rows);
+  LLVMTypeRef v16 = LLVMVectorType(cg->i16, 16);
+  LLVMValueRef wv = LLVMBuildLoad2(bld, v16, gep(cg, v16, k->corr_vec, e), "");
+  LLVMSetAlignment(wv, 32);
+  LLVMValueRef c1 = add(cg, at[2], qcc_cg_i64(cg, 1));
+  uint8_t xr = qcc_dot_x_xor(k->d, p->x.elem);
+  for (int64_t r = 0; r < rows; ++r) {
+    LLVMValueRef p0 = gep(cg, cg->i8, k->xptr[r], at[2]), p1 = gep(cg, cg->i8, k->xptr[r], c1);
+    LLVMValueRef word = NULL;
+    LLVMValueRef ptrs[2] = {p0, p1};
+    for (int j = 0; j < 2; ++j) {
+      LLVMValueRef v = LLVMBuildLoad2(bld, cg->i8, ptrs[j], "");
+      if (xr)
+        v = LLVMBuildXor(bld, v, LLVMConstInt(cg->i8, xr, 0), "");
+      v = LLVMBuildZExt(bld, v, cg->i32, "");
+      word = j ? LLVMBuildOr(bld, word, LLVMBuildShl(bld, v, qcc_cg_i32(cg, 16), ""), "") : v;
+    }
+    LLVMValueRef xv = LLVMBuildBitCast(bld, qcc_cg_splat(cg, word, 8), v16, "");
+    LLVMValueRef args[2] = {xv, wv};
+    unsigned id = LLVMLookupIntrinsicID("llvm.x86.avx2.pmadd.wd", 22);
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, NULL, 0);
+    LLVMValueRef prod =
+        LLVMBuildCall2(bld, LLVMIntrinsicGetType(cg->ctx, id, NULL, 0), fn, args, 2, "");
+    LLVMValueRef a = qcc_cg_get(cg, k->acc_t, k->acc[r][b]);
+    qcc_cg_set(cg, k->acc[r][b], LLVMBuildAdd(bld, a, prod, ""));
+  }
+  qcc_cg_loop_end(cg, &le);
 }
 
 /* Pointers of the rows' input pixels at tap (kh, kw): the pixel, or the zero-point row. */
@@ -345,6 +494,9 @@ static void tile(packed *k, LLVMValueRef p0, int64_t rows) {
   if (!k->rowk)
     qcc_cg_loop_end(cg, &lw);
   qcc_cg_loop_end(cg, &lh);
+  if (k->entries)
+    for (int64_t b = 0; b < k->nb; ++b)
+      corrections(k, b, rows);
   int64_t block = k->nb * d->acc_cols, last_live = p->m_out - (k->groups - 1) * block;
   if (last_live == block || k->groups == 1) {
     epilogue(k, rows, last_live);
@@ -370,6 +522,41 @@ static void choose_tasks(packed *k) {
   k->chunks = chunks > k->tiles ? k->tiles : chunks;
 }
 
+/* vpmaddubsw with its corrections rather than vpmaddwd: per layer on this Zen 5 (one thread,
+ * -mcpu=x86-64-v3, min of 6 processes) a layer without corrections takes ~0.65x the vpmaddwd
+ * time and each % of corrected pair slots adds ~0.05x, so the break-even is near 6-8%: at most
+ * 1/16 of the slots (docs/codegen.md). QCC_MADDUBS=on|off|FRACTION overrides the rule (an
+ * experiment hook). */
+static bool maddubs_pays(const packed *u) {
+  const char *e = getenv("QCC_MADDUBS");
+  if (e && strcmp(e, "on") == 0)
+    return true;
+  if (e && strcmp(e, "off") == 0)
+    return false;
+  if (e && *e) /* a fraction of the slots */
+    return (double)u->entries <= atof(e) * (double)u->slots;
+  return u->entries * 16 <= u->slots;
+}
+
+/* The kernel's line of `--stats` (codegen.c prints the module's "qcc.stats" strings): the
+ * micro-kernel and, where vpmaddubsw was a candidate, how many of its pair slots need a
+ * correction. */
+static void report(packed *k, const char *name, const packed *u) {
+  qcc_lower_ctx *L = k->L;
+  qcc_cg *cg = L->cg;
+  char line[256];
+  int n = snprintf(line, sizeof line, "%s %s: %s", L->op->def->name,
+                   L->op->name ? L->op->name : L->op->results[0]->name, name);
+  if (u && n > 0 && (size_t)n < sizeof line)
+    snprintf(line + n, sizeof line - (size_t)n,
+             "; vpmaddubsw pair slots needing a correction: %lld of %lld (%.1f%%)",
+             (long long)u->entries, (long long)u->slots,
+             u->slots ? 100.0 * (double)u->entries / (double)u->slots : 0.0);
+  LLVMMetadataRef md = LLVMMDStringInContext2(cg->ctx, line, strlen(line));
+  LLVMAddNamedMetadataOperand(cg->mod, "qcc.stats",
+                              LLVMMetadataAsValue(cg->ctx, LLVMMDNodeInContext2(cg->ctx, &md, 1)));
+}
+
 qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
                                  const qcc_conv_epilogue *epi, bool *done) {
   *done = false;
@@ -381,15 +568,29 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
   k.pixels = p->x.dims[0] * p->out[0] * p->out[1];
   k.d = qcc_dot_choose(L->isa, p->x.elem, p->w_fits8, k.pixels);
   choose_tile(&k);
+  const qcc_dot *ub = k.d->kind == QCC_DOT_VPMADDWD ? qcc_dot_maddubs(L->isa, p->w_fits8) : NULL;
+  packed u = k;
+  if (ub) {
+    u.d = ub;
+    choose_tile(&u);
+    int16_t *corr = split_pairs(&u, NULL);
+    if (!corr)
+      return qcc_lower_error(L, "out of memory");
+    free(corr);
+    if (maddubs_pays(&u))
+      k = u;
+  }
   if (k.pixels == 0) {
     *done = true;
     return QCC_OK;
   }
   k.tiles = ceil_div(k.pixels, k.mr); /* the last one partial when k.tail */
   k.tail = k.pixels % k.mr;
-  /* Row mode when C leaves a partial K group at every tap and a window row is contiguous. */
-  k.rowk = p->cg % k.d->kc != 0 && p->kernel[1] > 1 && p->dil[1] == 1 && p->x.strides[3] == p->cg &&
-           p->kernel[1] * p->cg <= 256;
+  /* Row mode when C leaves a partial K group at every tap and a window row is contiguous (not
+   * with vpmaddubsw, whose pairs and corrections are per tap). */
+  k.rowk = p->cg % k.d->kc != 0 && p->kernel[1] > 1 && p->dil[1] == 1 &&
+           p->x.strides[3] == p->cg && p->kernel[1] * p->cg <= 256 &&
+           k.d->kind != QCC_DOT_VPMADDUBSW;
   qcc_status st = pack(&k);
   if (st != QCC_OK)
     return st;
@@ -401,9 +602,10 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
   if (k.rowk)
     k.scratch = qcc_cg_var(cg, LLVMArrayType2(cg->i8, (uint64_t)(k.mr * k.ck * k.d->kc)), NULL);
   char name[96];
-  snprintf(name, sizeof name, "q%s8-%s-%dx%dc%u%s-%s", p->x.elem == QCC_U8 ? "u" : "s",
+  snprintf(name, sizeof name, "q%s8-%s-%dx%dc%u%s%s-%s", p->x.elem == QCC_U8 ? "u" : "s",
            p->what ? p->what : "conv", (int)k.mr, (int)(k.nb * k.d->acc_cols), k.d->kc,
-           k.rowk ? "-rows" : "", k.d->name);
+           k.rowk ? "-rows" : "", k.entries ? "+corr" : "", k.d->name);
+  report(&k, name, ub ? &u : NULL);
   qcc_lower_set_kernel_info(L, name, k.d->vec_bits, (uint32_t)(k.groups * k.chunks));
   /* task -> (group, chunk); the chunk's tiles [lo, hi) */
   LLVMValueRef task = L->task ? L->task : qcc_cg_i64(cg, 0);

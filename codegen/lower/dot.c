@@ -6,6 +6,7 @@ static const qcc_dot dots[] = {
     {QCC_DOT_VPDPBUSD512, "vpdpbusd512", 16, 4, false, false, 32, 512, 1, 16},
     {QCC_DOT_VPDPBUSD256, "vpdpbusd256", 8, 4, false, false, 16, 256, 1, 8},
     {QCC_DOT_VPMADDWD, "vpmaddwd", 8, 2, true, false, 16, 256, 1, 8},
+    {QCC_DOT_VPMADDUBSW, "vpmaddubsw", 8, 4, false, false, 16, 256, 1, 8},
     {QCC_DOT_USDOT, "usdot", 4, 4, false, false, 32, 128, 1, 4},
     {QCC_DOT_SDOT, "sdot", 4, 4, false, true, 32, 128, 1, 4},
     {QCC_DOT_GENERIC, "generic", 4, 2, true, false, 16, 128, 1, 4},
@@ -34,6 +35,41 @@ const qcc_dot *qcc_dot_choose(const qcc_isa *isa, qcc_elem x, bool w_fits8, int6
     if (dots[i].kind == k)
       return &dots[i];
   return &dots[sizeof dots / sizeof dots[0] - 1];
+}
+
+const qcc_dot *qcc_dot_maddubs(const qcc_isa *isa, bool w_fits8) {
+  if (isa->arch != QCC_ARCH_X86_64 || !isa->avx2 || !w_fits8 || isa->avx512vnni || isa->avxvnni)
+    return NULL;
+  for (size_t i = 0; i < sizeof dots / sizeof dots[0]; ++i)
+    if (dots[i].kind == QCC_DOT_VPMADDUBSW)
+      return &dots[i];
+  return NULL;
+}
+
+bool qcc_dot_pair_fits(int32_t w0, int32_t w1) {
+  int32_t pos = (w0 > 0 ? w0 : 0) + (w1 > 0 ? w1 : 0);
+  int32_t neg = (w0 < 0 ? -w0 : 0) + (w1 < 0 ? -w1 : 0);
+  return pos <= 128 && neg <= 128;
+}
+
+/* Moves the excess of the same-signed parts over 128 into the correction, larger part first. */
+static void split_side(int32_t w[2], int32_t corr[2], int32_t sign) {
+  int32_t a = w[0] * sign > 0 ? w[0] * sign : 0, b = w[1] * sign > 0 ? w[1] * sign : 0;
+  int32_t excess = a + b - 128;
+  if (excess <= 0)
+    return;
+  int first = a >= b ? 0 : 1, second = 1 - first;
+  int32_t part[2] = {a, b};
+  int32_t take = excess < part[first] ? excess : part[first];
+  w[first] -= sign * take, corr[first] += sign * take;
+  excess -= take;
+  w[second] -= sign * excess, corr[second] += sign * excess;
+}
+
+void qcc_dot_pair_split(int32_t w0, int32_t w1, int32_t main[2], int32_t corr[2]) {
+  main[0] = w0, main[1] = w1, corr[0] = 0, corr[1] = 0;
+  split_side(main, corr, 1);
+  split_side(main, corr, -1);
 }
 
 uint8_t qcc_dot_x_xor(const qcc_dot *d, qcc_elem x) {
@@ -179,6 +215,11 @@ LLVMValueRef qcc_dot_step(qcc_cg *cg, const qcc_dot *d, LLVMValueRef acc, LLVMVa
   case QCC_DOT_VPDPBUSD256: return call(cg, "llvm.x86.avx512.vpdpbusd.256", NULL, 0, args, 3);
   case QCC_DOT_VPMADDWD:
     return LLVMBuildAdd(cg->b, acc, call(cg, "llvm.x86.avx2.pmadd.wd", NULL, 0, args + 1, 2), "");
+  case QCC_DOT_VPMADDUBSW: {
+    LLVMValueRef pairs[2] = {call(cg, "llvm.x86.avx2.pmadd.ub.sw", NULL, 0, args + 1, 2),
+                             qcc_cg_splat(cg, LLVMConstInt(cg->i16, 1, 0), 16)};
+    return LLVMBuildAdd(cg->b, acc, call(cg, "llvm.x86.avx2.pmadd.wd", NULL, 0, pairs, 2), "");
+  }
   case QCC_DOT_USDOT: return call(cg, "llvm.aarch64.neon.usdot", over, 2, args, 3);
   case QCC_DOT_SDOT: return call(cg, "llvm.aarch64.neon.sdot", over, 2, args, 3);
   case QCC_DOT_USMMLA: return call(cg, "llvm.aarch64.neon.usmmla", over, 2, args, 3);

@@ -118,6 +118,28 @@ qcc_status qcc_lower_relayout(qcc_lower_ctx *L);
 qcc_status qcc_lower_transpose(qcc_lower_ctx *L);
 qcc_status qcc_lower_pad(qcc_lower_ctx *L);
 
+/* ---- float elementwise and data movement (binary.c, math.c, activation.c, broadcast.c,
+ * concat_split.c, indexing.c, shape.c) ---- */
+/* A view of t broadcast (numpy rules, t right-aligned) to `dims`: zero strides where t has no
+ * dim or a dim of 1. */
+void qcc_lower_broadcast_view(const qcc_cg_tensor *t, int32_t rank, const int64_t *dims,
+                              qcc_cg_tensor *view);
+/* A call of the C library's function `name` of n (1 or 2) arguments of type t returning t,
+ * marked nobuiltin so LLVM neither folds nor replaces it. */
+LLVMValueRef qcc_lower_libm_call(qcc_cg *cg, const char *name, LLVMTypeRef t, LLVMValueRef *args,
+                                 unsigned n);
+qcc_status qcc_lower_binary(qcc_lower_ctx *L); /* Add, Sub, Mul, Div */
+qcc_status qcc_lower_sqrt_reciprocal(qcc_lower_ctx *L);
+qcc_status qcc_lower_pow(qcc_lower_ctx *L);
+qcc_status qcc_lower_float_activation(qcc_lower_ctx *L); /* Relu, LeakyRelu, ... Tanh, Exp */
+qcc_status qcc_lower_expand_where(qcc_lower_ctx *L);
+qcc_status qcc_lower_concat(qcc_lower_ctx *L);
+qcc_status qcc_lower_split(qcc_lower_ctx *L);
+qcc_status qcc_lower_slice(qcc_lower_ctx *L);
+qcc_status qcc_lower_gather(qcc_lower_ctx *L);
+qcc_status qcc_lower_cast(qcc_lower_ctx *L);
+qcc_status qcc_lower_constant_of_shape(qcc_lower_ctx *L);
+
 /* Run-time weights, scales and zero points (codegen/lower/qlinear_runtime.c): the parameters
  * read from their buffers in the kernel. The QLinear lowerings call the _runtime ones when
  * qcc_lower_qlinear_*_is_runtime says an operand other than the input is not a constant. */

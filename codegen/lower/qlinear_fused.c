@@ -41,7 +41,12 @@ static LLVMValueRef apply(qcc_lower_ctx *L, const qcc_conv_epilogue *e, LLVMValu
     LLVMValueRef v = f->mode == QCC_BCAST_A_SCALAR
                          ? qcc_cg_fma(cg, fb, rb, qcc_cg_fma(cg, fa, ra, fixed))
                          : qcc_cg_fma(cg, fa, ra, qcc_cg_fma(cg, fb, rb, fixed));
-    y = qcc_cg_saturate(cg, qcc_cg_cvt_f32_i32(cg, v), f->range);
+    /* A clamp inside the range composes with the saturation: one float clamp to its bounds. */
+    bool merge = f->clamp && f->range.lo <= f->lo && f->lo <= f->hi && f->hi <= f->range.hi;
+    qcc_qrange r = merge ? (qcc_qrange){.lo = f->lo, .hi = f->hi} : f->range;
+    y = qcc_cg_cvt_saturate(cg, v, r);
+    if (merge)
+      return y;
   }
   if (f->clamp) {
     LLVMValueRef lo = qcc_cg_like(cg, y, qcc_cg_i32(cg, f->lo));

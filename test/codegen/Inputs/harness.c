@@ -37,6 +37,8 @@ static const char *dtype_descr(int32_t dtype, size_t *size) {
   case QCC_RT_I8: *size = 1; return "|i1";
   case QCC_RT_I32: *size = 4; return "<i4";
   case QCC_RT_I64: *size = 8; return "<i8";
+  case QCC_RT_BOOL: *size = 1; return "|b1";
+  case QCC_RT_F16: *size = 2; return "<f2";
   default: die("unknown dtype in the descriptor", NULL); return NULL;
   }
 }
