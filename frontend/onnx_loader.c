@@ -382,6 +382,38 @@ static qcc_status build_node(loader *L, size_t index) {
   return qcc_infer_op_types(op, L->diag);
 }
 
+/* A graph output whose shape the shape rules cannot know (it depends on the values of a run-time
+ * operand: Reshape's shape, Squeeze's axes, Pad's pads) takes the static shape the model declares
+ * for it, when that declaration refines the inferred type, as a .qir result's written type does.
+ * Declarations that disagree with the inferred type, or are not fully static, are ignored. */
+static qcc_status refine_output_type(loader *L, const Onnx__ValueInfoProto *vi, qcc_value *v) {
+  const Onnx__TypeProto *tp = vi->type;
+  if (qcc_type_is_static(v->type) || !tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
+      !tp->tensor_type || !tp->tensor_type->shape || tp->tensor_type->shape->n_dim > QCC_MAX_RANK)
+    return QCC_OK;
+  const Onnx__TensorShapeProto *sp = tp->tensor_type->shape;
+  int32_t rank = (int32_t)sp->n_dim;
+  qcc_dim dims[QCC_MAX_RANK];
+  for (int32_t i = 0; i < rank; ++i) {
+    const Onnx__TensorShapeProto__Dimension *d = sp->dim[i];
+    if (d->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE || d->dim_value < 0)
+      return QCC_OK;
+    dims[i] = (qcc_dim){.size = d->dim_value, .sym = NULL};
+  }
+  qcc_type declared = v->type;
+  declared.rank = rank;
+  declared.dims = dims;
+  if (!qcc_type_refines(declared, v->type))
+    return QCC_OK;
+  qcc_dim *kept = qcc_arena_alloc_array(L->g->arena, (size_t)rank + 1, sizeof(qcc_dim));
+  if (!kept)
+    return onnx_nomem(L);
+  memcpy(kept, dims, (size_t)rank * sizeof(qcc_dim));
+  v->type.rank = rank;
+  v->type.dims = kept;
+  return QCC_OK;
+}
+
 static qcc_status build_outputs(loader *L) {
   const Onnx__GraphProto *gp = L->gp;
   for (size_t i = 0; i < gp->n_output; ++i) {
@@ -391,6 +423,9 @@ static qcc_status build_outputs(loader *L) {
       qcc_diag_error(L->diag, onnx_file_loc(L), "graph output '%s' is not defined", name);
       return QCC_ERR_INPUT;
     }
+    qcc_status st = refine_output_type(L, gp->output[i], v);
+    if (st != QCC_OK)
+      return st;
     if (!qcc_graph_add_output(L->g, v))
       return onnx_nomem(L);
   }

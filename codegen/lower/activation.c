@@ -7,8 +7,9 @@
  * the memory plan says so.
  *
  * Clip on integer and f32 tensors: `if (v < lo) v = lo; if (v > hi) v = hi;`
- * with the bounds from constant operands 1 and 2 or the opset-6 attributes (on integers the
+ * with the bounds from operands 1 and 2 or the opset-6 attributes (on integers the
  * float attributes rounded inwards and clamped into the type's range, as the interpreter does).
+ * A bound operand that is not a constant (a graph input) is loaded once at the start of the kernel.
  * Written in place over its operand when the memory plan says so. */
 #include <math.h>
 
@@ -37,16 +38,30 @@ static void clip_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
   qcc_cg_store(cg, &j->y, idx, LLVMBuildTrunc(b, w, qcc_cg_elem_type(cg, j->x.elem), ""));
 }
 
-/* Constant scalar operand i, if present. */
-static qcc_status bound(qcc_lower_ctx *L, uint32_t i, bool *have, double *f, int64_t *v) {
+/* Scalar operand i, if present: a constant's value, or *rt the value loaded from its buffer
+ * (widened to i64 on integers). */
+static qcc_status bound(qcc_lower_ctx *L, uint32_t i, bool *have, double *f, int64_t *v,
+                        LLVMValueRef *rt) {
   const qcc_value *bv = qcc_op_operand(L->op, i);
   *have = bv != NULL;
+  *rt = NULL;
   if (!bv)
     return QCC_OK;
   const qcc_const *k = qcc_value_const(bv);
   qcc_tensor storage;
-  if (!k)
-    return qcc_lower_error(L, "the bounds must be constants");
+  if (!k) {
+    int64_t n;
+    qcc_cg_tensor t;
+    if (!qcc_type_numel(bv->type, &n) || n != 1 ||
+        bv->type.elem != qcc_op_operand(L->op, 0)->type.elem)
+      return qcc_lower_error(L, "the bounds must be scalars of the input's type");
+    qcc_lower_operand(L, i, &t);
+    *rt = qcc_cg_load_at(L->cg, &t, qcc_cg_i64(L->cg, 0));
+    if (t.elem != QCC_F32)
+      *rt = t.elem == QCC_U8 ? LLVMBuildZExt(L->cg->b, *rt, L->cg->i64, "")
+                             : LLVMBuildSExt(L->cg->b, *rt, L->cg->i64, "");
+    return QCC_OK;
+  }
   const qcc_tensor *t = qcc_tensor_of_const(k, &storage);
   if (t->numel != 1)
     return qcc_lower_error(L, "the bounds must be scalars");
@@ -69,13 +84,16 @@ qcc_status qcc_lower_clip(qcc_lower_ctx *L) {
   bool has_lo, has_hi;
   double lo_f = 0, hi_f = 0;
   int64_t lo_i = 0, hi_i = 0;
+  LLVMValueRef lo_rt, hi_rt;
   qcc_status st;
-  if ((st = bound(L, 1, &has_lo, &lo_f, &lo_i)) != QCC_OK ||
-      (st = bound(L, 2, &has_hi, &hi_f, &hi_i)) != QCC_OK)
+  if ((st = bound(L, 1, &has_lo, &lo_f, &lo_i, &lo_rt)) != QCC_OK ||
+      (st = bound(L, 2, &has_hi, &hi_f, &hi_i, &hi_rt)) != QCC_OK)
     return st;
   if ((st = qcc_lower_check_in_place(L, &j.y, op->results[0], &j.x, qcc_op_operand(op, 0))) !=
       QCC_OK)
     return st;
+  if ((lo_rt || hi_rt) && e != QCC_F32 && (qcc_op_attr(op, "min") || qcc_op_attr(op, "max")))
+    return qcc_lower_error(L, "run-time bounds together with min/max attributes");
   if (e == QCC_F32) {
     float lo = has_lo ? (float)lo_f : qcc_op_attr_float(op, "min");
     float hi = has_hi ? (float)hi_f : qcc_op_attr_float(op, "max");
@@ -101,6 +119,10 @@ qcc_status qcc_lower_clip(qcc_lower_ctx *L) {
     j.lo = qcc_cg_i64(cg, lo);
     j.hi = qcc_cg_i64(cg, hi);
   }
+  if (lo_rt) /* a run-time bound; the interpreter ignores the attributes then too */
+    j.lo = lo_rt;
+  if (hi_rt)
+    j.hi = hi_rt;
   qcc_cg_for_each_index(cg, j.y.rank, j.y.dims, j.y.strides, clip_body, &j);
   return QCC_OK;
 }

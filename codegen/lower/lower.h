@@ -5,7 +5,8 @@
  * codegen/lower/<family>.c beside ir/ops/<family>.c and computing exactly what that file's
  * eval computes, or an "interpreter only" reason. A kernel reads its operands and writes its
  * results through strided views in their physical layouts; scales, zero points, weights and
- * biases are constants of the graph, read at compile time and baked into the kernel. */
+ * biases that are constants of the graph are read at compile time and baked into the kernel,
+ * run-time ones are read from their buffers by the kernel (qlinear_runtime.c, quantize.c). */
 #ifndef QCC_CODEGEN_LOWER_LOWER_H
 #define QCC_CODEGEN_LOWER_LOWER_H
 
@@ -94,6 +95,11 @@ qcc_status qcc_lower_byte_map_kernel(qcc_lower_ctx *L, const uint8_t table[256])
 /* ---- the lowerings, by family (codegen/lower/<family>.c) ---- */
 qcc_status qcc_lower_quantize_linear(qcc_lower_ctx *L);
 qcc_status qcc_lower_dequantize_linear(qcc_lower_ctx *L);
+qcc_status qcc_lower_dynamic_quantize_linear(qcc_lower_ctx *L);
+/* DynamicQuantizeLinear's parameters of the f32 tensor x, computed in the kernel at the current
+ * position (a pass over x): the scale (f32) and the u8 zero point (i32). */
+void qcc_lower_dynamic_qparams(qcc_lower_ctx *L, const qcc_cg_tensor *x, LLVMValueRef *scale,
+                               LLVMValueRef *zp);
 qcc_status qcc_lower_qlinear_conv(qcc_lower_ctx *L);
 qcc_status qcc_lower_qlinear_conv_fused(qcc_lower_ctx *L);
 qcc_status qcc_lower_qgemm(qcc_lower_ctx *L);
@@ -146,5 +152,16 @@ qcc_status qcc_lower_conv_transpose(qcc_lower_ctx *L);
 qcc_status qcc_lower_softmax(qcc_lower_ctx *L); /* softmax.c (activation family) */
 qcc_status qcc_lower_conv(qcc_lower_ctx *L);    /* f32 Conv (conv.c) */
 qcc_status qcc_lower_batch_norm(qcc_lower_ctx *L);
+
+/* Run-time weights, scales and zero points (codegen/lower/qlinear_runtime.c): the parameters
+ * read from their buffers in the kernel. The QLinear lowerings call the _runtime ones when
+ * qcc_lower_qlinear_*_is_runtime says an operand other than the input is not a constant. */
+qcc_status qcc_lower_matmul_integer(qcc_lower_ctx *L);
+qcc_status qcc_lower_conv_integer(qcc_lower_ctx *L);
+qcc_status qcc_lower_qlinear_matmul_runtime(qcc_lower_ctx *L);
+qcc_status qcc_lower_qlinear_conv_runtime(qcc_lower_ctx *L);
+qcc_status qcc_lower_dynamic_quantize_matmul(qcc_lower_ctx *L);
+bool qcc_lower_qlinear_matmul_is_runtime(const qcc_op *op);
+bool qcc_lower_qlinear_conv_is_runtime(const qcc_op *op);
 
 #endif

@@ -1,7 +1,8 @@
 /* Pad (ir/ops/pad.c): constant, reflect, edge and wrap modes, pads and axes from the attribute or
- * constant operands, negative pads cropping. Each result element maps to a source index per dim;
- * in constant mode an index outside the input selects the fill value (the load is clamped into
- * the input so it never reads outside it). */
+ * constant operands, negative pads cropping; pads and constant_value operands that are not
+ * constants (graph inputs) are loaded at the start of the kernel. Each result element maps to a
+ * source index per dim; in constant mode an index outside the input selects the fill value (the
+ * load is clamped into the input so it never reads outside it). */
 #include <string.h>
 
 #include "codegen/lower/lower.h"
@@ -14,7 +15,8 @@ typedef struct pad_job {
   qcc_cg_tensor x, y;
   pad_mode mode;
   int64_t begin[QCC_MAX_RANK];
-  bool empty; /* the input has no elements: everything is fill */
+  LLVMValueRef rt_begin[QCC_MAX_RANK]; /* run-time pads: the loaded begin (i64), else NULL */
+  bool empty;                          /* the input has no elements: everything is fill */
   LLVMValueRef fill;
 } pad_job;
 
@@ -52,8 +54,11 @@ static void pad_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
   LLVMValueRef src[QCC_MAX_RANK], inside = qcc_cg_i1(cg, true);
   for (int32_t d = 0; d < j->y.rank; ++d) {
     int64_t n = j->x.dims[d];
-    src[d] = j->begin[d] ? LLVMBuildSub(cg->b, idx[d], qcc_cg_i64(cg, j->begin[d]), "") : idx[d];
-    if (j->begin[d] == 0 && j->y.dims[d] <= n)
+    if (j->rt_begin[d])
+      src[d] = LLVMBuildSub(cg->b, idx[d], j->rt_begin[d], "");
+    else
+      src[d] = j->begin[d] ? LLVMBuildSub(cg->b, idx[d], qcc_cg_i64(cg, j->begin[d]), "") : idx[d];
+    if (!j->rt_begin[d] && j->begin[d] == 0 && j->y.dims[d] <= n)
       continue; /* always inside */
     if (j->mode == PAD_CONSTANT) {
       inside = LLVMBuildAnd(cg->b, inside, qcc_cg_in_range(cg, src[d], 0, n), "");
@@ -75,16 +80,17 @@ static qcc_status read_pads(qcc_lower_ctx *L, pad_job *j) {
   int64_t pads[2 * QCC_MAX_RANK], npads = 0, axes[QCC_MAX_RANK], naxes = rank;
   const int64_t *attr;
   qcc_tensor storage;
+  bool rt = false;
   if (qcc_op_attr(op, "pads")) {
     uint32_t na = qcc_op_attr_ints(op, "pads", &attr);
     if (na > 2 * QCC_MAX_RANK)
       return qcc_lower_error(L, "pads has too many entries");
     memcpy(pads, attr, na * sizeof(int64_t));
     npads = na;
+  } else if (!qcc_value_const(qcc_op_operand(op, 1))) {
+    rt = true;
   } else {
     const qcc_const *k = qcc_value_const(qcc_op_operand(op, 1));
-    if (!k)
-      return qcc_lower_error(L, "the pads must be a constant");
     const qcc_tensor *t = qcc_tensor_of_const(k, &storage);
     if (t->numel > 2 * QCC_MAX_RANK)
       return qcc_lower_error(L, "pads has too many entries");
@@ -104,9 +110,24 @@ static qcc_status read_pads(qcc_lower_ctx *L, pad_job *j) {
     for (int32_t d = 0; d < rank; ++d)
       axes[d] = d;
   }
+  if (rt) { /* run-time pads: their count is static */
+    qcc_cg_tensor pt;
+    qcc_lower_operand(L, 1, &pt);
+    if ((pt.elem != QCC_I64 && pt.elem != QCC_I32) || pt.rank != 1)
+      return qcc_lower_error(L, "the pads must be a 1-D integer tensor");
+    npads = pt.dims[0];
+    if (npads == 2 * naxes)
+      for (int64_t i = 0; i < naxes; ++i) {
+        int64_t a = axes[i] < 0 ? axes[i] + rank : axes[i];
+        if (a < 0 || a >= rank)
+          return qcc_lower_error(L, "an axis is out of range");
+        LLVMValueRef v = qcc_cg_load_at(L->cg, &pt, qcc_cg_i64(L->cg, i * pt.strides[0]));
+        j->rt_begin[a] = pt.elem == QCC_I64 ? v : LLVMBuildSExt(L->cg->b, v, L->cg->i64, "");
+      }
+  }
   if (npads != 2 * naxes)
     return qcc_lower_error(L, "pads does not have two entries per axis");
-  for (int64_t i = 0; i < naxes; ++i) {
+  for (int64_t i = 0; !rt && i < naxes; ++i) {
     int64_t a = axes[i] < 0 ? axes[i] + rank : axes[i];
     if (a < 0 || a >= rank)
       return qcc_lower_error(L, "an axis is out of range");
@@ -122,8 +143,15 @@ static qcc_status fill_value(qcc_lower_ctx *L, pad_job *j) {
   size_t es = qcc_elem_size(j->x.elem);
   const qcc_value *cv = qcc_op_operand(L->op, 2);
   const qcc_const *k = cv ? qcc_value_const(cv) : NULL;
-  if (cv && !k)
-    return qcc_lower_error(L, "constant_value must be a constant");
+  if (cv && !k) { /* run-time: its one element, loaded at the start of the kernel */
+    qcc_cg_tensor t;
+    int64_t n;
+    qcc_lower_operand(L, 2, &t);
+    if (!qcc_type_numel(cv->type, &n) || n != 1 || t.elem != j->x.elem)
+      return qcc_lower_error(L, "constant_value must be one element of the input's type");
+    j->fill = qcc_cg_load_at(cg, &t, qcc_cg_i64(cg, 0));
+    return QCC_OK;
+  }
   if (k && k->nbytes >= es) {
     memcpy(bytes, k->data, es);
   } else if (qcc_op_attr(L->op, "value")) {

@@ -4,8 +4,10 @@
  * a window without such a tap yields the type's lowest value. Loops: batch, output position,
  * channel innermost (contiguous in NHWC). On 8-bit codes with the channels contiguous in both
  * tensors (NHWC) a block of up to 64 channels is one vector, every lane comparing and selecting
- * as the scalar code does; the channels after the last full block take the scalar code. The Indices
- * result is not lowered. */
+ * as the scalar code does; the channels after the last full block take the scalar code. The
+ * optional Indices result (scalar code only) holds the best tap's flat offset into X, row- or
+ * column-major (storage_order) over the spatial dims, the first tap winning ties and -1 for a
+ * window without a tap inside the input, as the interpreter computes it. */
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,9 @@ typedef struct pool_job {
   bool always_inside[MAX_SP];
   unsigned lanes; /* of the vector blocks; 0: scalar code only */
   LLVMValueRef base[MAX_SP], best, vbest, found;
+  bool indices, col_major;
+  qcc_cg_tensor ind;              /* the Indices result (i64) */
+  LLVMValueRef best_at;           /* i64 variable: the best tap's flat offset */
   LLVMValueRef idx[QCC_MAX_RANK]; /* input index of the current tap */
 } pool_job;
 
@@ -37,6 +42,23 @@ static LLVMValueRef load_channels(qcc_cg *cg, pool_job *j, unsigned lanes) {
   return v;
 }
 
+/* The flat offset into X of the tap at j->idx (ir/ops/pool.c): (n * C + c) * plane + the
+ * spatial offset, row-major or with the first spatial dim fastest (storage_order 1). */
+static LLVMValueRef flat_offset(qcc_cg *cg, pool_job *j) {
+  LLVMBuilderRef b = cg->b;
+  int64_t plane = 1;
+  LLVMValueRef sp = qcc_cg_i64(cg, 0);
+  for (int32_t k = 0; k < j->nsp; ++k) {
+    int32_t d = j->col_major ? j->nsp - 1 - k : k;
+    int64_t n = j->x.dims[2 + d];
+    sp = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, sp, qcc_cg_i64(cg, n), ""), j->idx[2 + d], "");
+    plane *= n;
+  }
+  LLVMValueRef p = LLVMBuildNSWAdd(
+      b, LLVMBuildNSWMul(b, j->idx[0], qcc_cg_i64(cg, j->x.dims[1]), ""), j->idx[1], "");
+  return LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, p, qcc_cg_i64(cg, plane), ""), sp, "");
+}
+
 static void emit_taps(qcc_cg *cg, pool_job *j, int32_t d, unsigned lanes) {
   LLVMBuilderRef b = cg->b;
   if (d == j->nsp) {
@@ -44,7 +66,18 @@ static void emit_taps(qcc_cg *cg, pool_job *j, int32_t d, unsigned lanes) {
     LLVMValueRef var = lanes == 1 ? j->best : j->vbest;
     LLVMValueRef best = qcc_cg_get(cg, LLVMTypeOf(v), var);
     LLVMValueRef better;
-    if (j->x.elem == QCC_F32) { /* scalar only */
+    if (j->indices) { /* scalar only: the first tap inside wins, then each greater one */
+      LLVMValueRef first = LLVMBuildNot(b, qcc_cg_get(cg, cg->i1, j->found), "");
+      LLVMValueRef gt =
+          j->x.elem == QCC_F32
+              ? LLVMBuildFCmp(b, LLVMRealOGT, v, best, "")
+              : LLVMBuildICmp(b, j->x.elem == QCC_I8 ? LLVMIntSGT : LLVMIntUGT, v, best, "");
+      better = LLVMBuildOr(b, gt, first, "");
+      qcc_cg_set(cg, j->found, qcc_cg_i1(cg, true));
+      qcc_cg_set(
+          cg, j->best_at,
+          LLVMBuildSelect(b, better, flat_offset(cg, j), qcc_cg_get(cg, cg->i64, j->best_at), ""));
+    } else if (j->x.elem == QCC_F32) { /* scalar only */
       LLVMValueRef first = LLVMBuildNot(b, qcc_cg_get(cg, cg->i1, j->found), "");
       better = LLVMBuildOr(b, LLVMBuildFCmp(b, LLVMRealOGT, v, best, ""), first, "");
       qcc_cg_set(cg, j->found, qcc_cg_i1(cg, true));
@@ -85,9 +118,13 @@ static void emit_channel(qcc_cg *cg, pool_job *j, LLVMValueRef *oidx, LLVMValueR
   LLVMValueRef low = lowest(cg, j->x.elem);
   qcc_cg_set(cg, lanes == 1 ? j->best : j->vbest, lanes == 1 ? low : qcc_cg_splat(cg, low, lanes));
   qcc_cg_set(cg, j->found, qcc_cg_i1(cg, false));
+  if (j->indices)
+    qcc_cg_set(cg, j->best_at, qcc_cg_i64(cg, -1));
   emit_taps(cg, j, 0, lanes);
   if (lanes == 1) {
     qcc_cg_store(cg, &j->y, oidx, qcc_cg_get(cg, et, j->best));
+    if (j->indices)
+      qcc_cg_store(cg, &j->ind, oidx, qcc_cg_get(cg, cg->i64, j->best_at));
     return;
   }
   LLVMValueRef v = qcc_cg_get(cg, LLVMVectorType(et, lanes), j->vbest);
@@ -126,10 +163,15 @@ qcc_status qcc_lower_max_pool(qcc_lower_ctx *L) {
   qcc_cg *cg = L->cg;
   pool_job j;
   memset(&j, 0, sizeof j);
-  if (op->num_results > 1)
-    return qcc_lower_error(L, "the Indices result is not supported");
   qcc_lower_operand(L, 0, &j.x);
   qcc_lower_result(L, 0, &j.y);
+  if (op->num_results > 1 && op->results[1]) {
+    j.indices = true;
+    j.col_major = qcc_op_attr_int(op, "storage_order") == 1;
+    qcc_lower_result(L, 1, &j.ind);
+    if (j.ind.elem != QCC_I64)
+      return qcc_lower_error(L, "the Indices result must be i64");
+  }
   if (j.x.elem != QCC_F32 && j.x.elem != QCC_U8 && j.x.elem != QCC_I8)
     return qcc_lower_error(L, "element type %s is not supported", qcc_elem_name(j.x.elem));
   j.nsp = j.x.rank - 2;
@@ -154,12 +196,14 @@ qcc_status qcc_lower_max_pool(qcc_lower_ctx *L) {
   /* Vector blocks of up to 64 codes when the channels are contiguous (the layout pass makes
    * 8-bit pools NHWC; f32 ones stay row-major, their channels strided). */
   int64_t nc = j.x.dims[1];
-  if (j.x.elem != QCC_F32 && j.x.strides[1] == 1 && j.y.strides[1] == 1 && nc >= 16)
+  if (!j.indices && j.x.elem != QCC_F32 && j.x.strides[1] == 1 && j.y.strides[1] == 1 && nc >= 16)
     j.lanes = nc % 64 == 0 ? 64 : nc % 32 == 0 ? 32 : 16;
   j.best = qcc_cg_var(cg, qcc_cg_elem_type(cg, j.x.elem), NULL);
   if (j.lanes)
     j.vbest = qcc_cg_var(cg, LLVMVectorType(qcc_cg_elem_type(cg, j.x.elem), j.lanes), NULL);
   j.found = qcc_cg_var(cg, cg->i1, NULL);
+  if (j.indices)
+    j.best_at = qcc_cg_var(cg, cg->i64, NULL);
   LLVMValueRef oidx[QCC_MAX_RANK] = {0};
   qcc_cg_loop ln = {0};
   oidx[0] = j.idx[0] = qcc_cg_loop_n(cg, &ln, j.x.dims[0]);

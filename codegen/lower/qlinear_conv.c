@@ -280,4 +280,8 @@ qcc_status qcc_lower_conv_nest(qcc_lower_ctx *L, const qcc_conv_epilogue *epilog
   return QCC_OK;
 }
 
-qcc_status qcc_lower_qlinear_conv(qcc_lower_ctx *L) { return qcc_lower_conv_nest(L, NULL); }
+qcc_status qcc_lower_qlinear_conv(qcc_lower_ctx *L) {
+  if (qcc_lower_qlinear_conv_is_runtime(L->op)) /* run-time weights or parameters */
+    return qcc_lower_qlinear_conv_runtime(L);
+  return qcc_lower_conv_nest(L, NULL);
+}

@@ -320,6 +320,8 @@ static qcc_status vector_param(qcc_lower_ctx *L, uint32_t i, int64_t len, const 
 
 qcc_status qcc_lower_qlinear_matmul(qcc_lower_ctx *L) {
   const qcc_op *op = L->op;
+  if (qcc_lower_qlinear_matmul_is_runtime(op)) /* run-time scales or zero points */
+    return qcc_lower_qlinear_matmul_runtime(L);
   matmul_job j;
   memset(&j, 0, sizeof j);
   j.L = L;

@@ -24,17 +24,14 @@ static const qcc_lowering table[QCC_OP_COUNT] = {
     [QCC_OP_Identity] = LOWERED(qcc_lower_view),
     [QCC_OP_QuantizeLinear] = LOWERED(qcc_lower_quantize_linear),
     [QCC_OP_DequantizeLinear] = LOWERED(qcc_lower_dequantize_linear),
-    [QCC_OP_DynamicQuantizeLinear] = INTERP("run-time quantization parameters; " /* */
-                                            "not lowered yet (a later code generator step)"),
+    [QCC_OP_DynamicQuantizeLinear] = LOWERED(qcc_lower_dynamic_quantize_linear),
     [QCC_OP_QLinearConv] = LOWERED(qcc_lower_qlinear_conv),
-    [QCC_OP_ConvInteger] = INTERP("an int32 result of a dynamic-quantization chain; not lowered "
-                                  "yet (a later code generator step)"),
+    [QCC_OP_ConvInteger] = LOWERED(qcc_lower_conv_integer),
     [QCC_OP_QLinearConvFused] = LOWERED(qcc_lower_qlinear_conv_fused),
     [QCC_OP_QLinearMatMul] = LOWERED(qcc_lower_qlinear_matmul),
-    [QCC_OP_MatMulInteger] = INTERP("an int32 result of a dynamic-quantization chain; not lowered "
-                                    "yet (a later code generator step)"),
+    [QCC_OP_MatMulInteger] = LOWERED(qcc_lower_matmul_integer),
     [QCC_OP_QGemm] = LOWERED(qcc_lower_qgemm),
-    [QCC_OP_DynamicQuantizeMatMul] = INTERP(later),
+    [QCC_OP_DynamicQuantizeMatMul] = LOWERED(qcc_lower_dynamic_quantize_matmul),
     [QCC_OP_DynamicQuantizeConv] = INTERP(later),
     [QCC_OP_QLinearAdd] = LOWERED(qcc_lower_qlinear_add),
     [QCC_OP_QLinearMul] = LOWERED(qcc_lower_qlinear_mul),
