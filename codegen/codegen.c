@@ -156,9 +156,10 @@ static qcc_status optimize(LLVMModuleRef mod, const qcc_target *t, bool asan, qc
   char passes[128];
   int level = qcc_target_opt_level(t);
   snprintf(passes, sizeof passes, "%s%s",
-           level <= 0   ? "default<O0>"
-           : level == 1 ? "default<O1>"
-                        : "default<O1>,function(loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg)",
+           level <= 0 ? "default<O0>"
+           : level == 1
+               ? "default<O1>"
+               : "default<O1>,function(loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg)",
            asan ? ",asan" : "");
   LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
   LLVMErrorRef err = LLVMRunPasses(mod, passes, qcc_target_machine(t), opts);
