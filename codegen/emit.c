@@ -456,3 +456,44 @@ LLVMValueRef qcc_cg_saturate(qcc_cg *cg, LLVMValueRef v, qcc_qrange r) {
   v = qcc_cg_smax(cg, v, qcc_cg_i32(cg, r.lo));
   return qcc_cg_smin(cg, v, qcc_cg_i32(cg, r.hi));
 }
+
+/* ---- lanes along a contiguous dim ---- */
+
+typedef struct lanes_nest {
+  int32_t inner;
+  int64_t n;
+  unsigned width;
+  qcc_cg_lanes_fn body;
+  void *user;
+} lanes_nest;
+
+/* The inner dim at the current outer index: `width` at a time, then one at a time. */
+static void lanes_row(qcc_cg *cg, LLVMValueRef *idx, void *user) {
+  lanes_nest *s = user;
+  int64_t nv = s->n / s->width;
+  if (nv > 0) {
+    qcc_cg_loop l;
+    LLVMValueRef k = qcc_cg_loop_n(cg, &l, nv);
+    idx[s->inner] = LLVMBuildNSWMul(cg->b, k, qcc_cg_i64(cg, s->width), "");
+    s->body(cg, idx, s->width, s->user);
+    qcc_cg_loop_end(cg, &l);
+  }
+  if (nv * s->width < s->n) {
+    qcc_cg_loop l;
+    idx[s->inner] = qcc_cg_loop_begin(cg, &l, qcc_cg_i64(cg, nv * s->width), qcc_cg_i64(cg, s->n));
+    s->body(cg, idx, 1, s->user);
+    qcc_cg_loop_end(cg, &l);
+  }
+}
+
+void qcc_cg_for_each_lanes(qcc_cg *cg, const qcc_cg_tensor *y, int32_t inner, unsigned width,
+                           qcc_cg_lanes_fn body, void *user) {
+  int64_t dims[QCC_MAX_RANK];
+  for (int32_t d = 0; d < y->rank; ++d)
+    dims[d] = d == inner ? 1 : y->dims[d];
+  for (int32_t d = 0; d < y->rank; ++d)
+    if (y->dims[d] == 0)
+      return;
+  lanes_nest s = {.inner = inner, .n = y->dims[inner], .width = width, .body = body, .user = user};
+  qcc_cg_for_each_index(cg, y->rank, dims, y->strides, lanes_row, &s);
+}

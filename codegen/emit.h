@@ -146,4 +146,11 @@ LLVMValueRef qcc_cg_cvt_saturate(qcc_cg *cg, LLVMValueRef v, qcc_qrange r);
 /* qcc_saturate_q of an i32. */
 LLVMValueRef qcc_cg_saturate(qcc_cg *cg, LLVMValueRef v, qcc_qrange r);
 
+/* ---- lanes along a contiguous dim ---- */
+typedef void (*qcc_cg_lanes_fn)(qcc_cg *cg, LLVMValueRef *idx, unsigned lanes, void *user);
+/* Calls body for every index of y: `width` consecutive elements along `inner` (stride 1 in y) at
+ * a time, then the remainder one at a time (lanes 1). */
+void qcc_cg_for_each_lanes(qcc_cg *cg, const qcc_cg_tensor *y, int32_t inner, unsigned width,
+                           qcc_cg_lanes_fn body, void *user);
+
 #endif

@@ -38,47 +38,6 @@ static void align_to(qcc_cg_tensor *t, int32_t rank) {
 
 /* ---- loops over the contiguous dim in vectors ---- */
 
-typedef void (*lanes_fn)(qcc_cg *cg, LLVMValueRef *idx, unsigned lanes, void *user);
-
-typedef struct lanes_nest {
-  int32_t inner;
-  int64_t n;
-  lanes_fn body;
-  void *user;
-} lanes_nest;
-
-/* The inner dim at the current outer index: LANES at a time, then one at a time. */
-static void lanes_row(qcc_cg *cg, LLVMValueRef *idx, void *user) {
-  lanes_nest *s = user;
-  int64_t nv = s->n / LANES;
-  if (nv > 0) {
-    qcc_cg_loop l;
-    LLVMValueRef k = qcc_cg_loop_n(cg, &l, nv);
-    idx[s->inner] = LLVMBuildNSWMul(cg->b, k, qcc_cg_i64(cg, LANES), "");
-    s->body(cg, idx, LANES, s->user);
-    qcc_cg_loop_end(cg, &l);
-  }
-  if (nv * LANES < s->n) {
-    qcc_cg_loop l;
-    idx[s->inner] = qcc_cg_loop_begin(cg, &l, qcc_cg_i64(cg, nv * LANES), qcc_cg_i64(cg, s->n));
-    s->body(cg, idx, 1, s->user);
-    qcc_cg_loop_end(cg, &l);
-  }
-}
-
-/* Calls body for every index of y: lanes consecutive elements along `inner` (stride 1 in y). */
-static void for_each_lanes(qcc_cg *cg, const qcc_cg_tensor *y, int32_t inner, lanes_fn body,
-                           void *user) {
-  int64_t dims[QCC_MAX_RANK];
-  for (int32_t d = 0; d < y->rank; ++d)
-    dims[d] = d == inner ? 1 : y->dims[d];
-  for (int32_t d = 0; d < y->rank; ++d)
-    if (y->dims[d] == 0)
-      return;
-  lanes_nest s = {.inner = inner, .n = y->dims[inner], .body = body, .user = user};
-  qcc_cg_for_each_index(cg, y->rank, dims, y->strides, lanes_row, &s);
-}
-
 /* Same dims and, where a dim has more than one element, same strides. */
 static bool same_view(const qcc_cg_tensor *a, const qcc_cg_tensor *b) {
   if (a->rank != b->rank)
@@ -204,7 +163,7 @@ static qcc_status lower_binary(qcc_lower_ctx *L, bool add) {
     return st;
   choose_inner(&j);
   if (j.inner >= 0)
-    for_each_lanes(L->cg, &j.y, j.inner, binary_lanes, &j);
+    qcc_cg_for_each_lanes(L->cg, &j.y, j.inner, LANES, binary_lanes, &j);
   else
     qcc_cg_for_each_index(L->cg, j.y.rank, j.y.dims, j.y.strides, binary_body, &j);
   return QCC_OK;
