@@ -392,6 +392,25 @@ LLVMValueRef qcc_cg_round_small(qcc_cg *cg, LLVMValueRef v) {
   return LLVMBuildFSub(cg->b, LLVMBuildFAdd(cg->b, v, m, ""), m, "");
 }
 
+LLVMValueRef qcc_cg_round_small_to_i32(qcc_cg *cg, LLVMValueRef v) {
+  LLVMTypeRef t = LLVMTypeOf(v);
+  bool vec = LLVMGetTypeKind(t) == LLVMVectorTypeKind;
+  if (cg->round == QCC_CG_ROUND_AVX512 && vec && LLVMGetVectorSize(t) == 16) {
+    /* mask all-ones, rounding 8 = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC */
+    const char *name = "llvm.x86.avx512.mask.cvtps2dq.512";
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMTypeRef v16 = LLVMVectorType(cg->i32, 16);
+    LLVMValueRef args[4] = {v, LLVMGetUndef(v16), LLVMConstInt(cg->i16, 0xffff, 0),
+                            qcc_cg_i32(cg, 8)};
+    return LLVMBuildCall2(cg->b, LLVMIntrinsicGetType(cg->ctx, id, NULL, 0),
+                          LLVMGetIntrinsicDeclaration(cg->mod, id, NULL, 0), args, 4, "");
+  }
+  LLVMValueRef r = cg->round == QCC_CG_ROUND_MAGIC
+                       ? qcc_cg_round_small(cg, v)
+                       : call_f32_intrinsic(cg, "llvm.roundeven", &v, 1);
+  return LLVMBuildFPToSI(cg->b, r, shaped_like(v, cg->i32), "");
+}
+
 LLVMValueRef qcc_cg_round(qcc_cg *cg, LLVMValueRef v) {
   LLVMValueRef a = call_f32_intrinsic(cg, "llvm.fabs", &v, 1);
   LLVMValueRef two23 = qcc_cg_like(cg, v, qcc_cg_f32(cg, 8388608.0f));
@@ -412,7 +431,7 @@ LLVMValueRef qcc_cg_clamp_round_add_zp_v(qcc_cg *cg, LLVMValueRef v, LLVMValueRe
    * rounding below turns into the same integer. */
   v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOGT, v, lo, ""), v, lo, "");
   v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOLT, v, hi, ""), v, hi, "");
-  LLVMValueRef q = LLVMBuildFPToSI(cg->b, qcc_cg_round_small(cg, v), shaped_like(v, cg->i32), "");
+  LLVMValueRef q = qcc_cg_round_small_to_i32(cg, v);
   return LLVMBuildAdd(cg->b, q, qcc_cg_like(cg, q, zp), "");
 }
 

@@ -12,6 +12,13 @@
 #include "ir/graph.h"
 #include "ir/ops/requant.h"
 
+/* How f32 -> i32 rounding half to even is emitted (the same value every way). */
+typedef enum {
+  QCC_CG_ROUND_MAGIC,  /* (v + 1.5 * 2^23) - 1.5 * 2^23, truncated: any target */
+  QCC_CG_ROUND_NATIVE, /* llvm.roundeven is one instruction (SSE4.1 roundps, AArch64 frintn) */
+  QCC_CG_ROUND_AVX512, /* and 16 lanes convert in one vcvtps2dq {rn-sae} */
+} qcc_cg_round_kind;
+
 typedef struct qcc_cg {
   LLVMContextRef ctx;
   LLVMModuleRef mod;
@@ -21,6 +28,7 @@ typedef struct qcc_cg {
   LLVMBasicBlockRef entry; /* its entry block, where variables are allocated */
   const char *prefix;      /* the symbol prefix (--name) */
   uint32_t globals;        /* counter for fresh private global names */
+  qcc_cg_round_kind round; /* what the target rounds with */
 } qcc_cg;
 
 /* ---- constants and globals ---- */
@@ -129,6 +137,9 @@ LLVMValueRef qcc_cg_in_range(qcc_cg *cg, LLVMValueRef v, int64_t lo, int64_t hi)
 LLVMValueRef qcc_cg_fma(qcc_cg *cg, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c);
 /* Round half to even of an f32 known to lie in [-2^22, 2^22] (the result is an f32). */
 LLVMValueRef qcc_cg_round_small(qcc_cg *cg, LLVMValueRef v);
+/* Round half to even of an f32 (scalar or vector) known to lie in [-2^22, 2^22], converted to
+ * i32: the target's cheapest exact sequence (cg->round). */
+LLVMValueRef qcc_cg_round_small_to_i32(qcc_cg *cg, LLVMValueRef v);
 /* Round half to even of any f32 (values of magnitude >= 2^23 are integers already). */
 LLVMValueRef qcc_cg_round(qcc_cg *cg, LLVMValueRef v);
 /* qcc_clamp_round_add_zp with the zero point and the float bounds [r.lo - zp, r.hi - zp] given

@@ -22,6 +22,9 @@ static const char *const x86_avx512vnni[] = {"cascadelake",
                                              "graniterapids-d",
                                              "znver5",
                                              NULL};
+static const char *const x86_avx512vbmi[] = {
+    "cannonlake", "icelake-client", "icelake-server", "tigerlake",     "rocketlake",      "znver4",
+    "znver5",     "sapphirerapids", "emeraldrapids",  "graniterapids", "graniterapids-d", NULL};
 static const char *const x86_avxvnni[] = {"alderlake",
                                           "raptorlake",
                                           "meteorlake",
@@ -72,6 +75,10 @@ static void apply_feature(qcc_isa *isa, bool on, const char *name, size_t n) {
       isa->avx2 = true;
     else
       isa->avx512vnni = false;
+  } else if (IS("avx512vbmi")) {
+    isa->avx512vbmi = on;
+    if (on)
+      isa->avx2 = isa->avx512 = true;
   } else if (IS("avx512vnni")) {
     isa->avx512vnni = on;
     if (on)
@@ -82,7 +89,7 @@ static void apply_feature(qcc_isa *isa, bool on, const char *name, size_t n) {
       isa->avx2 = true;
   } else if (IS("avx") || IS("sse4.2") || IS("sse4.1") || IS("ssse3") || IS("sse3") || IS("sse2")) {
     if (!on)
-      isa->avx2 = isa->avx512 = isa->avx512vnni = isa->avxvnni = false;
+      isa->avx2 = isa->avx512 = isa->avx512vnni = isa->avxvnni = isa->avx512vbmi = false;
   } else if (IS("dotprod")) {
     isa->dotprod = on;
   } else if (IS("i8mm")) {
@@ -100,7 +107,8 @@ void qcc_isa_resolve(qcc_isa *isa, const char *triple, const char *cpu, const ch
   if (strncmp(triple, "x86_64", 6) == 0) {
     isa->arch = QCC_ARCH_X86_64;
     isa->avx512vnni = listed(x86_avx512vnni, cpu);
-    isa->avx512 = isa->avx512vnni || listed(x86_avx512, cpu);
+    isa->avx512vbmi = listed(x86_avx512vbmi, cpu);
+    isa->avx512 = isa->avx512vnni || isa->avx512vbmi || listed(x86_avx512, cpu);
     isa->avxvnni = listed(x86_avxvnni, cpu);
     isa->avx2 = isa->avx512 || isa->avxvnni || listed(x86_avx2, cpu);
   } else if (strncmp(triple, "aarch64", 7) == 0 || strncmp(triple, "arm64", 5) == 0) {
@@ -117,7 +125,7 @@ void qcc_isa_resolve(qcc_isa *isa, const char *triple, const char *cpu, const ch
       ++p;
   }
   if (isa->arch != QCC_ARCH_X86_64)
-    isa->avx2 = isa->avx512 = isa->avx512vnni = isa->avxvnni = false;
+    isa->avx2 = isa->avx512 = isa->avx512vnni = isa->avxvnni = isa->avx512vbmi = false;
   if (isa->arch != QCC_ARCH_AARCH64)
     isa->dotprod = isa->i8mm = false;
 }

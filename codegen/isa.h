@@ -12,6 +12,7 @@ typedef enum { QCC_ARCH_OTHER, QCC_ARCH_X86_64, QCC_ARCH_AARCH64 } qcc_arch;
 typedef struct qcc_isa {
   qcc_arch arch;
   bool avx2, avx512, avx512vnni, avxvnni; /* x86-64; avx512: AVX-512 F */
+  bool avx512vbmi;                        /* x86-64: byte permutes across the vector (vpermt2b) */
   bool dotprod, i8mm;                     /* AArch64 (NEON is its baseline) */
 } qcc_isa;
 

@@ -598,6 +598,11 @@ qcc_status qcc_module_build(qcc_module *m, qcc_graph *g, LLVMContextRef ctx, con
   qcc_cg *cg = &m->cg;
   cg->ctx = ctx;
   cg->prefix = prefix;
+  cg->round = isa->arch == QCC_ARCH_X86_64    ? (isa->avx512 ? QCC_CG_ROUND_AVX512
+                                                 : isa->avx2 ? QCC_CG_ROUND_NATIVE
+                                                             : QCC_CG_ROUND_MAGIC)
+              : isa->arch == QCC_ARCH_AARCH64 ? QCC_CG_ROUND_NATIVE
+                                              : QCC_CG_ROUND_MAGIC;
   cg->mod = LLVMModuleCreateWithNameInContext(g->name ? g->name : prefix, ctx);
   /* The target's data layout before any IR: alignments and struct layouts follow it. */
   LLVMSetTarget(cg->mod, triple);

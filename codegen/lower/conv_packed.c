@@ -420,11 +420,14 @@ static void epilogue(packed *k, int64_t rows, int64_t live) {
         break;
       LLVMValueRef mask = have >= lanes ? NULL : qcc_cg_lane_mask(cg, lanes, (unsigned)have);
       LLVMValueRef m0 = add(cg, m_base, qcc_cg_i64(cg, b * lanes));
-      LLVMValueRef bias = LLVMBuildLoad2(cg->b, v32, gep(cg, cg->i32, k->bias, m0), "");
       LLVMValueRef mult = LLVMBuildLoad2(cg->b, vf, gep(cg, cg->f32, k->mult, m0), "");
-      LLVMSetAlignment(bias, 4);
       LLVMSetAlignment(mult, 4);
-      LLVMValueRef acc = LLVMBuildAdd(cg->b, row_vector(k, r, b), bias, "");
+      LLVMValueRef acc = row_vector(k, r, b);
+      if (mmla) { /* the 2x2 tiles start at 0 (see tile) */
+        LLVMValueRef bias = LLVMBuildLoad2(cg->b, v32, gep(cg, cg->i32, k->bias, m0), "");
+        LLVMSetAlignment(bias, 4);
+        acc = LLVMBuildAdd(cg->b, acc, bias, "");
+      }
       LLVMValueRef idx[4] = {k->pix_n[r], m0, k->pix_oh[r], k->pix_ow[r]};
       if (p->float_out) {
         LLVMValueRef f = LLVMBuildFMul(cg->b, LLVMBuildSIToFP(cg->b, acc, vf, ""), mult, "");
@@ -466,9 +469,20 @@ static void tile(packed *k, LLVMValueRef p0, int64_t rows) {
     k->pix_w[r] =
         LLVMBuildSub(cg->b, mul_c(cg, k->pix_ow[r], p->stride[1]), qcc_cg_i64(cg, p->pad[1]), "");
   }
-  for (int64_t r = 0; r * k->d->acc_rows < rows; ++r)
-    for (int64_t b = 0; b < k->nb; ++b)
-      qcc_cg_set(cg, k->acc[r][b], LLVMConstNull(k->acc_t));
+  /* one accumulator per pixel: it starts at bias' (saves an add per vector in the epilogue);
+   * the matrix products' 2x2 tiles start at 0 and add bias' in the epilogue */
+  LLVMValueRef m_base = mul_c(cg, k->grp, k->nb * d->acc_cols);
+  for (int64_t r = 0; r * d->acc_rows < rows; ++r)
+    for (int64_t b = 0; b < k->nb; ++b) {
+      LLVMValueRef init = LLVMConstNull(k->acc_t);
+      if (d->acc_rows == 1) {
+        init = LLVMBuildLoad2(
+            cg->b, k->acc_t,
+            gep(cg, cg->i32, k->bias, add(cg, m_base, qcc_cg_i64(cg, b * d->lanes))), "");
+        LLVMSetAlignment(init, 4);
+      }
+      qcc_cg_set(cg, k->acc[r][b], init);
+    }
   LLVMTypeRef wt = d->w16 ? cg->i16 : cg->i8;
   LLVMValueRef wgrp = gep(cg, wt, k->w, mul_c(cg, k->grp, k->panel));
   int64_t tap_elems = k->ck * k->nb * d->acc_cols * d->kc;

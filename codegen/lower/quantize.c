@@ -382,7 +382,7 @@ void qcc_lower_dynamic_qparams(qcc_lower_ctx *L, const qcc_cg_tensor *x, LLVMVal
       LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, init, max, ""), max, init, "");
   clamped = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, init, zero, ""), zero, clamped, "");
   *scale = j.scale;
-  *zp = LLVMBuildFPToSI(b, qcc_cg_round_small(cg, clamped), cg->i32, "");
+  *zp = qcc_cg_round_small_to_i32(cg, clamped);
 }
 
 qcc_status qcc_lower_dynamic_quantize_linear(qcc_lower_ctx *L) {
