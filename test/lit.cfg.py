@@ -60,7 +60,7 @@ def cpu_flags():
 
 
 host_flags = cpu_flags()
-for feature, flag in [("avx2", "avx2"), ("fma", "fma"), ("avx512vnni", "avx512_vnni"),
+for feature, flag in [("avx2", "avx2"), ("fma", "fma"), ("avx512vnni", "avx512_vnni"), ("avx512vbmi", "avx512vbmi"),
                       ("avxvnni", "avx_vnni")]:
     if flag in host_flags:
         config.available_features.add(feature)
@@ -164,6 +164,6 @@ if shutil.which("valgrind"):
     config.available_features.add("valgrind")
 
 lit_config.note("machine features: " + " ".join(sorted(
-    f for f in config.available_features if f in ("avx2", "fma", "avx512vnni", "avxvnni", "qemu-x86_64",
+    f for f in config.available_features if f in ("avx2", "fma", "avx512vnni", "avx512vbmi", "avxvnni", "qemu-x86_64",
                                                     "qemu-aarch64", "aarch64-cross", "runtime-aarch64",
                                                     "ort", "ort-exact-u8s8"))))

@@ -110,8 +110,7 @@ static void tap_pointers(dw *k, bool interior) {
           add(cg, nb, add(cg, mul_c(cg, ih, x->strides[2]), mul_c(cg, iw, x->strides[3])));
       LLVMValueRef ptr = LLVMBuildGEP2(cg->b, cg->i8, x->base, &off, 1, "");
       LLVMValueRef inside = NULL;
-      if (interior) {
-      } else if (!p->always_inside[0])
+      if (!interior && !p->always_inside[0])
         inside = qcc_cg_in_range(cg, ih, 0, p->in[0]);
       if (!interior && !p->always_inside[1]) {
         LLVMValueRef in_w = qcc_cg_in_range(cg, iw, 0, p->in[1]);
@@ -316,6 +315,7 @@ qcc_status qcc_lower_conv_depthwise(qcc_lower_ctx *L, const qcc_conv_params *p,
   else
     snprintf(name, sizeof name, "q%s8-dwconv-%dp%uc-mul32", xs, (int)p->ksz, k.lanes);
   qcc_lower_set_kernel_info(L, name, k.lanes * 32, (uint32_t)tasks);
+  qcc_lower_report(L, name);
   LLVMValueRef task = L->task ? L->task : qcc_cg_i64(cg, 0);
   LLVMValueRef lo = LLVMBuildSDiv(cg->b, mul_c(cg, task, rows), qcc_cg_i64(cg, tasks), "");
   LLVMValueRef hi = LLVMBuildSDiv(cg->b, mul_c(cg, add(cg, task, qcc_cg_i64(cg, 1)), rows),

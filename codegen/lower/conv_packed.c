@@ -556,19 +556,14 @@ static bool maddubs_pays(const packed *u) {
  * micro-kernel and, where vpmaddubsw was a candidate, how many of its pair slots need a
  * correction. */
 static void report(packed *k, const char *name, const packed *u) {
-  qcc_lower_ctx *L = k->L;
-  qcc_cg *cg = L->cg;
   char line[256];
-  int n = snprintf(line, sizeof line, "%s %s: %s", L->op->def->name,
-                   L->op->name ? L->op->name : L->op->results[0]->name, name);
+  int n = snprintf(line, sizeof line, "%s", name);
   if (u && n > 0 && (size_t)n < sizeof line)
     snprintf(line + n, sizeof line - (size_t)n,
              "; vpmaddubsw pair slots needing a correction: %lld of %lld (%.1f%%)",
              (long long)u->entries, (long long)u->slots,
              u->slots ? 100.0 * (double)u->entries / (double)u->slots : 0.0);
-  LLVMMetadataRef md = LLVMMDStringInContext2(cg->ctx, line, strlen(line));
-  LLVMAddNamedMetadataOperand(cg->mod, "qcc.stats",
-                              LLVMMetadataAsValue(cg->ctx, LLVMMDNodeInContext2(cg->ctx, &md, 1)));
+  qcc_lower_report(k->L, line);
 }
 
 qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,

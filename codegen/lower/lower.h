@@ -52,6 +52,9 @@ const qcc_lowering *qcc_lowering_get(qcc_op_kind k);
  * with L->task telling the body which one. */
 void qcc_lower_set_kernel_info(qcc_lower_ctx *L, const char *ukernel, unsigned vec_bits,
                                uint32_t tasks);
+/* Adds the line "OpName name: <text>" to the module's `--stats` report (its "qcc.stats"
+ * metadata, printed by codegen.c): which micro-kernel a layer took, and why. */
+void qcc_lower_report(qcc_lower_ctx *L, const char *text);
 /* Reports "OpName: cannot compile: <message>" at the op and returns QCC_ERR_INPUT. */
 qcc_status qcc_lower_error(qcc_lower_ctx *L, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -215,3 +215,13 @@ void qcc_lower_set_kernel_info(qcc_lower_ctx *L, const char *ukernel, unsigned v
   L->vec_bits = vec_bits;
   L->num_tasks = tasks ? tasks : 1;
 }
+
+void qcc_lower_report(qcc_lower_ctx *L, const char *text) {
+  qcc_cg *cg = L->cg;
+  char line[320];
+  snprintf(line, sizeof line, "%s %s: %s", L->op->def->name,
+           L->op->name ? L->op->name : L->op->results[0]->name, text);
+  LLVMMetadataRef md = LLVMMDStringInContext2(cg->ctx, line, strlen(line));
+  LLVMAddNamedMetadataOperand(cg->mod, "qcc.stats",
+                              LLVMMetadataAsValue(cg->ctx, LLVMMDNodeInContext2(cg->ctx, &md, 1)));
+}
