@@ -48,6 +48,7 @@ typedef struct packed {
   LLVMValueRef corr_start, corr_meta, corr_vec; /* [groups*nb+1] i32, [entries][3] i32, i16 */
   LLVMTypeRef acc_t;
   /* tile state */
+  bool flat; /* pointwise conv on dense pixels: a pixel's offsets are linear in its flat index */
   LLVMValueRef grp, p0, pix_n[MAX_MR], pix_oh[MAX_MR], pix_ow[MAX_MR];
   LLVMValueRef pix_h[MAX_MR], pix_w[MAX_MR], xptr[MAX_MR]; /* window origins, tap pointers */
   LLVMValueRef acc[MAX_MR][MAX_NB];
@@ -459,6 +460,11 @@ static void tile(packed *k, LLVMValueRef p0, int64_t rows) {
     LLVMValueRef pix = add(cg, p0, qcc_cg_i64(cg, r));
     if (k->tail && r > 0)
       pix = qcc_cg_smin(cg, pix, qcc_cg_i64(cg, k->pixels - 1));
+    if (k->flat) { /* (0, 0, pix) addresses the same element as (n, oh, ow) */
+      k->pix_n[r] = k->pix_oh[r] = k->pix_h[r] = qcc_cg_i64(cg, 0);
+      k->pix_ow[r] = k->pix_w[r] = pix;
+      continue;
+    }
     LLVMValueRef hw = qcc_cg_i64(cg, oh * ow), w = qcc_cg_i64(cg, ow);
     k->pix_n[r] = LLVMBuildSDiv(cg->b, pix, hw, "");
     LLVMValueRef rem = LLVMBuildSRem(cg->b, pix, hw, "");
@@ -523,6 +529,12 @@ static void tile(packed *k, LLVMValueRef p0, int64_t rows) {
   qcc_cg_if_else(cg, &last);
   epilogue(k, rows, block);
   qcc_cg_if_end(cg, &last);
+}
+
+/* Whether the NCHW-indexed tensor t of spatial size h x w has its pixels at one stride: element
+ * (n, c, y, x) at n * s0 + y * s2 + x * s3 = (n * h * w + y * w + x) * s3 + c * s1. */
+static bool dense_pixels(const qcc_cg_tensor *t, int64_t h, int64_t w) {
+  return t->rank == 4 && t->strides[2] == w * t->strides[3] && t->strides[0] == h * t->strides[2];
 }
 
 /* Tasks: (channel group, chunk of pixel tiles); about 2^18 multiply-adds at least per task, and
@@ -599,6 +611,12 @@ qcc_status qcc_lower_conv_packed(qcc_lower_ctx *L, const qcc_conv_params *p,
    * with vpmaddubsw, whose pairs and corrections are per tap). */
   k.rowk = p->cg % k.d->kc != 0 && p->kernel[1] > 1 && p->dil[1] == 1 && p->x.strides[3] == p->cg &&
            p->kernel[1] * p->cg <= 256 && k.d->kind != QCC_DOT_VPMADDUBSW;
+  bool pointwise = true;
+  for (int d = 0; d < 2; ++d)
+    pointwise = pointwise && p->kernel[d] == 1 && p->stride[d] == 1 && p->pad[d] == 0;
+  k.flat = pointwise && dense_pixels(&p->x, p->in[0], p->in[1]) &&
+           dense_pixels(&p->y, p->out[0], p->out[1]) &&
+           (!epi || !epi->operand || dense_pixels(epi->operand, p->out[0], p->out[1]));
   qcc_status st = pack(&k);
   if (st != QCC_OK)
     return st;

@@ -17,7 +17,8 @@ typedef struct qcc_conv_epilogue {
   LLVMValueRef (*apply)(qcc_lower_ctx *L, const struct qcc_conv_epilogue *e, LLVMValueRef y,
                         LLVMValueRef *idx, LLVMValueRef mask);
   void *user;
-  bool lanes_contiguous; /* what apply reads has contiguous channels: vectors are fine */
+  bool lanes_contiguous;        /* what apply reads has contiguous channels: vectors are fine */
+  const qcc_cg_tensor *operand; /* the tensor apply reads at idx (NULL: none) */
 } qcc_conv_epilogue;
 
 enum { QCC_CONV_MAX_SP = QCC_WINDOW_MAX_SPATIAL };

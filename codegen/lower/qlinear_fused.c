@@ -105,6 +105,7 @@ qcc_status qcc_lower_qlinear_conv_fused(qcc_lower_ctx *L) {
   }
   qcc_conv_epilogue e = {.apply = apply,
                          .user = &f,
-                         .lanes_contiguous = !f.residual || (f.r.rank >= 2 && f.r.strides[1] == 1)};
+                         .lanes_contiguous = !f.residual || (f.r.rank >= 2 && f.r.strides[1] == 1),
+                         .operand = f.residual ? &f.r : NULL};
   return qcc_lower_conv_nest(L, &e);
 }
