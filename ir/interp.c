@@ -88,6 +88,12 @@ static bool input_matches(const qcc_value *v, const qcc_tensor *t) {
 
 qcc_status qcc_interp_run(const qcc_graph *g, qcc_diag *diag, const qcc_tensor *const *inputs,
                           qcc_tensor **outputs) {
+  return qcc_interp_run_observed(g, diag, inputs, outputs, NULL, NULL);
+}
+
+qcc_status qcc_interp_run_observed(const qcc_graph *g, qcc_diag *diag,
+                                   const qcc_tensor *const *inputs, qcc_tensor **outputs,
+                                   qcc_interp_observer observe, void *user) {
   uint32_t nv = g->num_values;
   /* Tensors by value id, and the index of the op that reads each value last, so
    * intermediate tensors are freed as soon as they are dead. */
@@ -121,6 +127,8 @@ qcc_status qcc_interp_run(const qcc_graph *g, qcc_diag *diag, const qcc_tensor *
     }
     vals[v->id] = (qcc_tensor *)inputs[i];
     borrowed[v->id] = true;
+    if (observe && (st = observe(user, v, inputs[i])) != QCC_OK)
+      goto done;
   }
 
   const qcc_tensor *in_buf[64];
@@ -148,12 +156,16 @@ qcc_status qcc_interp_run(const qcc_graph *g, qcc_diag *diag, const qcc_tensor *
       goto done;
     for (uint32_t r = 0; r < op->num_results; ++r) {
       const qcc_value *v = op->results[r];
+      if (observe && out_buf[r] && st == QCC_OK)
+        st = observe(user, v, out_buf[r]);
       if (last_use[v->id] == 0) {
         qcc_tensor_free(out_buf[r]);
         continue;
       }
       vals[v->id] = out_buf[r];
     }
+    if (st != QCC_OK)
+      goto done;
     for (uint32_t i = 0; i < op->num_operands; ++i) {
       const qcc_value *v = op->operands[i].value;
       if (v && last_use[v->id] == index && vals[v->id]) {

@@ -22,6 +22,14 @@ qcc_tensor *qcc_eval_alloc(qcc_eval_ctx *ctx, qcc_elem elem, int32_t rank, const
 qcc_status qcc_interp_run(const qcc_graph *g, qcc_diag *diag, const qcc_tensor *const *inputs,
                           qcc_tensor **outputs);
 
+/* Called with every graph input and every op result as soon as it is computed (before the
+ * interpreter frees it when dead): calibration's statistics. A status other than QCC_OK stops
+ * the run with that status. */
+typedef qcc_status (*qcc_interp_observer)(void *user, const qcc_value *v, const qcc_tensor *t);
+qcc_status qcc_interp_run_observed(const qcc_graph *g, qcc_diag *diag,
+                                   const qcc_tensor *const *inputs, qcc_tensor **outputs,
+                                   qcc_interp_observer observe, void *user);
+
 /* Evaluates one op on given tensors (used by constant folding). */
 qcc_status qcc_interp_eval_op(const qcc_op *op, qcc_diag *diag, const qcc_tensor *const *in,
                               qcc_tensor **out);

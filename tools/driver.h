@@ -62,5 +62,6 @@ qcc_status qcc_pass_flags_run(qcc_graph *g, const qcc_pass_flags *f, qcc_diag *d
 
 int qcc_cmd_run(int argc, char **argv);
 int qcc_cmd_compile(int argc, char **argv);
+int qcc_cmd_quantize(int argc, char **argv);
 
 #endif

@@ -8,6 +8,9 @@
 static const char usage_text[] =
     "usage: qcc [options] MODEL.{qir,onnx}\n"
     "       qcc run MODEL.{qir,onnx} [--shape NAME=AxB...] --input NAME=FILE ... --output-dir DIR\n"
+    "       qcc quantize FLOAT.{qir,onnx} --calib [NAME=]FILE.npy ... -o OUT.{onnx,qir}\n"
+    "                    [--activations uint8|int8] [--symmetric] [--per-tensor-weights]\n"
+    "                    [--keep-float NODE]... [--batch N] [--method max]\n"
     "\n"
     "Compiles a quantized model. MODEL is a .qir graph or an ONNX model.\n"
     "\n"
@@ -72,6 +75,8 @@ static int print_version(void) {
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "run") == 0)
     return qcc_cmd_run(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "quantize") == 0)
+    return qcc_cmd_quantize(argc - 1, argv + 1);
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       fputs(usage_text, stdout);

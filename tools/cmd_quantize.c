@@ -1,0 +1,322 @@
+/* `qcc quantize`: post-training quantization of a float model into a QDQ model.
+ *
+ * Folds the float graph (constants, Conv + BatchNormalization), places the Q/DQ pairs
+ * (passes/quantize_insert.h), runs the interpreter over the calibration samples in batches
+ * with an observer that keeps, per placed value, only its running min and max (memory: the
+ * samples' file and one batch's live activations), turns each range into scale and zero point
+ * and writes the QDQ model (.onnx or .qir). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend/onnx_writer.h"
+#include "frontend/tensor_io.h"
+#include "ir/interp.h"
+#include "ir/printer.h"
+#include "ir/verifier.h"
+#include "passes/quantize_insert.h"
+#include "tools/driver.h"
+
+enum { MAX_CALIB = 16, MAX_KEEP = 64 };
+
+typedef struct calib_file {
+  const char *name; /* NAME of NAME=FILE (name_len bytes), NULL for a bare FILE */
+  size_t name_len;
+  const char *file;
+} calib_file;
+
+static bool names_input(const calib_file *c, const qcc_value *v) {
+  return strlen(v->name) == c->name_len && strncmp(v->name, c->name, c->name_len) == 0;
+}
+
+typedef struct range_observer {
+  const bool *needs;
+  float *lo, *hi;
+  bool *seen;
+  qcc_diag *diag;
+} range_observer;
+
+static qcc_status observe(void *user, const qcc_value *v, const qcc_tensor *t) {
+  range_observer *r = user;
+  if (!r->needs[v->id] || t->elem != QCC_F32)
+    return QCC_OK;
+  const float *x = t->data;
+  float lo = r->seen[v->id] ? r->lo[v->id] : INFINITY,
+        hi = r->seen[v->id] ? r->hi[v->id] : -INFINITY;
+  for (int64_t i = 0; i < t->numel; ++i) {
+    if (!isfinite(x[i])) {
+      qcc_diag_error(r->diag, v->loc, "calibration: '%s' takes a non-finite value (%g)", v->name,
+                     (double)x[i]);
+      return QCC_ERR_INPUT;
+    }
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
+  r->lo[v->id] = lo, r->hi[v->id] = hi, r->seen[v->id] = true;
+  return QCC_OK;
+}
+
+/* Scale and zero point of [lo, hi] as ONNX Runtime's quantizer computes them: the range made to
+ * contain 0; asymmetric uint8 over [0, 255]; symmetric with zero point 0 (int8) or 128
+ * (uint8) and scale max|x| / 127; a range of zero width gets scale 1. */
+static qcc_qdq_act act_params(float lo, float hi, qcc_elem elem, bool symmetric) {
+  qcc_qdq_act a = {.elem = elem};
+  float rmin = lo < 0 ? lo : 0, rmax = hi > 0 ? hi : 0;
+  if (symmetric || elem == QCC_I8) {
+    float m = fmaxf(fabsf(rmin), fabsf(rmax));
+    a.scale = m > 0 ? m / 127.0f : 1.0f;
+    a.zero_point = elem == QCC_U8 ? 128 : 0;
+    return a;
+  }
+  a.scale = rmax > rmin ? (rmax - rmin) / 255.0f : 1.0f;
+  float z = nearbyintf(-rmin / a.scale);
+  a.zero_point = (int32_t)(z < 0 ? 0 : z > 255 ? 255 : z);
+  return a;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Rows [r0, r0 + n) of t as a tensor view (t's leading dimension is the sample count). */
+static qcc_tensor *rows_of(const qcc_tensor *t, int64_t r0, int64_t n) {
+  int64_t dims[QCC_MAX_RANK];
+  memcpy(dims, t->dims, sizeof dims);
+  dims[0] = n;
+  size_t row = (size_t)(t->numel / (t->dims[0] ? t->dims[0] : 1)) * qcc_elem_size(t->elem);
+  return qcc_tensor_view(t->elem, t->rank, dims, (const char *)t->data + (size_t)r0 * row);
+}
+
+/* Runs the graph over every batch of the samples; ranges land in r. */
+static qcc_status calibrate(const qcc_graph *g, qcc_tensor **samples, int64_t count, int64_t batch,
+                            range_observer *r, qcc_diag *diag) {
+  uint32_t ni = g->num_inputs, no = g->num_outputs;
+  qcc_tensor **in = calloc(ni + 1, sizeof *in), **out = calloc(no + 1, sizeof *out);
+  qcc_status st = in && out ? QCC_OK : QCC_ERR_NOMEM;
+  for (int64_t r0 = 0; st == QCC_OK && r0 < count; r0 += batch) {
+    int64_t n = count - r0 < batch ? count - r0 : batch;
+    for (uint32_t i = 0; i < ni && st == QCC_OK; ++i)
+      if (!(in[i] = rows_of(samples[i], r0, n)))
+        st = QCC_ERR_NOMEM;
+    if (st == QCC_OK)
+      st = qcc_interp_run_observed(g, diag, (const qcc_tensor *const *)in, out, observe, r);
+    for (uint32_t i = 0; i < ni; ++i)
+      qcc_tensor_free(in[i]), in[i] = NULL;
+    for (uint32_t i = 0; i < no; ++i)
+      qcc_tensor_free(out[i]), out[i] = NULL;
+  }
+  free(in), free(out);
+  return st;
+}
+
+/* Reads the calibration files into samples[] in graph-input order; the sample count (equal
+ * for every input, at least 1) in *count. */
+static qcc_status read_samples(const qcc_graph *g, const calib_file *cf, int n,
+                               qcc_tensor **samples, int64_t *count, qcc_diag *diag) {
+  qcc_loc none = {0};
+  if (n == 1 && !cf[0].name && g->num_inputs != 1) {
+    qcc_diag_error(diag, none,
+                   "a bare --calib FILE needs a model with exactly one input (this one has %u)",
+                   g->num_inputs);
+    return QCC_ERR_USAGE;
+  }
+  for (int k = 0; k < n; ++k) {
+    uint32_t slot = 0;
+    while (cf[k].name && slot < g->num_inputs && !names_input(&cf[k], g->inputs[slot]))
+      ++slot;
+    if (slot == g->num_inputs) {
+      qcc_diag_error(diag, none, "the model has no input named '%.*s'", (int)cf[k].name_len,
+                     cf[k].name);
+      return QCC_ERR_USAGE;
+    }
+    if (samples[slot]) {
+      qcc_diag_error(diag, none, "calibration data for input '%s' given twice",
+                     g->inputs[slot]->name);
+      return QCC_ERR_USAGE;
+    }
+    qcc_status st = qcc_read_tensor_file(cf[k].file, diag, &samples[slot]);
+    if (st != QCC_OK)
+      return st;
+  }
+  *count = -1;
+  for (uint32_t i = 0; i < g->num_inputs; ++i) {
+    const qcc_value *v = g->inputs[i];
+    const qcc_tensor *t = samples[i];
+    qcc_loc at = {.file = cf[0].file};
+    if (!t) {
+      qcc_diag_error(diag, none, "no --calib data for model input '%s'", v->name);
+      return QCC_ERR_USAGE;
+    }
+    if (t->elem != v->type.elem || t->rank != v->type.rank || t->rank < 1) {
+      qcc_diag_error(
+          diag, at, "calibration data for '%s' is %s of rank %d; the input is %s of rank %d",
+          v->name, qcc_elem_name(t->elem), t->rank, qcc_elem_name(v->type.elem), v->type.rank);
+      return QCC_ERR_INPUT;
+    }
+    for (int32_t d = 1; d < t->rank; ++d)
+      if (qcc_dim_is_static(v->type.dims[d]) && v->type.dims[d].size != t->dims[d]) {
+        qcc_diag_error(diag, at,
+                       "calibration data for '%s': dimension %d is %lld, the input's is %lld",
+                       v->name, d, (long long)t->dims[d], (long long)v->type.dims[d].size);
+        return QCC_ERR_INPUT;
+      }
+    if (*count >= 0 && t->dims[0] != *count) {
+      qcc_diag_error(diag, at, "calibration inputs disagree on the sample count (%lld and %lld)",
+                     (long long)*count, (long long)t->dims[0]);
+      return QCC_ERR_INPUT;
+    }
+    *count = t->dims[0];
+  }
+  if (*count <= 0) {
+    qcc_diag_error(diag, (qcc_loc){.file = cf[0].file}, "calibration data holds no samples");
+    return QCC_ERR_INPUT;
+  }
+  return QCC_OK;
+}
+
+/* The batch the graph accepts: its inputs' leading dimension when static, else `want`. */
+static int64_t batch_size(const qcc_graph *g, int64_t want) {
+  for (uint32_t i = 0; i < g->num_inputs; ++i)
+    if (g->inputs[i]->type.rank >= 1 && qcc_dim_is_static(g->inputs[i]->type.dims[0]))
+      return g->inputs[i]->type.dims[0].size;
+  return want;
+}
+
+static qcc_status write_model(const qcc_graph *g, const char *path, qcc_diag *diag) {
+  if (ends_with(path, ".onnx"))
+    return qcc_write_onnx_file(g, path, diag);
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    qcc_diag_error(diag, (qcc_loc){.file = path}, "cannot write the model");
+    return QCC_ERR_INPUT;
+  }
+  qcc_print_graph(f, g);
+  return fclose(f) == 0 ? QCC_OK : QCC_ERR_INPUT;
+}
+
+static int quantize(const char *model, const calib_file *cf, int ncf, const char *out_path,
+                    qcc_elem act_elem, bool symmetric, const qcc_qdq_placement *place,
+                    int64_t batch) {
+  qcc_diag *diag = qcc_diag_create(stderr);
+  qcc_graph *g = NULL;
+  qcc_model_options opts = {0};
+  qcc_pass_flags flags = {.opt_level = -1, .pipeline_set = true};
+  char err[256];
+  qcc_tensor *samples[MAX_CALIB] = {0};
+  range_observer r = {.diag = diag};
+  bool *needs = NULL;
+  qcc_qdq_act *act = NULL;
+  qcc_status st = diag ? qcc_driver_load_model(model, &opts, diag, &g) : QCC_ERR_NOMEM;
+  if (st == QCC_OK &&
+      !qcc_pipeline_parse("constant-fold,fold-conv-bn,dce", &flags.pipeline, err, sizeof err))
+    st = QCC_ERR_USAGE;
+  if (st == QCC_OK)
+    st = qcc_pass_flags_run(g, &flags, diag);
+  if (st == QCC_OK && g->num_inputs > MAX_CALIB) {
+    qcc_diag_error(diag, (qcc_loc){0}, "the model has more than %d inputs", MAX_CALIB);
+    st = QCC_ERR_INPUT;
+  }
+  int64_t count = 0;
+  if (st == QCC_OK)
+    st = read_samples(g, cf, ncf, samples, &count, diag);
+  uint32_t nv = g ? g->num_values : 0;
+  if (st == QCC_OK) {
+    needs = calloc(nv + 1, sizeof *needs);
+    r.lo = calloc(nv + 1, sizeof *r.lo), r.hi = calloc(nv + 1, sizeof *r.hi);
+    r.seen = calloc(nv + 1, sizeof *r.seen);
+    act = calloc(nv + 1, sizeof *act);
+    st = needs && r.lo && r.hi && r.seen && act ? QCC_OK : QCC_ERR_NOMEM;
+  }
+  if (st == QCC_OK) {
+    qcc_qdq_place(g, place, needs);
+    r.needs = needs;
+    st = calibrate(g, samples, count, batch_size(g, batch), &r, diag);
+  }
+  uint32_t pairs = 0, weights = 0;
+  if (st == QCC_OK) {
+    for (uint32_t i = 0; i < nv; ++i)
+      if (needs[i])
+        act[i] = act_params(r.lo[i], r.hi[i], act_elem, symmetric);
+    st = qcc_qdq_insert(g, place, needs, act, diag, &pairs, &weights);
+  }
+  if (st == QCC_OK)
+    st = qcc_verify_graph(g, diag);
+  if (st == QCC_OK)
+    st = write_model(g, out_path, diag);
+  if (st == QCC_OK)
+    fprintf(stderr, "quantize: %lld samples, %u activation quantizers, %u weight quantizers\n",
+            (long long)count, pairs, weights);
+  for (int i = 0; i < MAX_CALIB; ++i)
+    qcc_tensor_free(samples[i]);
+  free(needs), free(r.lo), free(r.hi), free(r.seen), free(act);
+  qcc_graph_destroy(g);
+  qcc_diag_destroy(diag);
+  return st == QCC_OK ? QCC_EXIT_OK : st == QCC_ERR_USAGE ? QCC_EXIT_USAGE : QCC_EXIT_BAD_INPUT;
+}
+
+int qcc_cmd_quantize(int argc, char **argv) {
+  const char *model = NULL, *out = NULL, *keep[MAX_KEEP];
+  calib_file cf[MAX_CALIB];
+  int ncf = 0;
+  uint32_t nkeep = 0;
+  qcc_elem act_elem = QCC_U8;
+  bool symmetric = false, per_tensor = false;
+  int64_t batch = 32;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    bool takes = strcmp(a, "--calib") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--method") == 0 ||
+                 strcmp(a, "--activations") == 0 || strcmp(a, "--keep-float") == 0 ||
+                 strcmp(a, "--batch") == 0;
+    if (takes && i + 1 == argc)
+      return qcc_driver_usage_error("%s needs an argument", a);
+    const char *v = takes ? argv[++i] : NULL;
+    if (strcmp(a, "--calib") == 0) {
+      if (ncf == MAX_CALIB)
+        return qcc_driver_usage_error("at most %d --calib files", MAX_CALIB);
+      const char *eq = strrchr(v, '=');
+      cf[ncf].name = eq ? v : NULL;
+      cf[ncf].name_len = eq ? (size_t)(eq - v) : 0;
+      cf[ncf++].file = eq ? eq + 1 : v;
+    } else if (strcmp(a, "-o") == 0) {
+      out = v;
+    } else if (strcmp(a, "--method") == 0) {
+      if (strcmp(v, "max") != 0)
+        return qcc_driver_usage_error("--method %s: this build calibrates with 'max' only", v);
+    } else if (strcmp(a, "--activations") == 0) {
+      if (strcmp(v, "uint8") != 0 && strcmp(v, "int8") != 0)
+        return qcc_driver_usage_error("--activations takes uint8 or int8, not '%s'", v);
+      act_elem = v[0] == 'u' ? QCC_U8 : QCC_I8;
+    } else if (strcmp(a, "--keep-float") == 0) {
+      if (nkeep == MAX_KEEP)
+        return qcc_driver_usage_error("at most %d --keep-float nodes", MAX_KEEP);
+      keep[nkeep++] = v;
+    } else if (strcmp(a, "--batch") == 0) {
+      char *end;
+      batch = strtoll(v, &end, 10);
+      if (*end || batch < 1 || batch > 1 << 20)
+        return qcc_driver_usage_error("--batch takes a count from 1 to 1048576, not '%s'", v);
+    } else if (strcmp(a, "--symmetric") == 0) {
+      symmetric = true;
+    } else if (strcmp(a, "--per-tensor-weights") == 0) {
+      per_tensor = true;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      return qcc_driver_usage_error("unknown option '%s' for 'qcc quantize'", a);
+    } else if (!model) {
+      model = a;
+    } else {
+      return qcc_driver_usage_error("qcc quantize takes one model ('%s' is a second)", a);
+    }
+  }
+  if (!model || !out || ncf == 0)
+    return qcc_driver_usage_error(
+        "usage: qcc quantize MODEL --calib [NAME=]FILE.npy ... -o OUT.{onnx,qir}");
+  if (!ends_with(out, ".onnx") && !ends_with(out, ".qir"))
+    return qcc_driver_usage_error("-o %s: the output is a .onnx or a .qir file", out);
+  qcc_qdq_placement place = {.per_tensor_weights = per_tensor,
+                             .both_residual_inputs = act_elem == QCC_U8 && !symmetric,
+                             .keep_float = keep,
+                             .num_keep_float = nkeep};
+  return quantize(model, cf, ncf, out, act_elem, symmetric, &place, batch);
+}
