@@ -2,6 +2,7 @@
  * serialized ONNX TensorProto (.pb). */
 #include "frontend/tensor_io.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,8 +129,17 @@ static qcc_status npy_error(qcc_diag *diag, const char *path, const char *msg) {
   return QCC_ERR_INPUT;
 }
 
-static qcc_status read_npy(const char *path, const uint8_t *buf, size_t size, qcc_diag *diag,
-                           qcc_tensor **out) {
+typedef struct npy_header {
+  qcc_elem elem;
+  int32_t rank;
+  int64_t dims[QCC_MAX_RANK];
+  size_t data_offset, nbytes; /* where the data starts; its size for the shape and dtype */
+} npy_header;
+
+/* Parses the header at the start of buf (size bytes of the file, which may stop after the
+ * header). */
+static qcc_status parse_npy_header(const char *path, const uint8_t *buf, size_t size,
+                                   qcc_diag *diag, npy_header *h) {
   if (size < 10)
     return npy_error(diag, path, "truncated .npy header");
   uint8_t major = buf[6];
@@ -205,24 +215,132 @@ static qcc_status read_npy(const char *path, const uint8_t *buf, size_t size, qc
   if (!qcc_shape_numel(dims, rank, &numel) ||
       (uint64_t)numel > (uint64_t)SIZE_MAX / qcc_elem_size(elem))
     return npy_error(diag, path, ".npy shape is too large");
-  size_t nbytes = (size_t)numel * qcc_elem_size(elem);
-  size_t data_bytes = size - prefix - header_len;
-  if (data_bytes != nbytes) {
+  h->elem = elem;
+  h->rank = rank;
+  memcpy(h->dims, dims, sizeof dims);
+  h->data_offset = prefix + header_len;
+  h->nbytes = (size_t)numel * qcc_elem_size(elem);
+  return QCC_OK;
+}
+
+static qcc_status check_data_size(const char *path, const npy_header *h, uint64_t file_size,
+                                  qcc_diag *diag) {
+  uint64_t data_bytes = file_size - h->data_offset;
+  if (data_bytes != h->nbytes) {
     qcc_diag_error(diag, (qcc_loc){.file = path},
-                   ".npy data has %zu bytes, expected %zu for its shape and dtype", data_bytes,
-                   nbytes);
+                   ".npy data has %llu bytes, expected %zu for its shape and dtype",
+                   (unsigned long long)data_bytes, h->nbytes);
     return QCC_ERR_INPUT;
   }
-  qcc_tensor *t = qcc_tensor_alloc(elem, rank, dims);
+  return QCC_OK;
+}
+
+static void normalize_bools(qcc_tensor *t) {
+  if (t->elem == QCC_BOOL)
+    for (int64_t i = 0; i < t->numel; ++i)
+      ((uint8_t *)t->data)[i] = ((uint8_t *)t->data)[i] != 0;
+}
+
+static qcc_status read_npy(const char *path, const uint8_t *buf, size_t size, qcc_diag *diag,
+                           qcc_tensor **out) {
+  npy_header h;
+  qcc_status st = parse_npy_header(path, buf, size, diag, &h);
+  if (st == QCC_OK)
+    st = check_data_size(path, &h, size, diag);
+  if (st != QCC_OK)
+    return st;
+  qcc_tensor *t = qcc_tensor_alloc(h.elem, h.rank, h.dims);
   if (!t)
     return npy_error(diag, path, "tensor is too large");
-  if (nbytes)
-    memcpy(t->data, buf + prefix + header_len, nbytes);
-  if (elem == QCC_BOOL)
-    for (size_t i = 0; i < nbytes; ++i)
-      ((uint8_t *)t->data)[i] = ((uint8_t *)t->data)[i] != 0;
+  if (h.nbytes)
+    memcpy(t->data, buf + h.data_offset, h.nbytes);
+  normalize_bools(t);
   *out = t;
   return QCC_OK;
+}
+
+/* ---- .npy files read by rows ---- */
+
+struct qcc_npy_reader {
+  FILE *f;
+  const char *path;
+  npy_header h;
+  size_t row_bytes;
+};
+
+enum { NPY_MAX_HEADER = 1 << 16 };
+
+qcc_status qcc_npy_open(const char *path, qcc_diag *diag, qcc_npy_reader **out) {
+  *out = NULL;
+  qcc_loc loc = {.file = path};
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    qcc_diag_error(diag, loc, "cannot open: %s", strerror(errno));
+    return QCC_ERR_IO;
+  }
+  uint8_t *buf = malloc(NPY_MAX_HEADER);
+  qcc_npy_reader *r = calloc(1, sizeof *r);
+  qcc_status st = buf && r ? QCC_OK : QCC_ERR_NOMEM;
+  size_t got = st == QCC_OK ? fread(buf, 1, NPY_MAX_HEADER, f) : 0;
+  if (st == QCC_OK && (got < sizeof npy_magic || memcmp(buf, npy_magic, sizeof npy_magic) != 0))
+    st = npy_error(diag, path, "not a .npy file");
+  if (st == QCC_OK)
+    st = parse_npy_header(path, buf, got, diag, &r->h);
+  long end = st == QCC_OK && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+  if (st == QCC_OK && end < 0)
+    st = npy_error(diag, path, "cannot read the file's size");
+  if (st == QCC_OK)
+    st = check_data_size(path, &r->h, (uint64_t)end, diag);
+  if (st == QCC_OK && r->h.rank < 1)
+    st = npy_error(diag, path, "a .npy read by rows needs a leading dimension");
+  if (st == QCC_ERR_NOMEM)
+    qcc_diag_error(diag, loc, "out of memory");
+  free(buf);
+  if (st != QCC_OK) {
+    free(r);
+    fclose(f);
+    return st;
+  }
+  r->f = f;
+  r->path = path;
+  r->row_bytes = r->h.dims[0] ? r->h.nbytes / (size_t)r->h.dims[0] : 0;
+  *out = r;
+  return QCC_OK;
+}
+
+void qcc_npy_shape(const qcc_npy_reader *r, qcc_elem *elem, int32_t *rank, int64_t *dims) {
+  *elem = r->h.elem;
+  *rank = r->h.rank;
+  memcpy(dims, r->h.dims, sizeof r->h.dims);
+}
+
+qcc_status qcc_npy_read_rows(qcc_npy_reader *r, int64_t r0, int64_t n, qcc_diag *diag,
+                             qcc_tensor **out) {
+  *out = NULL;
+  if (r0 < 0 || n < 0 || r0 + n > r->h.dims[0])
+    return npy_error(diag, r->path, "rows out of range");
+  int64_t dims[QCC_MAX_RANK];
+  memcpy(dims, r->h.dims, sizeof dims);
+  dims[0] = n;
+  qcc_tensor *t = qcc_tensor_alloc(r->h.elem, r->h.rank, dims);
+  if (!t)
+    return npy_error(diag, r->path, "tensor is too large");
+  size_t bytes = (size_t)n * r->row_bytes;
+  if (bytes && (fseek(r->f, (long)(r->h.data_offset + (size_t)r0 * r->row_bytes), SEEK_SET) != 0 ||
+                fread(t->data, 1, bytes, r->f) != bytes)) {
+    qcc_tensor_free(t);
+    return npy_error(diag, r->path, "read failed");
+  }
+  normalize_bools(t);
+  *out = t;
+  return QCC_OK;
+}
+
+void qcc_npy_close(qcc_npy_reader *r) {
+  if (r) {
+    fclose(r->f);
+    free(r);
+  }
 }
 
 static char *dir_of(const char *path) {
