@@ -160,6 +160,11 @@ qcc_status qcc_lower_constant_of_shape(qcc_lower_ctx *L);
 
 /* float windowed, matrix and reduction ops (resize.c, layer_norm.c, ...) */
 qcc_status qcc_lower_resize(qcc_lower_ctx *L);
+/* Resize with run-time roi, scales or sizes (resize_runtime.c), and what it shares with
+ * resize.c: an element of x (f32, u8, i8) as a double; the accumulator as the result type. */
+qcc_status qcc_lower_resize_runtime(qcc_lower_ctx *L);
+LLVMValueRef qcc_lower_resize_x_double(qcc_cg *cg, qcc_elem e, LLVMValueRef v);
+LLVMValueRef qcc_lower_resize_result(qcc_cg *cg, qcc_elem e, LLVMValueRef acc);
 qcc_status qcc_lower_layer_norm(qcc_lower_ctx *L);
 qcc_status qcc_lower_average_pool(qcc_lower_ctx *L); /* f32 (pool.c) */
 qcc_status qcc_lower_global_pool(qcc_lower_ctx *L);  /* GlobalAveragePool, GlobalMaxPool */
