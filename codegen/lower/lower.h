@@ -163,6 +163,10 @@ qcc_status qcc_lower_resize(qcc_lower_ctx *L);
 /* Resize with run-time roi, scales or sizes (resize_runtime.c), and what it shares with
  * resize.c: an element of x (f32, u8, i8) as a double; the accumulator as the result type. */
 qcc_status qcc_lower_resize_runtime(qcc_lower_ctx *L);
+/* When the op's run-time sizes (operand 3) alone give its shape (keep_aspect_ratio_policy
+ * stretch, no axes, one entry per dim): emits the run function's check that they equal the
+ * result's dims and returns true, the plan then being the declared dims'. Else false. */
+bool qcc_lower_resize_check_sizes(qcc_lower_ctx *L);
 LLVMValueRef qcc_lower_resize_x_double(qcc_cg *cg, qcc_elem e, LLVMValueRef v);
 LLVMValueRef qcc_lower_resize_result(qcc_cg *cg, qcc_elem e, LLVMValueRef acc);
 qcc_status qcc_lower_layer_norm(qcc_lower_ctx *L);

@@ -5,7 +5,8 @@
  * like the interpreter's missing ones). Each output element then accumulates in double, the
  * taps in the interpreter's row-major order, `w = w_0 * w_1 * ...` in dim order and products
  * equal to 0 skipped; f32 results round once, integer ones go through nearbyint and saturate.
- * Run-time roi, scales or sizes: resize_runtime.c. */
+ * Run-time sizes alone (stretched, every dim): the plan of the declared dims, which the run checks
+ * the sizes against (resize_runtime.c); other run-time roi, scales or sizes: resize_runtime.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,11 +199,20 @@ qcc_status qcc_lower_resize(qcc_lower_ctx *L) {
   }
   qcc_tensor storage[4];
   const qcc_tensor *in[4] = {&xt, NULL, NULL, NULL};
+  int64_t declared[QCC_MAX_RANK];
   for (uint32_t i = 1; i < op->num_operands && i < 4; ++i) {
     const qcc_value *v = qcc_op_operand(op, i);
     if (!v)
       continue;
     const qcc_const *k = qcc_value_const(v);
+    if (!k && i == 3 && qcc_lower_resize_check_sizes(L)) {
+      /* The plan of the sizes the run checks for: the declared dims. */
+      memcpy(declared, j.y.dims, sizeof declared);
+      storage[3] = (qcc_tensor){
+          .elem = QCC_I64, .rank = 1, .dims = {j.y.rank}, .numel = j.y.rank, .data = declared};
+      in[3] = &storage[3];
+      continue;
+    }
     if (!k)
       return qcc_lower_resize_runtime(L);
     in[i] = qcc_tensor_of_const(k, &storage[i]);

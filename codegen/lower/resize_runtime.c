@@ -10,7 +10,10 @@
  * weights with exclude_outside, tf_crop_and_resize's outside test) and the untouched-dim rule,
  * with the same double operations in the same order, so the bits match. Taps are padded to the
  * mode's count with weight-0 taps (skipped like the missing ones: products equal to 0 are), and
- * each output element accumulates as the static kernel does (codegen/lower/resize.c). */
+ * each output element accumulates as the static kernel does (codegen/lower/resize.c).
+ * Run-time sizes alone (constant or no roi, stretch, no axes) need none of this: resize.c bakes
+ * the plan of the declared dims, and qcc_lower_resize_check_sizes has the run check the sizes
+ * against them. */
 #include <string.h>
 
 #include "codegen/lower/lower.h"
@@ -459,4 +462,26 @@ qcc_status qcc_lower_resize_runtime(qcc_lower_ctx *L) {
   LLVMValueRef oidx[QCC_MAX_RANK];
   emit_loops(&r, 0, oidx);
   return QCC_OK;
+}
+
+bool qcc_lower_resize_check_sizes(qcc_lower_ctx *L) {
+  const qcc_op *op = L->op;
+  const qcc_value *v = qcc_op_operand(op, 3);
+  const qcc_value *y = op->results[0];
+  if (!v || qcc_op_attr(op, "axes") || qcc_op_attr_int(op, "antialias") != 0 ||
+      strcmp(qcc_op_attr_string(op, "keep_aspect_ratio_policy"), "stretch") != 0 ||
+      v->type.rank != 1 || (v->type.elem != QCC_I64 && v->type.elem != QCC_I32) ||
+      y->type.rank != qcc_op_operand(op, 0)->type.rank || v->type.dims[0].size != y->type.rank)
+    return false;
+  qcc_cg *cg = L->cg;
+  qcc_lower_run_check c;
+  qcc_cg_tensor t;
+  qcc_lower_run_check_begin(L, &c);
+  qcc_lower_run_operand(L, 3, &t);
+  for (int32_t d = 0; d < y->type.rank; ++d)
+    qcc_lower_run_check_fail_if(L, &c,
+                                LLVMBuildICmp(cg->b, LLVMIntNE, qcc_lower_rt_int(cg, &t, d),
+                                              qcc_cg_i64(cg, y->type.dims[d].size), ""));
+  qcc_lower_run_check_end(L, &c);
+  return true;
 }
