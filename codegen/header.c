@@ -79,7 +79,9 @@ qcc_status qcc_codegen_write_header(qcc_graph *g, const char *prefix, FILE *out,
       " * The caller owns the workspace: %s_WORKSPACE_BYTES bytes, %s_WORKSPACE_ALIGN-byte\n"
       " * aligned. run allocates nothing and keeps no state, so calls with separate workspaces\n"
       " * may run concurrently. Input and output buffers must not overlap. run returns\n"
-      " * QCC_RT_OK, or QCC_RT_ERR_ARGUMENT for a NULL buffer or a misaligned workspace.\n"
+      " * QCC_RT_OK, QCC_RT_ERR_ARGUMENT for a NULL buffer or a misaligned workspace, or\n"
+      " * QCC_RT_ERR_SHAPE when a run-time operand (Slice starts, Resize scales or sizes,\n"
+      " * Reduce axes) gives a result another shape than the compiled one.\n"
       " */\n",
       prefix, prefix);
   fprintf(out, "#define %s_NUM_INPUTS %uu\n#define %s_NUM_OUTPUTS %uu\n", prefix, g->num_inputs,

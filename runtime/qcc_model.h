@@ -44,6 +44,8 @@ typedef enum qcc_rt_status {
   QCC_RT_ERR_ABI = 2,      /* the object was compiled for another runtime ABI */
   QCC_RT_ERR_NOMEM = 3,
   QCC_RT_ERR_THREAD = 4,
+  QCC_RT_ERR_SHAPE = 5, /* a run-time operand (Slice starts, Resize scales, ...) gives a result
+                          shape other than the compiled one */
 } qcc_rt_status;
 
 typedef struct qcc_rt_tensor_info {

@@ -14,6 +14,8 @@ const char *qcc_rt_status_string(int status) {
   case QCC_RT_ERR_ABI: return "the model was compiled for another runtime ABI version";
   case QCC_RT_ERR_NOMEM: return "out of memory";
   case QCC_RT_ERR_THREAD: return "cannot start a thread";
+  case QCC_RT_ERR_SHAPE:
+    return "a run-time operand gives a result shape other than the compiled one";
   default: return "unknown status";
   }
 }

@@ -95,6 +95,24 @@ qcc_status qcc_lower_eval_byte_map(qcc_lower_ctx *L, uint8_t table[256]);
 /* The kernel y[i] = table[x[i]] (operand 0 to result 0, in place when the plan says so). */
 qcc_status qcc_lower_byte_map_kernel(qcc_lower_ctx *L, const uint8_t table[256]);
 
+/* ---- run-time shape checks (codegen/lower/run_check.c) ---- */
+/* An op whose result shape follows from a run-time operand (Slice starts, Resize scales, Reduce
+ * axes) is compiled for its declared shape; between begin and end L->cg emits into the run
+ * function just before the kernel's call (qcc_lower_run_operand gives the operands' views
+ * there, no loops or variables), and end makes the run return QCC_RT_ERR_SHAPE when some
+ * condition given to fail_if holds, so the kernel never runs on another shape. */
+typedef struct qcc_lower_run_check {
+  LLVMBuilderRef b; /* the kernel's, restored by end */
+  LLVMValueRef fn, bad;
+  LLVMBasicBlockRef entry;
+} qcc_lower_run_check;
+void qcc_lower_run_check_begin(qcc_lower_ctx *L, qcc_lower_run_check *c);
+bool qcc_lower_run_operand(qcc_lower_ctx *L, uint32_t i, qcc_cg_tensor *t);
+void qcc_lower_run_check_fail_if(qcc_lower_ctx *L, qcc_lower_run_check *c, LLVMValueRef bad);
+void qcc_lower_run_check_end(qcc_lower_ctx *L, qcc_lower_run_check *c);
+/* Entry i of a 1-D i32 or i64 tensor as an i64. */
+LLVMValueRef qcc_lower_rt_int(qcc_cg *cg, const qcc_cg_tensor *t, int64_t i);
+
 /* ---- the lowerings, by family (codegen/lower/<family>.c) ---- */
 qcc_status qcc_lower_quantize_linear(qcc_lower_ctx *L);
 qcc_status qcc_lower_dequantize_linear(qcc_lower_ctx *L);
@@ -145,6 +163,15 @@ qcc_status qcc_lower_constant_of_shape(qcc_lower_ctx *L);
 
 /* float windowed, matrix and reduction ops (resize.c, layer_norm.c, ...) */
 qcc_status qcc_lower_resize(qcc_lower_ctx *L);
+/* Resize with run-time roi, scales or sizes (resize_runtime.c), and what it shares with
+ * resize.c: an element of x (f32, u8, i8) as a double; the accumulator as the result type. */
+qcc_status qcc_lower_resize_runtime(qcc_lower_ctx *L);
+/* When the op's run-time sizes (operand 3) alone give its shape (keep_aspect_ratio_policy
+ * stretch, no axes, one entry per dim): emits the run function's check that they equal the
+ * result's dims and returns true, the plan then being the declared dims'. Else false. */
+bool qcc_lower_resize_check_sizes(qcc_lower_ctx *L);
+LLVMValueRef qcc_lower_resize_x_double(qcc_cg *cg, qcc_elem e, LLVMValueRef v);
+LLVMValueRef qcc_lower_resize_result(qcc_cg *cg, qcc_elem e, LLVMValueRef acc);
 qcc_status qcc_lower_layer_norm(qcc_lower_ctx *L);
 qcc_status qcc_lower_average_pool(qcc_lower_ctx *L); /* f32 (pool.c) */
 qcc_status qcc_lower_global_pool(qcc_lower_ctx *L);  /* GlobalAveragePool, GlobalMaxPool */

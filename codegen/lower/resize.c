@@ -4,7 +4,9 @@
  * coordinate and tap, short tap lists padded with weight-0 taps, which the product test skips
  * like the interpreter's missing ones). Each output element then accumulates in double, the
  * taps in the interpreter's row-major order, `w = w_0 * w_1 * ...` in dim order and products
- * equal to 0 skipped; f32 results round once, integer ones go through nearbyint and saturate. */
+ * equal to 0 skipped; f32 results round once, integer ones go through nearbyint and saturate.
+ * Run-time sizes alone (stretched, every dim): the plan of the declared dims, which the run checks
+ * the sizes against (resize_runtime.c); other run-time roi, scales or sizes: resize_runtime.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,12 +37,12 @@ static LLVMValueRef load_table(qcc_cg *cg, LLVMTypeRef t, LLVMValueRef table, LL
   return LLVMBuildLoad2(cg->b, t, p, "");
 }
 
-static LLVMValueRef x_as_double(resize_job *j, LLVMValueRef v) {
-  qcc_cg *cg = j->L->cg;
-  switch (j->x.elem) {
-  case QCC_F32: return LLVMBuildFPExt(cg->b, v, j->f64, "");
-  case QCC_U8: return LLVMBuildUIToFP(cg->b, v, j->f64, "");
-  default: return LLVMBuildSIToFP(cg->b, v, j->f64, "");
+LLVMValueRef qcc_lower_resize_x_double(qcc_cg *cg, qcc_elem e, LLVMValueRef v) {
+  LLVMTypeRef f64 = LLVMDoubleTypeInContext(cg->ctx);
+  switch (e) {
+  case QCC_F32: return LLVMBuildFPExt(cg->b, v, f64, "");
+  case QCC_U8: return LLVMBuildUIToFP(cg->b, v, f64, "");
+  default: return LLVMBuildSIToFP(cg->b, v, f64, "");
   }
 }
 
@@ -53,7 +55,7 @@ static void emit_taps(resize_job *j, int32_t d, LLVMValueRef *oidx, LLVMValueRef
     qcc_cg_if nz = {0};
     if (w)
       qcc_cg_if_begin(cg, &nz, LLVMBuildFCmp(b, LLVMRealUNE, w, LLVMConstReal(j->f64, 0), ""));
-    LLVMValueRef v = x_as_double(j, qcc_cg_load_at(cg, &j->x, off));
+    LLVMValueRef v = qcc_lower_resize_x_double(cg, j->x.elem, qcc_cg_load_at(cg, &j->x, off));
     LLVMValueRef prod = w ? LLVMBuildFMul(b, w, v, "") : v;
     qcc_cg_set(cg, j->acc, LLVMBuildFAdd(b, qcc_cg_get(cg, j->f64, j->acc), prod, ""));
     if (w)
@@ -111,21 +113,24 @@ static void emit_element(qcc_cg *cg, LLVMValueRef *oidx, void *user) {
   emit_taps(j, 0, oidx, NULL, qcc_cg_i64(cg, 0));
   if (outside)
     qcc_cg_if_end(cg, &out);
-  LLVMValueRef acc = qcc_cg_get(cg, j->f64, j->acc), r;
-  if (j->y.elem == QCC_F32) {
-    r = LLVMBuildFPTrunc(b, acc, cg->f32, "");
-  } else {
-    /* r <= lo ? lo : r >= hi ? hi : (int64_t)r, narrowed. */
-    double lo = j->y.elem == QCC_U8 ? 0 : -128, hi = j->y.elem == QCC_U8 ? 255 : 127;
-    LLVMValueRef rd = call_nearbyint(cg, j->f64, acc);
-    LLVMValueRef iv = LLVMBuildFPToSI(b, rd, cg->i64, "");
-    iv = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGE, rd, LLVMConstReal(j->f64, hi), ""),
-                         qcc_cg_i64(cg, (int64_t)hi), iv, "");
-    iv = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLE, rd, LLVMConstReal(j->f64, lo), ""),
-                         qcc_cg_i64(cg, (int64_t)lo), iv, "");
-    r = LLVMBuildTrunc(b, iv, cg->i8, "");
-  }
-  qcc_cg_store(cg, &j->y, oidx, r);
+  qcc_cg_store(cg, &j->y, oidx,
+               qcc_lower_resize_result(cg, j->y.elem, qcc_cg_get(cg, j->f64, j->acc)));
+}
+
+LLVMValueRef qcc_lower_resize_result(qcc_cg *cg, qcc_elem e, LLVMValueRef acc) {
+  LLVMBuilderRef b = cg->b;
+  LLVMTypeRef f64 = LLVMDoubleTypeInContext(cg->ctx);
+  if (e == QCC_F32)
+    return LLVMBuildFPTrunc(b, acc, cg->f32, "");
+  /* r <= lo ? lo : r >= hi ? hi : (int64_t)r, narrowed. */
+  double lo = e == QCC_U8 ? 0 : -128, hi = e == QCC_U8 ? 255 : 127;
+  LLVMValueRef rd = call_nearbyint(cg, f64, acc);
+  LLVMValueRef iv = LLVMBuildFPToSI(b, rd, cg->i64, "");
+  iv = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGE, rd, LLVMConstReal(f64, hi), ""),
+                       qcc_cg_i64(cg, (int64_t)hi), iv, "");
+  iv = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLE, rd, LLVMConstReal(f64, lo), ""),
+                       qcc_cg_i64(cg, (int64_t)lo), iv, "");
+  return LLVMBuildTrunc(b, iv, cg->i8, "");
 }
 
 /* Bakes dim d's taps into tables. */
@@ -194,13 +199,22 @@ qcc_status qcc_lower_resize(qcc_lower_ctx *L) {
   }
   qcc_tensor storage[4];
   const qcc_tensor *in[4] = {&xt, NULL, NULL, NULL};
+  int64_t declared[QCC_MAX_RANK];
   for (uint32_t i = 1; i < op->num_operands && i < 4; ++i) {
     const qcc_value *v = qcc_op_operand(op, i);
     if (!v)
       continue;
     const qcc_const *k = qcc_value_const(v);
+    if (!k && i == 3 && qcc_lower_resize_check_sizes(L)) {
+      /* The plan of the sizes the run checks for: the declared dims. */
+      memcpy(declared, j.y.dims, sizeof declared);
+      storage[3] = (qcc_tensor){
+          .elem = QCC_I64, .rank = 1, .dims = {j.y.rank}, .numel = j.y.rank, .data = declared};
+      in[3] = &storage[3];
+      continue;
+    }
     if (!k)
-      return qcc_lower_error(L, "roi, scales and sizes must be constants");
+      return qcc_lower_resize_runtime(L);
     in[i] = qcc_tensor_of_const(k, &storage[i]);
   }
   qcc_resize_plan plan;

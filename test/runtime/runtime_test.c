@@ -27,12 +27,12 @@ static atomic_int checks, problems;
 /* ---- status strings and the clock --------------------------------------------------------------
  */
 static void test_status_strings(void) {
-  const int codes[] = {QCC_RT_OK, QCC_RT_ERR_ARGUMENT, QCC_RT_ERR_ABI, QCC_RT_ERR_NOMEM,
-                       QCC_RT_ERR_THREAD};
+  const int codes[] = {QCC_RT_OK,        QCC_RT_ERR_ARGUMENT, QCC_RT_ERR_ABI,
+                       QCC_RT_ERR_NOMEM, QCC_RT_ERR_THREAD,   QCC_RT_ERR_SHAPE};
   const char *unknown = qcc_rt_status_string(99);
   CHECK(unknown && strcmp(unknown, "unknown status") == 0, "status 99 is '%s'", unknown);
   CHECK(strcmp(qcc_rt_status_string(-1), unknown) == 0, "status -1 is not unknown");
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 6; ++i) {
     const char *s = qcc_rt_status_string(codes[i]);
     CHECK(s && *s && strcmp(s, unknown) != 0, "status %d has no string", codes[i]);
     for (int j = 0; j < i; ++j)
