@@ -76,8 +76,7 @@ LLVMValueRef qcc_module_const_global(qcc_module *m, const qcc_value *v) {
   return g;
 }
 
-/* The address of value v in the run function. */
-static LLVMValueRef run_pointer(qcc_module *m, const qcc_value *v) {
+LLVMValueRef qcc_module_run_pointer(qcc_module *m, const qcc_value *v) {
   const qcc_value_loc *l = &m->locs[v->id];
   switch (l->kind) {
   case QCC_LOC_INPUT: return m->in_ptr[l->index];
@@ -388,7 +387,7 @@ static qcc_status lower_op(qcc_module *m, const qcc_op *op, uint32_t index) {
                                                       (unsigned)strlen(bits)));
   }
   for (uint32_t k = 0; k < p.n; ++k)
-    args[k] = run_pointer(m, p.values[k]);
+    args[k] = qcc_module_run_pointer(m, p.values[k]);
   if (L.num_tasks > 1) {
     LLVMValueRef wrapper = task_wrapper(m, fn, p.n, name);
     call_parallel(m, wrapper, args, p.n, L.num_tasks, m->num_kernels);
@@ -474,7 +473,7 @@ static void finish_run(qcc_module *m) {
     if ((l->kind == QCC_LOC_OUTPUT && l->index == j) || !qcc_type_nbytes(v->type, &bytes))
       continue;
     if (bytes)
-      LLVMBuildMemCpy(m->rb, m->out_ptr[j], 1, run_pointer(m, v), 1,
+      LLVMBuildMemCpy(m->rb, m->out_ptr[j], 1, qcc_module_run_pointer(m, v), 1,
                       qcc_cg_i64(&m->cg, (int64_t)bytes));
   }
   LLVMBuildRet(m->rb, qcc_cg_i32(&m->cg, 0));

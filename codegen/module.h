@@ -56,5 +56,8 @@ void qcc_module_dispose(qcc_module *m);
 bool qcc_module_same_location(const qcc_module *m, const qcc_value *a, const qcc_value *b);
 /* The constant global holding constant value v's bytes. */
 LLVMValueRef qcc_module_const_global(qcc_module *m, const qcc_value *v);
+/* The address of value v in the run function (at m->rb): a graph input or output, a constant
+ * global, or its place in the workspace. */
+LLVMValueRef qcc_module_run_pointer(qcc_module *m, const qcc_value *v);
 
 #endif

@@ -24,18 +24,7 @@ bool qcc_lower_run_operand(qcc_lower_ctx *L, uint32_t i, qcc_cg_tensor *t) {
   const qcc_value *v = qcc_op_operand(L->op, i);
   if (!v)
     return false;
-  qcc_module *m = L->m;
-  const qcc_value_loc *l = &m->locs[v->id];
-  LLVMValueRef p;
-  switch (l->kind) {
-  case QCC_LOC_INPUT: p = m->in_ptr[l->index]; break;
-  case QCC_LOC_OUTPUT: p = m->out_ptr[l->index]; break;
-  case QCC_LOC_CONST: p = qcc_module_const_global(m, v); break;
-  default: {
-    LLVMValueRef off = qcc_cg_i64(&m->cg, (int64_t)l->offset);
-    p = LLVMBuildInBoundsGEP2(m->rb, m->cg.i8, m->ws, &off, 1, "");
-  }
-  }
+  LLVMValueRef p = qcc_module_run_pointer(L->m, v);
   qcc_cg_tensor_init(t, p, v->type, v->layout);
   return true;
 }
