@@ -2,9 +2,10 @@
  *
  * Folds the float graph (constants, Conv + BatchNormalization), places the Q/DQ pairs
  * (passes/quantize_insert.h), runs the interpreter over the calibration samples in batches
- * with an observer that keeps, per placed value, only its running min and max (memory: the
- * samples' file and one batch's live activations), turns each range into scale and zero point
- * and writes the QDQ model (.onnx or .qir). */
+ * with an observer that keeps, per placed value, only its running min and max (memory: one
+ * batch of samples, read from the .npy files by rows, and its live activations), turns each range
+ * into scale and zero point and writes the QDQ model (.onnx or .qir). */
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,26 +81,16 @@ static bool ends_with(const char *s, const char *suffix) {
   return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Rows [r0, r0 + n) of t as a tensor view (t's leading dimension is the sample count). */
-static qcc_tensor *rows_of(const qcc_tensor *t, int64_t r0, int64_t n) {
-  int64_t dims[QCC_MAX_RANK];
-  memcpy(dims, t->dims, sizeof dims);
-  dims[0] = n;
-  size_t row = (size_t)(t->numel / (t->dims[0] ? t->dims[0] : 1)) * qcc_elem_size(t->elem);
-  return qcc_tensor_view(t->elem, t->rank, dims, (const char *)t->data + (size_t)r0 * row);
-}
-
 /* Runs the graph over every batch of the samples; ranges land in r. */
-static qcc_status calibrate(const qcc_graph *g, qcc_tensor **samples, int64_t count, int64_t batch,
-                            range_observer *r, qcc_diag *diag) {
+static qcc_status calibrate(const qcc_graph *g, qcc_npy_reader **samples, int64_t count,
+                            int64_t batch, range_observer *r, qcc_diag *diag) {
   uint32_t ni = g->num_inputs, no = g->num_outputs;
   qcc_tensor **in = calloc(ni + 1, sizeof *in), **out = calloc(no + 1, sizeof *out);
   qcc_status st = in && out ? QCC_OK : QCC_ERR_NOMEM;
   for (int64_t r0 = 0; st == QCC_OK && r0 < count; r0 += batch) {
     int64_t n = count - r0 < batch ? count - r0 : batch;
     for (uint32_t i = 0; i < ni && st == QCC_OK; ++i)
-      if (!(in[i] = rows_of(samples[i], r0, n)))
-        st = QCC_ERR_NOMEM;
+      st = qcc_npy_read_rows(samples[i], r0, n, diag, &in[i]);
     if (st == QCC_OK)
       st = qcc_interp_run_observed(g, diag, (const qcc_tensor *const *)in, out, observe, r);
     for (uint32_t i = 0; i < ni; ++i)
@@ -111,10 +102,10 @@ static qcc_status calibrate(const qcc_graph *g, qcc_tensor **samples, int64_t co
   return st;
 }
 
-/* Reads the calibration files into samples[] in graph-input order; the sample count (equal
- * for every input, at least 1) in *count. */
+/* Opens the calibration files (.npy, read by rows) as samples[] in graph-input order; the
+ * sample count (equal for every input, at least 1) in *count. */
 static qcc_status read_samples(const qcc_graph *g, const calib_file *cf, int n,
-                               qcc_tensor **samples, int64_t *count, qcc_diag *diag) {
+                               qcc_npy_reader **samples, int64_t *count, qcc_diag *diag) {
   qcc_loc none = {0};
   if (n == 1 && !cf[0].name && g->num_inputs != 1) {
     qcc_diag_error(diag, none,
@@ -136,19 +127,20 @@ static qcc_status read_samples(const qcc_graph *g, const calib_file *cf, int n,
                      g->inputs[slot]->name);
       return QCC_ERR_USAGE;
     }
-    qcc_status st = qcc_read_tensor_file(cf[k].file, diag, &samples[slot]);
+    qcc_status st = qcc_npy_open(cf[k].file, diag, &samples[slot]);
     if (st != QCC_OK)
       return st;
   }
   *count = -1;
   for (uint32_t i = 0; i < g->num_inputs; ++i) {
     const qcc_value *v = g->inputs[i];
-    const qcc_tensor *t = samples[i];
     qcc_loc at = {.file = cf[0].file};
-    if (!t) {
+    if (!samples[i]) {
       qcc_diag_error(diag, none, "no --calib data for model input '%s'", v->name);
       return QCC_ERR_USAGE;
     }
+    qcc_tensor shape, *t = &shape;
+    qcc_npy_shape(samples[i], &shape.elem, &shape.rank, shape.dims);
     if (t->elem != v->type.elem || t->rank != v->type.rank || t->rank < 1) {
       qcc_diag_error(
           diag, at, "calibration data for '%s' is %s of rank %d; the input is %s of rank %d",
@@ -204,7 +196,7 @@ static int quantize(const char *model, const calib_file *cf, int ncf, const char
   qcc_model_options opts = {0};
   qcc_pass_flags flags = {.opt_level = -1, .pipeline_set = true};
   char err[256];
-  qcc_tensor *samples[MAX_CALIB] = {0};
+  qcc_npy_reader *samples[MAX_CALIB] = {0};
   range_observer r = {.diag = diag};
   bool *needs = NULL;
   qcc_qdq_act *act = NULL;
@@ -249,7 +241,7 @@ static int quantize(const char *model, const calib_file *cf, int ncf, const char
     fprintf(stderr, "quantize: %lld samples, %u activation quantizers, %u weight quantizers\n",
             (long long)count, pairs, weights);
   for (int i = 0; i < MAX_CALIB; ++i)
-    qcc_tensor_free(samples[i]);
+    qcc_npy_close(samples[i]);
   free(needs), free(r.lo), free(r.hi), free(r.seen), free(act);
   qcc_graph_destroy(g);
   qcc_diag_destroy(diag);
@@ -257,6 +249,10 @@ static int quantize(const char *model, const calib_file *cf, int ncf, const char
 }
 
 int qcc_cmd_quantize(int argc, char **argv) {
+  /* Each batch allocates and frees the same large activations: a fixed mmap threshold returns
+   * them to the system, where glibc's sliding one would keep them in a heap that fragments and
+   * grows with the batch count. */
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   const char *model = NULL, *out = NULL, *keep[MAX_KEEP];
   calib_file cf[MAX_CALIB];
   int ncf = 0;
