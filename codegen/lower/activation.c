@@ -1,10 +1,10 @@
 /* The activations of ir/ops/activation.c. The float ones (Relu, LeakyRelu, Sigmoid, HardSigmoid,
- * HardSwish, Tanh, Exp) compute on f32 exactly what the interpreter computes: the same
+ * HardSwish, Tanh, Exp, Erf, Gelu) compute on f32 exactly what the interpreter computes: the same
  * operations in the same order, libm's expf, tanhf, fminf and fmaxf called by name where the
  * interpreter calls them (Sigmoid: 1 / (1 + expf(-x)) for x >= 0, else e / (1 + e) with
- * e = expf(x)); Relu also on integers (v < 0 ? 0 : v). Erf and Gelu are not lowered: glibc's
- * erff differs between targets (codegen/lower/table.c). Written in place over the operand when
- * the memory plan says so.
+ * e = expf(x)); Erf and Gelu "none" emit qcc_erff's operations (ir/ops/fmath.h) with selects in
+ * place of its branches, no call, so the loop vectorizes; Gelu "tanh" calls tanhf. Relu also on
+ * integers (v < 0 ? 0 : v). Written in place over the operand when the memory plan says so.
  *
  * Clip on integer and f32 tensors: `if (v < lo) v = lo; if (v > hi) v = hi;`
  * with the bounds from operands 1 and 2 or the opset-6 attributes (on integers the
@@ -12,10 +12,12 @@
  * A bound operand that is not a constant (a graph input) is loaded once at the start of the kernel.
  * Written in place over its operand when the memory plan says so. */
 #include <math.h>
+#include <string.h>
 
 #include "codegen/lower/lower.h"
 #include "ir/interp.h"
 #include "ir/op_registry.h"
+#include "ir/ops/fmath.h"
 
 typedef struct clip_job {
   qcc_cg_tensor x, y;
@@ -133,6 +135,7 @@ typedef struct act_job {
   qcc_op_kind kind;
   qcc_cg_tensor x, y;
   float alpha, beta;
+  bool gelu_tanh;
 } act_job;
 
 static LLVMValueRef call1(qcc_cg *cg, const char *name, LLVMValueRef v) {
@@ -147,6 +150,80 @@ static LLVMValueRef call2(qcc_cg *cg, const char *name, LLVMValueRef a, LLVMValu
 /* fmaxf(0, fminf(1, v)) */
 static LLVMValueRef unit_clamp(qcc_cg *cg, LLVMValueRef v) {
   return call2(cg, "fmaxf", qcc_cg_f32(cg, 0.0f), call2(cg, "fminf", qcc_cg_f32(cg, 1.0f), v));
+}
+
+static LLVMValueRef horner(qcc_cg *cg, const float *c, int n, LLVMValueRef t) {
+  LLVMValueRef p = qcc_cg_f32(cg, c[n - 1]);
+  for (int i = n - 2; i >= 0; --i)
+    p = LLVMBuildFAdd(cg->b, LLVMBuildFMul(cg->b, p, t, ""), qcc_cg_f32(cg, c[i]), "");
+  return p;
+}
+
+/* qcc_erff(x): both pieces computed, the one for |x| selected; the tail's operand held in
+ * [0, 63/16] so that the conversion of k never sees an infinity or NaN. */
+static LLVMValueRef erf_f32(qcc_cg *cg, LLVMValueRef x) {
+  LLVMBuilderRef b = cg->b;
+  LLVMValueRef xb = LLVMBuildBitCast(b, x, cg->i32, "");
+  LLVMValueRef sign = LLVMBuildAnd(b, xb, qcc_cg_i32(cg, (int32_t)0x80000000u), "");
+  LLVMValueRef a =
+      LLVMBuildBitCast(b, LLVMBuildAnd(b, xb, qcc_cg_i32(cg, 0x7fffffff), ""), cg->f32, "");
+  LLVMValueRef small = LLVMBuildFCmp(b, LLVMRealOLT, a, qcc_cg_f32(cg, QCC_ERF_SMALL_END), "");
+  LLVMValueRef tail = LLVMBuildFCmp(b, LLVMRealOLT, a, qcc_cg_f32(cg, QCC_ERF_ONE_FROM), "");
+  LLVMValueRef rs = LLVMBuildFAdd(
+      b, a,
+      LLVMBuildFMul(b, a, horner(cg, qcc_erf_small, QCC_ERF_SMALL_N, LLVMBuildFMul(b, a, a, "")),
+                    ""),
+      "");
+  LLVMValueRef t = LLVMBuildSelect(b, tail, a, qcc_cg_f32(cg, QCC_ERF_ONE_FROM), "");
+  LLVMValueRef th = LLVMBuildBitCast(b,
+                                     LLVMBuildAnd(b, LLVMBuildBitCast(b, t, cg->i32, ""),
+                                                  qcc_cg_i32(cg, (int32_t)QCC_ERF_HIGH_MASK), ""),
+                                     cg->f32, "");
+  LLVMValueRef hi = LLVMBuildFMul(b, th, th, "");
+  LLVMValueRef lo = LLVMBuildFMul(b, LLVMBuildFSub(b, t, th, ""), LLVMBuildFAdd(b, t, th, ""), "");
+  LLVMValueRef rounder = qcc_cg_f32(cg, QCC_ERF_ROUNDER);
+  LLVMValueRef k = LLVMBuildFSub(
+      b, LLVMBuildFAdd(b, LLVMBuildFMul(b, hi, qcc_cg_f32(cg, -QCC_ERF_LOG2E), ""), rounder, ""),
+      rounder, "");
+  LLVMValueRef r = LLVMBuildFSub(
+      b,
+      LLVMBuildFSub(b, LLVMBuildFNeg(b, hi, ""),
+                    LLVMBuildFMul(b, k, qcc_cg_f32(cg, QCC_ERF_LN2_HI), ""), ""),
+      LLVMBuildFAdd(b, LLVMBuildFMul(b, k, qcc_cg_f32(cg, QCC_ERF_LN2_LO), ""), lo, ""), "");
+  LLVMValueRef pow2 = LLVMBuildBitCast(
+      b,
+      LLVMBuildShl(b, LLVMBuildAdd(b, LLVMBuildFPToSI(b, k, cg->i32, ""), qcc_cg_i32(cg, 127), ""),
+                   qcc_cg_i32(cg, 23), ""),
+      cg->f32, "");
+  LLVMValueRef e = LLVMBuildFMul(b, horner(cg, qcc_erf_exp, QCC_ERF_EXP_N, r), pow2, "");
+  LLVMValueRef g = horner(cg, qcc_erf_tail, QCC_ERF_TAIL_N,
+                          LLVMBuildFSub(b, LLVMBuildFDiv(b, qcc_cg_f32(cg, 1.0f), t, ""),
+                                        qcc_cg_f32(cg, QCC_ERF_TAIL_CENTER), ""));
+  LLVMValueRef rt = LLVMBuildFSub(b, qcc_cg_f32(cg, 1.0f),
+                                  LLVMBuildFDiv(b, LLVMBuildFMul(b, e, g, ""), t, ""), "");
+  LLVMValueRef m =
+      LLVMBuildSelect(b, small, rs, LLVMBuildSelect(b, tail, rt, qcc_cg_f32(cg, 1.0f), ""), "");
+  LLVMValueRef mb = LLVMBuildBitCast(b, m, cg->i32, "");
+  mb = LLVMBuildOr(b, LLVMBuildAnd(b, mb, qcc_cg_i32(cg, 0x7fffffff), ""), sign, "");
+  LLVMValueRef isnan = LLVMBuildFCmp(b, LLVMRealUNO, x, x, "");
+  return LLVMBuildSelect(b, isnan, x, LLVMBuildBitCast(b, mb, cg->f32, ""), "");
+}
+
+/* 0.5 * x * (t + 1) with t = erf(x * (1/sqrt 2)) or tanh(x * (C * x * x + B)) (ir/ops/activation.c)
+ */
+static LLVMValueRef gelu_f32(qcc_cg *cg, LLVMValueRef x, bool approx_tanh) {
+  LLVMBuilderRef b = cg->b;
+  LLVMValueRef t;
+  if (approx_tanh) {
+    LLVMValueRef c = qcc_cg_f32(cg, 0.035677408136300125f),
+                 bb = qcc_cg_f32(cg, 0.7978845608028654f);
+    LLVMValueRef in = LLVMBuildFAdd(b, LLVMBuildFMul(b, LLVMBuildFMul(b, c, x, ""), x, ""), bb, "");
+    t = call1(cg, "tanhf", LLVMBuildFMul(b, x, in, ""));
+  } else {
+    t = erf_f32(cg, LLVMBuildFMul(b, x, qcc_cg_f32(cg, 0.70710678118654752f), ""));
+  }
+  return LLVMBuildFMul(b, LLVMBuildFMul(b, qcc_cg_f32(cg, 0.5f), x, ""),
+                       LLVMBuildFAdd(b, t, qcc_cg_f32(cg, 1.0f), ""), "");
 }
 
 static void act_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
@@ -187,6 +264,8 @@ static void act_body(qcc_cg *cg, LLVMValueRef *idx, void *user) {
                       "");
     break;
   case QCC_OP_Tanh: r = call1(cg, "tanhf", x); break;
+  case QCC_OP_Erf: r = erf_f32(cg, x); break;
+  case QCC_OP_Gelu: r = gelu_f32(cg, x, j->gelu_tanh); break;
   default: r = call1(cg, "expf", x); break; /* Exp */
   }
   qcc_cg_store(cg, &j->y, idx, r);
@@ -206,6 +285,8 @@ qcc_status qcc_lower_float_activation(qcc_lower_ctx *L) {
     j.alpha = qcc_op_attr_float(op, "alpha");
   if (j.kind == QCC_OP_HardSigmoid)
     j.beta = qcc_op_attr_float(op, "beta");
+  if (j.kind == QCC_OP_Gelu)
+    j.gelu_tanh = strcmp(qcc_op_attr_string(op, "approximate"), "tanh") == 0;
   qcc_status st = qcc_lower_check_in_place(L, &j.y, op->results[0], &j.x, qcc_op_operand(op, 0));
   if (st != QCC_OK)
     return st;
