@@ -14,7 +14,6 @@ static qcc_status lower_constant(qcc_lower_ctx *L) {
 #define INTERP(why) {.interpreter_only = why}
 
 static const char shape_op[] = "a shape computation; constant-folded from -O1 on";
-static const char later[] = "not lowered yet (a later code generator step)";
 
 static const qcc_lowering table[QCC_OP_COUNT] = {
     [QCC_OP_Constant] = LOWERED(lower_constant),
@@ -29,7 +28,7 @@ static const qcc_lowering table[QCC_OP_COUNT] = {
     [QCC_OP_MatMulInteger] = LOWERED(qcc_lower_matmul_integer),
     [QCC_OP_QGemm] = LOWERED(qcc_lower_qgemm),
     [QCC_OP_DynamicQuantizeMatMul] = LOWERED(qcc_lower_dynamic_quantize_matmul),
-    [QCC_OP_DynamicQuantizeConv] = INTERP(later),
+    [QCC_OP_DynamicQuantizeConv] = LOWERED(qcc_lower_dynamic_quantize_conv),
     [QCC_OP_QLinearAdd] = LOWERED(qcc_lower_qlinear_add),
     [QCC_OP_QLinearMul] = LOWERED(qcc_lower_qlinear_mul),
     [QCC_OP_QLinearSigmoid] = LOWERED(qcc_lower_qlinear_table),
