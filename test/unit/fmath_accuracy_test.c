@@ -1,17 +1,18 @@
-/* Accuracy of qcc_erff (ir/ops/fmath.h) against the C library's double-precision erf, the
- * independent reference (run by test/ir/ops/erf-accuracy.test):
+/* Accuracy of qcc_erff and qcc_tanhf (ir/ops/fmath.h) against the C library's double-precision
+ * erf and tanh, the independent reference (run by test/ir/ops/fmath-accuracy.test):
  *
- *   qcc-erf-accuracy-test [STRIDE]
+ *   qcc-fmath-accuracy-test erf|tanh [STRIDE]
  *
  * walks the non-negative finite floats (bit patterns 0, STRIDE, 2 * STRIDE, ... below +inf, and
- * the last one; STRIDE 1: all of them), measures |qcc_erff(x) - erf(x)| in ulps of the exact
- * result (ulp: the spacing of floats at |erf(x)|, 2^-149 among the subnormals), checks that
- * qcc_erff(-x) is -qcc_erff(x) bit for bit, the infinities and NaN, and prints the largest error,
+ * the last one; STRIDE 1: all of them), measures |f(x) - ref(x)| in ulps of the exact
+ * result (ulp: the spacing of floats at |ref(x)|, 2^-149 among the subnormals), checks that
+ * f(-x) is -f(x) bit for bit, the infinities and NaN, and prints the largest error,
  * how many results are above 0.5 and 1 ulp, and a hash of every result bit pattern (FNV-1a), so
  * that a build for another CPU (AArch64 under QEMU) can show it computes the same bits. Exits 1
  * when an error exceeds 2 ulp or a check fails. Built also with only ir/ops/fmath.c and libm, so
  * the cross compiler can build it without the rest of qcc. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,15 @@ static double ulp_at(double r) {
 }
 
 int main(int argc, char **argv) {
-  uint32_t stride = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1;
+  bool is_tanh = argc > 1 && strcmp(argv[1], "tanh") == 0;
+  if (argc < 2 || (!is_tanh && strcmp(argv[1], "erf") != 0)) {
+    fprintf(stderr, "usage: qcc-fmath-accuracy-test erf|tanh [STRIDE]\n");
+    return 2;
+  }
+  const char *name = argv[1];
+  float (*f)(float) = is_tanh ? qcc_tanhf : qcc_erff;
+  double (*ref)(double) = is_tanh ? tanh : erf;
+  uint32_t stride = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 1;
   if (stride == 0)
     stride = 1;
   const uint32_t end = 0x7f800000u; /* +inf */
@@ -54,16 +63,16 @@ int main(int argc, char **argv) {
     uint32_t b = (uint32_t)u;
     if (u + stride >= end)
       b = end - 1; /* FLT_MAX, the last */
-    float x = float_of(b), y = qcc_erff(x);
-    double err = fabs((double)y - erf((double)x)) / ulp_at(erf((double)x));
+    float x = float_of(b), y = f(x);
+    double r = ref((double)x), err = fabs((double)y - r) / ulp_at(r);
     ++n;
     above_half += err > 0.5;
     above_one += err > 1.0;
     if (err > max_err)
       max_err = err, max_at = x;
-    if (bits_of(qcc_erff(-x)) != (bits_of(y) ^ 0x80000000u)) {
+    if (bits_of(f(-x)) != (bits_of(y) ^ 0x80000000u)) {
       if (failed++ < 5)
-        printf("problem: erf(-%a) is not -erf(%a)\n", (double)x, (double)x);
+        printf("problem: %s(-%a) is not -%s(%a)\n", name, (double)x, name, (double)x);
     }
     uint32_t yb = bits_of(y);
     for (int i = 0; i < 4; ++i)
@@ -72,19 +81,19 @@ int main(int argc, char **argv) {
       break;
   }
   float nan = float_of(0x7fc01234u), neg_nan = float_of(0xffc04321u);
-  if (qcc_erff(INFINITY) != 1.0f || qcc_erff(-INFINITY) != -1.0f ||
-      bits_of(qcc_erff(nan)) != bits_of(nan) || bits_of(qcc_erff(neg_nan)) != bits_of(neg_nan)) {
-    printf("problem: erf of the infinities or of NaN\n");
+  if (f(INFINITY) != 1.0f || f(-INFINITY) != -1.0f || bits_of(f(nan)) != bits_of(nan) ||
+      bits_of(f(neg_nan)) != bits_of(neg_nan)) {
+    printf("problem: %s of the infinities or of NaN\n", name);
     ++failed;
   }
   if (max_err > 2.0) {
     printf("problem: %.3f ulp above the bound of 2\n", max_err);
     ++failed;
   }
-  printf("erf: %llu floats, max %.3f ulp at %a, %llu above 0.5 ulp, %llu above 1 ulp\n",
+  printf("%s: %llu floats, max %.3f ulp at %a, %llu above 0.5 ulp, %llu above 1 ulp\n", name,
          (unsigned long long)n, max_err, (double)max_at, (unsigned long long)above_half,
          (unsigned long long)above_one);
-  printf("erf: hash %016llx\n", (unsigned long long)hash);
-  printf("erf-accuracy: %s\n", failed ? "FAIL" : "PASS");
+  printf("%s: hash %016llx\n", name, (unsigned long long)hash);
+  printf("fmath-accuracy: %s\n", failed ? "FAIL" : "PASS");
   return failed ? 1 : 0;
 }
