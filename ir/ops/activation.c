@@ -56,9 +56,10 @@ static qcc_status relu_infer(qcc_infer_ctx *ctx) {
 }
 
 /* Gelu (opset 20) with ONNX Runtime's operation order (its CPU kernel, gelu.cc), qcc_erff and
- * qcc_tanhf in place of MLAS's erf and tanh approximations: "none" is 0.5x * (1 + erf(x * (1/sqrt
- * 2))), "tanh" is 0.5x * (1 + tanh(x * (C * x * x + B))) with B = sqrt(2/pi), C = 0.044715 *
- * sqrt(2/pi). */
+ * qcc_tanhf in place of MLAS's erf and tanh approximations:
+ * "none" is 0.5x * (1 + erf(x * (1/sqrt 2))),
+ * "tanh" is 0.5x * (1 + tanh(x * (C * x * x + B))) with B = sqrt(2/pi), C = 0.044715 * sqrt(2/pi).
+ */
 static bool gelu_tanh(const qcc_op *op) {
   return strcmp(qcc_op_attr_string(op, "approximate"), "tanh") == 0;
 }
