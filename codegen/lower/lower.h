@@ -117,6 +117,7 @@ LLVMValueRef qcc_lower_rt_int(qcc_cg *cg, const qcc_cg_tensor *t, int64_t i);
 qcc_status qcc_lower_quantize_linear(qcc_lower_ctx *L);
 qcc_status qcc_lower_dequantize_linear(qcc_lower_ctx *L);
 qcc_status qcc_lower_dynamic_quantize_linear(qcc_lower_ctx *L);
+qcc_status qcc_lower_dynamic_quantize_conv(qcc_lower_ctx *L);
 /* DynamicQuantizeLinear's parameters of the f32 tensor x, computed in the kernel at the current
  * position (a pass over x): the scale (f32) and the u8 zero point (i32). */
 void qcc_lower_dynamic_qparams(qcc_lower_ctx *L, const qcc_cg_tensor *x, LLVMValueRef *scale,

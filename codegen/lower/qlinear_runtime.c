@@ -8,7 +8,10 @@
  * kernels of qlinear_matmul.c and qlinear_conv.c, which call here when a parameter is not a
  * constant. com.microsoft DynamicQuantizeMatMul: A's DynamicQuantizeLinear parameters computed in
  * the kernel (qcc_lower_dynamic_qparams), each element of A quantized where the sum reads it, and
- * y = float(acc) * (a_scale * b_scale[c]) (+ bias[c]). */
+ * y = float(acc) * (a_scale * b_scale[c]) (+ bias[c]). qcc's DynamicQuantizeConv
+ * (ir/ops/qlinear_fused.c) likewise on the ConvInteger nest: X's parameters computed in the
+ * kernel, each tap of X quantized where the sum reads it (padding taps skipped, as ConvInteger's
+ * zero-point padding adds nothing), y = float(acc) * (x_scale * w_scale) (+ bias[m]). */
 #include <string.h>
 
 #include "codegen/lower/lower.h"
@@ -259,6 +262,10 @@ qcc_status qcc_lower_dynamic_quantize_matmul(qcc_lower_ctx *L) {
 typedef struct rt_conv {
   qcc_lower_ctx *L;
   bool qlinear;
+  bool dynamic;                   /* DynamicQuantizeConv: X is f32, quantized in the kernel */
+  LLVMValueRef dyn_scale, dyn_zp; /* X's parameters (f32, i32) */
+  LLVMValueRef dyn_lo, dyn_hi;    /* the float bounds less the zero point */
+  int64_t bias_stride;            /* DynamicQuantizeConv: the bias's stride between channels */
   qcc_cg_tensor x, w, y;
   int32_t nsp;
   int64_t m_out, cg, group, mg;
@@ -286,8 +293,15 @@ static void rt_conv_taps(rt_conv *j, int32_t d) {
     LLVMValueRef c = qcc_cg_loop_n(cg, &lc, j->cg);
     wi[1] = c;
     xi[1] = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, j->g, qcc_cg_i64(cg, j->cg), ""), c, "");
-    LLVMValueRef xv =
-        LLVMBuildSub(b, qcc_cg_to_i32(cg, qcc_cg_load(cg, &j->x, xi), j->x.elem), j->xzp, "");
+    LLVMValueRef xv;
+    if (j->dynamic) /* qcc_quantize_value(x, x_scale, x_zp, u8) - x_zp */
+      xv = LLVMBuildSub(b,
+                        qcc_cg_clamp_round_add_zp_v(
+                            cg, LLVMBuildFDiv(b, qcc_cg_load(cg, &j->x, xi), j->dyn_scale, ""),
+                            j->dyn_zp, j->dyn_lo, j->dyn_hi),
+                        j->dyn_zp, "");
+    else
+      xv = LLVMBuildSub(b, qcc_cg_to_i32(cg, qcc_cg_load(cg, &j->x, xi), j->x.elem), j->xzp, "");
     LLVMValueRef wv =
         LLVMBuildSub(b, qcc_cg_to_i32(cg, qcc_cg_load(cg, &j->w, wi), j->w.elem), j->wzp, "");
     qcc_cg_set(cg, j->acc,
@@ -316,6 +330,19 @@ static void rt_conv_output(rt_conv *j, LLVMValueRef *idx) {
   rt_conv_taps(j, 0);
   LLVMValueRef acc = qcc_cg_get(cg, cg->i32, j->acc);
   idx[1] = j->m;
+  if (j->dynamic) { /* Mul(Cast(acc), Mul(x_scale, w_scale)) then Add(bias) */
+    LLVMBuilderRef b = cg->b;
+    LLVMValueRef mult = LLVMBuildFMul(b, j->dyn_scale, rt_param_load(cg, &j->w_scale, zero), "");
+    LLVMValueRef v = LLVMBuildFMul(b, LLVMBuildSIToFP(b, acc, cg->f32, ""), mult, "");
+    if (j->bias.present)
+      v = LLVMBuildFAdd(
+          b, v,
+          qcc_cg_load_at(cg, &j->bias.t,
+                         LLVMBuildNSWMul(b, j->m, qcc_cg_i64(cg, j->bias_stride), "")),
+          "");
+    qcc_cg_store(cg, &j->y, idx, v);
+    return;
+  }
   if (!j->qlinear) {
     qcc_cg_store(cg, &j->y, idx, acc);
     return;
@@ -348,19 +375,49 @@ static void rt_conv_positions(rt_conv *j, int32_t d, LLVMValueRef *idx) {
   qcc_cg_loop_end(cg, &lo);
 }
 
-static qcc_status rt_conv_lower(qcc_lower_ctx *L, bool qlinear) {
+/* DynamicQuantizeConv's bias: m_out f32 values along one dim (the others of size 1); *stride
+ * receives that dim's stride. */
+static qcc_status dynamic_bias(qcc_lower_ctx *L, rt_conv *j) {
+  const qcc_value *bv = qcc_op_operand(L->op, 4);
+  if (!bv)
+    return QCC_OK;
+  int64_t n;
+  if (bv->type.elem != QCC_F32 || !qcc_type_numel(bv->type, &n) || n != j->m_out)
+    return qcc_lower_error(L, "the bias must be an f32 tensor of %lld values", (long long)j->m_out);
+  qcc_lower_operand(L, 4, &j->bias.t);
+  j->bias.present = true;
+  j->bias_stride = 0;
+  int32_t along = -1;
+  for (int32_t d = 0; d < j->bias.t.rank; ++d) {
+    if (j->bias.t.dims[d] == 1)
+      continue;
+    if (along >= 0)
+      return qcc_lower_error(L, "the bias must hold its %lld values along one dim",
+                             (long long)j->m_out);
+    along = d;
+  }
+  if (along >= 0)
+    j->bias_stride = j->bias.t.strides[along];
+  return QCC_OK;
+}
+
+static qcc_status rt_conv_lower(qcc_lower_ctx *L, bool qlinear, bool dynamic) {
   rt_conv j;
   memset(&j, 0, sizeof j);
   j.L = L;
   j.qlinear = qlinear;
-  uint32_t iw = qlinear ? 3 : 1, ixzp = 2, iwzp = qlinear ? 5 : 3;
+  j.dynamic = dynamic;
+  /* ConvInteger: x, w, x_zp, w_zp; QLinearConv: x, x_scale, x_zp, w, w_scale, w_zp, ...;
+   * DynamicQuantizeConv: x, w, w_scale, w_zp, bias. */
+  uint32_t iw = qlinear ? 3 : 1, ixzp = dynamic ? UINT32_MAX : 2, iwzp = qlinear ? 5 : 3;
   if (!qcc_op_operand(L->op, iw))
     return qcc_lower_error(L, "the weights are required");
   qcc_lower_operand(L, 0, &j.x);
   qcc_lower_operand(L, iw, &j.w);
   qcc_lower_result(L, 0, &j.y);
-  if (!qcc_is_8bit(j.x.elem) || !qcc_is_8bit(j.w.elem))
-    return qcc_lower_error(L, "input and weight must be u8 or i8");
+  if ((dynamic ? j.x.elem != QCC_F32 : !qcc_is_8bit(j.x.elem)) || !qcc_is_8bit(j.w.elem))
+    return qcc_lower_error(L, dynamic ? "the input must be f32 and the weight u8 or i8"
+                                      : "input and weight must be u8 or i8");
   if (j.x.rank < 3 || j.w.rank != j.x.rank)
     return qcc_lower_error(L, "input and weight must have the same rank >= 3");
   j.nsp = j.x.rank - 2;
@@ -411,10 +468,19 @@ static qcc_status rt_conv_lower(qcc_lower_ctx *L, bool qlinear) {
       j.bias.present = true;
     }
     j.r = qcc_elem_qrange(j.y.elem);
-  } else if (j.y.elem != QCC_I32) {
-    return qcc_lower_error(L, "the result must be i32");
+  } else if (j.y.elem != (dynamic ? QCC_F32 : QCC_I32)) {
+    return qcc_lower_error(L, "the result must be %s", dynamic ? "f32" : "i32");
   }
   qcc_cg *cg = L->cg;
+  if (dynamic) {
+    if ((st = rt_param_init(L, &j.w_scale, 2, 1, RT_SCALE, "w_scale")) != QCC_OK ||
+        (st = dynamic_bias(L, &j)) != QCC_OK)
+      return st;
+    qcc_lower_dynamic_qparams(L, &j.x, &j.dyn_scale, &j.dyn_zp);
+    LLVMBuilderRef b = cg->b;
+    j.dyn_lo = LLVMBuildSIToFP(b, LLVMBuildSub(b, qcc_cg_i32(cg, 0), j.dyn_zp, ""), cg->f32, "");
+    j.dyn_hi = LLVMBuildSIToFP(b, LLVMBuildSub(b, qcc_cg_i32(cg, 255), j.dyn_zp, ""), cg->f32, "");
+  }
   j.acc = qcc_cg_var(cg, cg->i32, NULL);
   LLVMValueRef idx[QCC_MAX_RANK] = {0};
   qcc_cg_loop ln;
@@ -424,9 +490,15 @@ static qcc_status rt_conv_lower(qcc_lower_ctx *L, bool qlinear) {
   return QCC_OK;
 }
 
-qcc_status qcc_lower_conv_integer(qcc_lower_ctx *L) { return rt_conv_lower(L, false); }
+qcc_status qcc_lower_conv_integer(qcc_lower_ctx *L) { return rt_conv_lower(L, false, false); }
 
-qcc_status qcc_lower_qlinear_conv_runtime(qcc_lower_ctx *L) { return rt_conv_lower(L, true); }
+qcc_status qcc_lower_qlinear_conv_runtime(qcc_lower_ctx *L) {
+  return rt_conv_lower(L, true, false);
+}
+
+qcc_status qcc_lower_dynamic_quantize_conv(qcc_lower_ctx *L) {
+  return rt_conv_lower(L, false, true);
+}
 
 /* True when one of operands idx[0..n) is present and not a constant. */
 static bool any_runtime(const qcc_op *op, const uint32_t *idx, size_t n) {

@@ -1,8 +1,10 @@
 /* Elementwise activations (Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp,
  * Erf, Gelu) and Softmax. Float ops compute on f32 (f16 tensors are widened to f32 and each
  * result rounded back, qcc_eval_f16_via_f32); Relu and Clip also accept integer tensors, which
- * quantized models apply directly to their stored values. The transcendental functions come
- * from libm (expf, tanhf, erff), never from a CPU-dependent approximation. */
+ * quantized models apply directly to their stored values. exp comes from libm (expf), never
+ * from a CPU-dependent approximation, erf and tanh from qcc's own qcc_erff and qcc_tanhf
+ * (ir/ops/fmath.h), whose bits no C library or CPU changes. */
+#include "ir/ops/fmath.h"
 #include "ir/ops/op_util.h"
 
 #include <float.h>
@@ -53,9 +55,11 @@ static qcc_status relu_infer(qcc_infer_ctx *ctx) {
   return qcc_infer_same_as_operand0(ctx);
 }
 
-/* Gelu (opset 20) with ONNX Runtime's operation order (its CPU kernel, gelu.cc), libm in place
- * of MLAS's erf and tanh approximations: "none" is 0.5x * (1 + erf(x * (1/sqrt 2))), "tanh" is
- * 0.5x * (1 + tanh(x * (C * x * x + B))) with B = sqrt(2/pi), C = 0.044715 * sqrt(2/pi). */
+/* Gelu (opset 20) with ONNX Runtime's operation order (its CPU kernel, gelu.cc), qcc_erff and
+ * qcc_tanhf in place of MLAS's erf and tanh approximations:
+ * "none" is 0.5x * (1 + erf(x * (1/sqrt 2))),
+ * "tanh" is 0.5x * (1 + tanh(x * (C * x * x + B))) with B = sqrt(2/pi), C = 0.044715 * sqrt(2/pi).
+ */
 static bool gelu_tanh(const qcc_op *op) {
   return strcmp(qcc_op_attr_string(op, "approximate"), "tanh") == 0;
 }
@@ -63,7 +67,7 @@ static bool gelu_tanh(const qcc_op *op) {
 static float gelu(float x, bool approx_tanh) {
   const float b = 0.7978845608028654f, c = 0.035677408136300125f;
   const float sqrt1_2 = 0.70710678118654752f;
-  float t = approx_tanh ? tanhf(x * (c * x * x + b)) : erff(x * sqrt1_2);
+  float t = approx_tanh ? qcc_tanhf(x * (c * x * x + b)) : qcc_erff(x * sqrt1_2);
   return 0.5f * x * (t + 1.0f);
 }
 
@@ -133,7 +137,7 @@ static qcc_status unary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
     break;
   case ACT_TANH:
     for (int64_t i = 0; i < n; ++i)
-      ys[i] = tanhf(xs[i]);
+      ys[i] = qcc_tanhf(xs[i]);
     break;
   case ACT_EXP:
     for (int64_t i = 0; i < n; ++i)
@@ -141,7 +145,7 @@ static qcc_status unary_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tens
     break;
   case ACT_ERF:
     for (int64_t i = 0; i < n; ++i)
-      ys[i] = erff(xs[i]);
+      ys[i] = qcc_erff(xs[i]);
     break;
   case ACT_GELU: {
     bool approx_tanh = gelu_tanh(op);

@@ -9,8 +9,8 @@ for the x86-64 baseline without SSE4, AVX or FMA). The models: every single-op c
 ort_diff.py (all quantized ops, including the lookup tables whose float functions come from libm,
 which picks its implementation by CPU) and, when --models is given, the shared real models.
 With --float-ops the single-op cases are those of float_ops_diff.py instead (the float ops of
-float models and float16 compute; Pow's powf and the activations' expf, tanhf and erff come
-from libm). The first CPU is the reference. Prints one line per CPU, then
+float models and float16 compute; Pow's powf and the activations' expf come from libm, tanh
+and erf from qcc's own ir/ops/fmath.h). The first CPU is the reference. Prints one line per CPU, then
 `cpu-invariance: PASS` or FAIL.
 """
 import argparse

@@ -5,8 +5,8 @@ with --ort-run-cmd, against ONNX Runtime.
   erf_gelu_diff.py --qcc QCC [--ort-run-cmd "node .../ort-run.js"]
 
 Each case is a one-node model (Erf at opset 13, Gelu at opset 20) run on 200001 points evenly
-spaced over [-10, 10] plus zeros, tiny and huge values. qcc computes erf and tanh with libm and
-ONNX Runtime with MLAS's polynomial approximations, so the two are not bit-identical; the
+spaced over [-10, 10] plus zeros, tiny and huge values. qcc computes erf and tanh with its own
+qcc_erff and qcc_tanhf (ir/ops/fmath.h), and ONNX Runtime with MLAS's polynomial approximations, so the two are not bit-identical; the
 difference is counted in units of 2^-23 * max(1, |y|) (an ulp of the result, or of 1 where the
 result is smaller: Gelu's tail is 0.5x * (1 + erf(x / sqrt 2)) with 1 + erf cancelling, so no
 float32 evaluation of the formula is accurate there in relative terms). Prints one line per case
