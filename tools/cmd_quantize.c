@@ -18,6 +18,7 @@
 #include "ir/verifier.h"
 #include "passes/quantize_insert.h"
 #include "tools/driver.h"
+#include "tools/quantize_report.h"
 
 enum { MAX_CALIB = 16, MAX_KEEP = 64 };
 
@@ -188,24 +189,34 @@ static qcc_status write_model(const qcc_graph *g, const char *path, qcc_diag *di
   return fclose(f) == 0 ? QCC_OK : QCC_ERR_INPUT;
 }
 
-static int quantize(const char *model, const calib_file *cf, int ncf, const char *out_path,
-                    qcc_elem act_elem, bool symmetric, const qcc_qdq_placement *place,
-                    int64_t batch) {
-  qcc_diag *diag = qcc_diag_create(stderr);
-  qcc_graph *g = NULL;
+/* The model, loaded and folded: constants, Conv + BatchNormalization, dead code. */
+static qcc_status load_folded(const char *model, qcc_diag *diag, qcc_graph **g) {
   qcc_model_options opts = {0};
   qcc_pass_flags flags = {.opt_level = -1, .pipeline_set = true};
   char err[256];
+  qcc_status st = qcc_driver_load_model(model, &opts, diag, g);
+  if (st == QCC_OK &&
+      !qcc_pipeline_parse("constant-fold,fold-conv-bn,dce", &flags.pipeline, err, sizeof err))
+    st = QCC_ERR_USAGE;
+  return st == QCC_OK ? qcc_pass_flags_run(*g, &flags, diag) : st;
+}
+
+typedef struct report_opts {
+  bool on;
+  const char *json;
+  int64_t samples;
+} report_opts;
+
+static int quantize(const char *model, const calib_file *cf, int ncf, const char *out_path,
+                    qcc_elem act_elem, bool symmetric, const qcc_qdq_placement *place,
+                    int64_t batch, const report_opts *rep) {
+  qcc_diag *diag = qcc_diag_create(stderr);
+  qcc_graph *g = NULL, *fg = NULL;
   qcc_npy_reader *samples[MAX_CALIB] = {0};
   range_observer r = {.diag = diag};
   bool *needs = NULL;
   qcc_qdq_act *act = NULL;
-  qcc_status st = diag ? qcc_driver_load_model(model, &opts, diag, &g) : QCC_ERR_NOMEM;
-  if (st == QCC_OK &&
-      !qcc_pipeline_parse("constant-fold,fold-conv-bn,dce", &flags.pipeline, err, sizeof err))
-    st = QCC_ERR_USAGE;
-  if (st == QCC_OK)
-    st = qcc_pass_flags_run(g, &flags, diag);
+  qcc_status st = diag ? load_folded(model, diag, &g) : QCC_ERR_NOMEM;
   if (st == QCC_OK && g->num_inputs > MAX_CALIB) {
     qcc_diag_error(diag, (qcc_loc){0}, "the model has more than %d inputs", MAX_CALIB);
     st = QCC_ERR_INPUT;
@@ -240,6 +251,9 @@ static int quantize(const char *model, const calib_file *cf, int ncf, const char
   if (st == QCC_OK)
     fprintf(stderr, "quantize: %lld samples, %u activation quantizers, %u weight quantizers\n",
             (long long)count, pairs, weights);
+  if (st == QCC_OK && rep->on && (st = load_folded(model, diag, &fg)) == QCC_OK)
+    st = qcc_quantize_report(fg, g, samples, count, rep->samples, rep->json, diag);
+  qcc_graph_destroy(fg);
   for (int i = 0; i < MAX_CALIB; ++i)
     qcc_npy_close(samples[i]);
   free(needs), free(r.lo), free(r.hi), free(r.seen), free(act);
@@ -260,11 +274,13 @@ int qcc_cmd_quantize(int argc, char **argv) {
   qcc_elem act_elem = QCC_U8;
   bool symmetric = false, per_tensor = false;
   int64_t batch = 32;
+  report_opts rep = {.samples = 8};
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     bool takes = strcmp(a, "--calib") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--method") == 0 ||
                  strcmp(a, "--activations") == 0 || strcmp(a, "--keep-float") == 0 ||
-                 strcmp(a, "--batch") == 0;
+                 strcmp(a, "--batch") == 0 || strcmp(a, "--report-json") == 0 ||
+                 strcmp(a, "--report-samples") == 0;
     if (takes && i + 1 == argc)
       return qcc_driver_usage_error("%s needs an argument", a);
     const char *v = takes ? argv[++i] : NULL;
@@ -293,6 +309,17 @@ int qcc_cmd_quantize(int argc, char **argv) {
       batch = strtoll(v, &end, 10);
       if (*end || batch < 1 || batch > 1 << 20)
         return qcc_driver_usage_error("--batch takes a count from 1 to 1048576, not '%s'", v);
+    } else if (strcmp(a, "--report") == 0) {
+      rep.on = true;
+    } else if (strcmp(a, "--report-json") == 0) {
+      rep.on = true;
+      rep.json = v;
+    } else if (strcmp(a, "--report-samples") == 0) {
+      char *end;
+      rep.samples = strtoll(v, &end, 10);
+      if (*end || rep.samples < 1 || rep.samples > 1 << 20)
+        return qcc_driver_usage_error("--report-samples takes a count from 1 to 1048576, not '%s'",
+                                      v);
     } else if (strcmp(a, "--symmetric") == 0) {
       symmetric = true;
     } else if (strcmp(a, "--per-tensor-weights") == 0) {
@@ -314,5 +341,5 @@ int qcc_cmd_quantize(int argc, char **argv) {
                              .both_residual_inputs = act_elem == QCC_U8 && !symmetric,
                              .keep_float = keep,
                              .num_keep_float = nkeep};
-  return quantize(model, cf, ncf, out, act_elem, symmetric, &place, batch);
+  return quantize(model, cf, ncf, out, act_elem, symmetric, &place, batch, &rep);
 }

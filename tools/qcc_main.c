@@ -11,6 +11,7 @@ static const char usage_text[] =
     "       qcc quantize FLOAT.{qir,onnx} --calib [NAME=]FILE.npy ... -o OUT.{onnx,qir}\n"
     "                    [--activations uint8|int8] [--symmetric] [--per-tensor-weights]\n"
     "                    [--keep-float NODE]... [--batch N] [--method max]\n"
+    "                    [--report] [--report-json FILE] [--report-samples N]\n"
     "\n"
     "Compiles a quantized model. MODEL is a .qir graph or an ONNX model.\n"
     "\n"
