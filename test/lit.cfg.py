@@ -162,6 +162,9 @@ if shutil.which("clang-format-19"):
 # valgrind's memcheck runs the generated code uninstrumented (test/codegen/sanitize/valgrind.test).
 if shutil.which("valgrind"):
     config.available_features.add("valgrind")
+# util-linux `script` gives a command a pseudo-terminal (test/tools/quantize/progress.test).
+if shutil.which("script"):
+    config.available_features.add("script")
 
 lit_config.note("machine features: " + " ".join(sorted(
     f for f in config.available_features if f in ("avx2", "fma", "avx512vnni", "avx512vbmi", "avxvnni", "qemu-x86_64",

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "frontend/onnx_writer.h"
 #include "frontend/tensor_io.h"
@@ -83,9 +85,29 @@ static bool ends_with(const char *s, const char *suffix) {
 }
 
 /* Runs the graph over every batch of the samples; ranges land in r. */
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The progress line on stderr when it is a terminal: samples done, rate, time left. */
+static void progress(bool tty, int64_t done, int64_t count, double t0) {
+  if (!tty)
+    return;
+  double dt = now_seconds() - t0, rate = dt > 0 ? (double)done / dt : 0;
+  fprintf(stderr, "\rcalibrating: %lld/%lld samples, %.1f samples/s, %.0f s left ", (long long)done,
+          (long long)count, rate, rate > 0 ? (double)(count - done) / rate : 0.0);
+  if (done == count)
+    fputc('\n', stderr);
+  fflush(stderr);
+}
+
 static qcc_status calibrate(const qcc_graph *g, qcc_npy_reader **samples, int64_t count,
                             int64_t batch, range_observer *r, qcc_diag *diag) {
   uint32_t ni = g->num_inputs, no = g->num_outputs;
+  bool tty = isatty(fileno(stderr));
+  double t0 = now_seconds();
   qcc_tensor **in = calloc(ni + 1, sizeof *in), **out = calloc(no + 1, sizeof *out);
   qcc_status st = in && out ? QCC_OK : QCC_ERR_NOMEM;
   for (int64_t r0 = 0; st == QCC_OK && r0 < count; r0 += batch) {
@@ -98,6 +120,8 @@ static qcc_status calibrate(const qcc_graph *g, qcc_npy_reader **samples, int64_
       qcc_tensor_free(in[i]), in[i] = NULL;
     for (uint32_t i = 0; i < no; ++i)
       qcc_tensor_free(out[i]), out[i] = NULL;
+    if (st == QCC_OK)
+      progress(tty, r0 + n, count, t0);
   }
   free(in), free(out);
   return st;
