@@ -21,9 +21,11 @@
 #include "passes/s8_to_u8.h"
 #include "passes/sink_clamp.h"
 #include "passes/specialize_shapes.h"
+#include "passes/widen_f16.h"
 
 /* In the order --help lists them. */
 static const qcc_pass *const registered[] = {
+    &qcc_pass_widen_f16,
     &qcc_pass_constant_fold,
     &qcc_pass_specialize_shapes,
     &qcc_pass_dce,
@@ -95,7 +97,8 @@ const char *qcc_pipeline_spec_for_level(int level) {
   default: /* -O2, -O3: clean up, fold BN into convs, prepare the TensorRT idiom, fold Q/DQ
             * (elementwise activations into exact lookup tables first), fuse conv epilogues, lay
             * integer images out NHWC */
-    return "constant-fold,specialize-shapes,dce,cse,fold-conv-bn,fold-bias-add,fold-dynamic-quant,"
+    return "widen-f16,constant-fold,specialize-shapes,dce,cse,fold-conv-bn,fold-bias-add,"
+           "fold-dynamic-quant,"
            "quantize-bias,"
            "propagate-qdq,pool-quant,propagate-qdq,residual-quant,s8-to-u8,sink-clamp,fold-lut,"
            "qdq-fusion,merge-requant,fuse-epilogue,assign-layout,dce";

@@ -220,7 +220,7 @@ static qcc_status load_folded(const char *model, qcc_diag *diag, qcc_graph **g) 
   char err[256];
   qcc_status st = qcc_driver_load_model(model, &opts, diag, g);
   if (st == QCC_OK &&
-      !qcc_pipeline_parse("constant-fold,fold-conv-bn,dce", &flags.pipeline, err, sizeof err))
+      !qcc_pipeline_parse("widen-f16,constant-fold,fold-conv-bn,dce", &flags.pipeline, err, sizeof err))
     st = QCC_ERR_USAGE;
   return st == QCC_OK ? qcc_pass_flags_run(*g, &flags, diag) : st;
 }
