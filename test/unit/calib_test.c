@@ -3,10 +3,13 @@
  * leading dimension), so its memory is one batch plus the calibrator whatever the file's size.
  *
  *   qcc-calib-test [--method max|ema|percentile[:P]|entropy|mse] [--bins N] [--batch B]
- *                  [--averaging C] [--dtype uint8|int8] [--symmetric] [--hist] FILE.npy
+ *                  [--averaging C] [--dtype uint8|int8] [--symmetric] [--hist] [--as M]
+ *                  FILE.npy
  *   qcc-calib-test --qparams LO HI [--dtype uint8|int8] [--symmetric]
  *   qcc-calib-test --per-channel AXIS FILE.npy        (symmetric int8 weights)
  *
+ * --hist lists the non-empty bins; --as M also prints the range method M gives from the same
+ * calibrator (qcc_calib_range_as).
  * Errors go to stderr as "error: ..." with exit status 1; bad usage exits with 2. */
 #include <errno.h>
 #include <stdio.h>
@@ -113,6 +116,8 @@ static int npy_open(npy_file *n, const char *path) {
 /* ---- options ----------------------------------------------------------------------------- */
 typedef struct {
   qcc_calib_method method;
+  bool has_as;
+  qcc_calib_method as;
   qcc_calib_opts opts;
   int64_t batch;
   qcc_calib_dtype dtype;
@@ -150,21 +155,28 @@ static int parse(int argc, char **argv, options *o) {
     if (!v)
       return usage("an option lacks its value");
     ++i;
-    if (strcmp(a, "--method") == 0) {
+    if (strcmp(a, "--method") == 0 || strcmp(a, "--as") == 0) {
+      qcc_calib_method m;
       if (strcmp(v, "max") == 0)
-        o->method = QCC_CALIB_MAX;
+        m = QCC_CALIB_MAX;
       else if (strcmp(v, "ema") == 0)
-        o->method = QCC_CALIB_EMA;
+        m = QCC_CALIB_EMA;
       else if (strcmp(v, "entropy") == 0)
-        o->method = QCC_CALIB_ENTROPY;
+        m = QCC_CALIB_ENTROPY;
       else if (strcmp(v, "mse") == 0)
-        o->method = QCC_CALIB_MSE;
+        m = QCC_CALIB_MSE;
       else if (strncmp(v, "percentile", 10) == 0 && (v[10] == 0 || v[10] == ':')) {
-        o->method = QCC_CALIB_PERCENTILE;
+        m = QCC_CALIB_PERCENTILE;
         if (v[10] == ':')
           o->opts.percentile = strtod(v + 11, NULL);
       } else
         return usage("unknown method");
+      if (a[2] == 'a') {
+        o->has_as = true;
+        o->as = m;
+      } else {
+        o->method = m;
+      }
     } else if (strcmp(a, "--bins") == 0) {
       o->opts.bins = (int32_t)strtol(v, NULL, 10);
     } else if (strcmp(a, "--batch") == 0) {
@@ -303,6 +315,11 @@ static int calibrate(const options *o) {
     }
     printf("range: %.9g %.9g\n", lo, hi);
     rc = print_qparams(lo, hi, o);
+    float alo, ahi;
+    if (!rc && o->has_as && (s = qcc_calib_range_as(c, o->as, &alo, &ahi)) != QCC_CALIB_OK)
+      rc = fail(o->path, qcc_calib_status_str(s));
+    else if (!rc && o->has_as)
+      printf("range as %s: %.9g %.9g\n", qcc_calib_method_name(o->as), alo, ahi);
   }
   free(buf);
   qcc_calib_free(c);
