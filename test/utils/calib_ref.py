@@ -2,7 +2,10 @@
 """numpy references for the calibrators of calib/ (docs/quantize.md, "Calibration methods").
 
   calib_ref.py make OUT.npy DIST ROWS,COLS... [--seed S]
-      writes calibration data (DIST below) for the tests.
+      writes float32 calibration data: normal, laplace, uniform (-1, 1), relu (non-negative),
+      skewed (gamma - 0.7), growing (row r scaled by 2^(r/4)), jump (tiny rows, a huge last
+      one), const:V, nan / inf / neginf (one bad value mid-array); f64 and i32 write the wrong
+      dtype.
   calib_ref.py check OUT.txt DATA.npy --method M [--bins N] [--batch B] [--averaging C]
                      [--dtype uint8|int8] [--symmetric] [--closed-form uniform]
       recomputes from DATA.npy, in numpy and from the definitions alone, what qcc-calib-test
@@ -49,9 +52,9 @@ def make(args):
         x[-1] *= 1e12
     elif d.startswith("const:"):
         x = np.full(shape, float(d[6:]))
-    elif d in ("nan", "inf", "-inf"):
+    elif d in ("nan", "inf", "neginf"):
         x = rng.standard_normal(shape)
-        x.reshape(-1)[x.size // 2] = float(d)
+        x.reshape(-1)[x.size // 2] = float(d.replace("neg", "-"))
     elif d == "f64":
         np.save(args.out, rng.standard_normal(shape))
         return 0
