@@ -4,10 +4,11 @@
  *
  *   qcc-calib-test [--method max|ema|percentile[:P]|entropy|mse] [--bins N] [--batch B]
  *                  [--averaging C] [--dtype uint8|int8] [--symmetric] [--hist] [--as M]
- *                  FILE.npy
+ *                  [--skip-bad] FILE.npy
  *   qcc-calib-test --qparams LO HI [--dtype uint8|int8] [--symmetric]
  *   qcc-calib-test --per-channel AXIS FILE.npy        (symmetric int8 weights)
  *
+ * --skip-bad reports a rejected batch (NaN or infinity) and goes on with the next one;
  * --hist lists the non-empty bins; --as M also prints the range method M gives from the same
  * calibrator (qcc_calib_range_as).
  * Errors go to stderr as "error: ..." with exit status 1; bad usage exits with 2. */
@@ -93,12 +94,16 @@ static int npy_read_header(npy_file *n, const char *path) {
     return rc;
   n->rows = n->rank ? n->dims[0] : 1;
   n->row_elems = 1;
+  int64_t bytes;
   for (int i = 1; i < n->rank; ++i)
-    n->row_elems *= n->dims[i];
+    if (__builtin_mul_overflow(n->row_elems, n->dims[i], &n->row_elems))
+      return fail(path, "the shape is too large");
+  if (__builtin_mul_overflow(n->rows, n->row_elems, &bytes) ||
+      __builtin_mul_overflow(bytes, (int64_t)4, &bytes))
+    return fail(path, "the shape is too large");
   struct stat sb;
   long pos = ftell(n->f);
-  if (fstat(fileno(n->f), &sb) != 0 || pos < 0 ||
-      (int64_t)sb.st_size - pos != n->rows * n->row_elems * 4)
+  if (fstat(fileno(n->f), &sb) != 0 || pos < 0 || (int64_t)sb.st_size - pos != bytes)
     return fail(path, "the data size does not match the shape");
   return 0;
 }
@@ -121,7 +126,7 @@ typedef struct {
   qcc_calib_opts opts;
   int64_t batch;
   qcc_calib_dtype dtype;
-  bool hist;
+  bool hist, skip_bad;
   const char *path;
   const char *qp_lo, *qp_hi;
   int per_channel_axis; /* -1: not per channel */
@@ -146,6 +151,10 @@ static int parse(int argc, char **argv, options *o) {
     }
     if (strcmp(a, "--hist") == 0) {
       o->hist = true;
+      continue;
+    }
+    if (strcmp(a, "--skip-bad") == 0) {
+      o->skip_bad = true;
       continue;
     }
     if (a[0] != '-') {
@@ -280,9 +289,10 @@ static int calibrate(const options *o) {
     }
     s = qcc_calib_observe(c, buf, count);
     if (s != QCC_CALIB_OK) {
-      fprintf(stderr, "error: %s: rows %lld..%lld: %s\n", o->path, (long long)r,
-              (long long)(r + rows - 1), qcc_calib_status_str(s));
-      rc = 1;
+      bool skip = o->skip_bad && s == QCC_CALIB_ERR_NONFINITE;
+      fprintf(stderr, "%s: %s: rows %lld..%lld: %s\n", skip ? "skipped" : "error", o->path,
+              (long long)r, (long long)(r + rows - 1), qcc_calib_status_str(s));
+      rc = skip ? 0 : 1;
     }
   }
   float lo = 0, hi = 0;
