@@ -94,7 +94,8 @@ int32_t qcc_calib_levels(const qcc_calib *c);
  * On counts[0..bins) of equal bins; the threshold is bins_kept bin widths. cost is the method's
  * objective at that threshold (percentile: the mass kept; entropy: KL divergence in nats; MSE:
  * squared error per value in squared bin widths). `levels` is 128 or 256 (magnitude levels of
- * the quantized grid, docs/quantize.md). ERR_EMPTY when every count is 0. */
+ * the quantized grid, docs/quantize.md). Entropy counts bin 0 as bin 1 (the zeros of ReLU outputs
+ * are a spike that would decide the divergence alone). ERR_EMPTY when every count is 0. */
 typedef struct {
   int32_t bins_kept;
   double cost;

@@ -36,15 +36,19 @@ qcc_calib_status qcc_calib_choose_percentile(const uint64_t *counts, int32_t bin
   return QCC_CALIB_OK;
 }
 
-/* KL(P || Q) of the candidate keeping k bins (TensorRT's procedure):
- * P = counts[0..k) with the outliers counts[k..) added to P[k-1];
- * Q = counts[0..k) merged into `levels` groups of k / levels bins (the last group takes the
+/* Count i of the entropy histogram: h with bin 0 replaced by `zero`. */
+static uint64_t count_at(const uint64_t *h, uint64_t zero, int32_t i) { return i ? h[i] : zero; }
+
+/* KL(P || Q) of the candidate keeping k bins (TensorRT's procedure), on counts h (bin 0: zero):
+ * P = h[0..k) with the outliers h[k..) added to P[k-1];
+ * Q = h[0..k) merged into `levels` groups of k / levels bins (the last group takes the
  * remainder), each group's sum spread evenly over its bins where P is non-zero.
  * Both are normalized; a bin with P > 0 and Q == 0 makes the divergence infinite. */
-static double divergence(const uint64_t *counts, int32_t k, int32_t levels, uint64_t total) {
+static double divergence(const uint64_t *h, uint64_t zero, int32_t k, int32_t levels,
+                         uint64_t total) {
   uint64_t outliers = 0, kept = 0;
   for (int32_t i = 0; i < k; ++i)
-    kept += counts[i];
+    kept += count_at(h, zero, i);
   outliers = total - kept;
   if (kept == 0)
     return INFINITY;
@@ -55,12 +59,12 @@ static double divergence(const uint64_t *counts, int32_t k, int32_t levels, uint
     uint64_t sum = 0;
     int32_t nonzero = 0;
     for (int32_t i = first; i < end; ++i) {
-      uint64_t pc = counts[i] + (i == k - 1 ? outliers : 0);
-      sum += counts[i];
+      uint64_t hc = count_at(h, zero, i), pc = hc + (i == k - 1 ? outliers : 0);
+      sum += hc;
       nonzero += pc != 0;
     }
     for (int32_t i = first; i < end; ++i) {
-      uint64_t pc = counts[i] + (i == k - 1 ? outliers : 0);
+      uint64_t pc = count_at(h, zero, i) + (i == k - 1 ? outliers : 0);
       if (pc == 0)
         continue;
       if (sum == 0)
@@ -77,13 +81,17 @@ qcc_calib_status qcc_calib_choose_entropy(const uint64_t *counts, int32_t bins, 
                                           qcc_calib_choice *choice) {
   if ((levels != 128 && levels != 256) || bins < levels)
     return QCC_CALIB_ERR_ARG;
-  uint64_t total = total_of(counts, bins);
+  /* Bin 0 counts as bin 1: the exact zeros of ReLU outputs or padding would otherwise be a spike
+   * that any merging of bin 0 with its neighbours smears, and the smallest threshold (no
+   * merging) would win whatever the tail (pytorch-quantization's entropy calibrator does the
+   * same). */
+  uint64_t zero = counts[1], total = total_of(counts, bins) - counts[0] + zero;
   if (total == 0)
     return QCC_CALIB_ERR_EMPTY;
   int32_t best = bins;
   double best_kl = INFINITY;
   for (int32_t k = levels; k <= bins; ++k) {
-    double kl = divergence(counts, k, levels, total);
+    double kl = divergence(counts, zero, k, levels, total);
     if (kl < best_kl) {
       best_kl = kl;
       best = k;

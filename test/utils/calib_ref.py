@@ -88,6 +88,8 @@ def choose_percentile(h, p):
 
 
 def kl_of(h, k, levels):
+    h = h.copy()
+    h[0] = h[1]  # the zero spike counts as its neighbour
     total = h.sum()
     kept = h[:k].sum()
     if kept == 0:
