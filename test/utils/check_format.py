@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-SOURCE_DIRS = ["ir", "frontend", "passes", "codegen", "runtime", "tools"]
+SOURCE_DIRS = ["ir", "frontend", "passes", "codegen", "runtime", "tools", "calib"]
 
 
 def main():
