@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "calib/calib.h"
 #include "frontend/onnx_writer.h"
 #include "frontend/tensor_io.h"
 #include "ir/interp.h"
@@ -24,6 +25,9 @@
 
 enum { MAX_CALIB = 16, MAX_KEEP = 64 };
 
+/* The default method: the best SQNR on the models of docs/quantize.md ("Choosing a method"). */
+#define DEFAULT_METHOD QCC_CALIB_MAX
+
 typedef struct calib_file {
   const char *name; /* NAME of NAME=FILE (name_len bytes), NULL for a bare FILE */
   size_t name_len;
@@ -34,10 +38,17 @@ static bool names_input(const calib_file *c, const qcc_value *v) {
   return strlen(v->name) == c->name_len && strncmp(v->name, c->name, c->name_len) == 0;
 }
 
+/* The calibration settings: the method and its options (calib/calib.h). */
+typedef struct calib_settings {
+  qcc_calib_method method;
+  qcc_calib_opts opts;
+} calib_settings;
+
 typedef struct range_observer {
   const bool *needs;
-  float *lo, *hi;
-  bool *seen;
+  const calib_settings *set;
+  qcc_calib **cal;         /* by value id, created at the value's first batch */
+  const qcc_value **value; /* by value id, the value each calibrator observes */
   qcc_diag *diag;
 } range_observer;
 
@@ -45,38 +56,41 @@ static qcc_status observe(void *user, const qcc_value *v, const qcc_tensor *t) {
   range_observer *r = user;
   if (!r->needs[v->id] || t->elem != QCC_F32)
     return QCC_OK;
-  const float *x = t->data;
-  float lo = r->seen[v->id] ? r->lo[v->id] : INFINITY,
-        hi = r->seen[v->id] ? r->hi[v->id] : -INFINITY;
-  for (int64_t i = 0; i < t->numel; ++i) {
-    if (!isfinite(x[i])) {
-      qcc_diag_error(r->diag, v->loc, "calibration: '%s' takes a non-finite value (%g)", v->name,
-                     (double)x[i]);
-      return QCC_ERR_INPUT;
-    }
-    lo = x[i] < lo ? x[i] : lo;
-    hi = x[i] > hi ? x[i] : hi;
+  qcc_calib_status cs = QCC_CALIB_OK;
+  if (!r->cal[v->id]) {
+    cs = qcc_calib_new(r->set->method, &r->set->opts, &r->cal[v->id]);
+    r->value[v->id] = v;
   }
-  r->lo[v->id] = lo, r->hi[v->id] = hi, r->seen[v->id] = true;
+  if (cs == QCC_CALIB_OK)
+    cs = qcc_calib_observe(r->cal[v->id], t->data, (size_t)t->numel);
+  if (cs == QCC_CALIB_ERR_NONFINITE) {
+    qcc_diag_error(r->diag, v->loc, "calibration: '%s' takes a non-finite value (NaN or infinity)",
+                   v->name);
+    return QCC_ERR_INPUT;
+  }
+  if (cs != QCC_CALIB_OK) {
+    qcc_diag_error(r->diag, v->loc, "calibration of '%s': %s", v->name, qcc_calib_status_str(cs));
+    return cs == QCC_CALIB_ERR_NOMEM ? QCC_ERR_NOMEM : QCC_ERR_INPUT;
+  }
   return QCC_OK;
 }
 
-/* Scale and zero point of [lo, hi] as ONNX Runtime's quantizer computes them: the range made to
- * contain 0; asymmetric uint8 over [0, 255]; symmetric with zero point 0 (int8) or 128
- * (uint8) and scale max|x| / 127; a range of zero width gets scale 1. */
-static qcc_qdq_act act_params(float lo, float hi, qcc_elem elem, bool symmetric) {
-  qcc_qdq_act a = {.elem = elem};
-  float rmin = lo < 0 ? lo : 0, rmax = hi > 0 ? hi : 0;
-  if (symmetric || elem == QCC_I8) {
-    float m = fmaxf(fabsf(rmin), fabsf(rmax));
-    a.scale = m > 0 ? m / 127.0f : 1.0f;
-    a.zero_point = elem == QCC_U8 ? 128 : 0;
-    return a;
+/* The value's quantization from its calibrator: the method's range, then ONNX Runtime's scale
+ * and zero point (calib/qparams.c). */
+static qcc_status act_params(const qcc_value *v, const qcc_calib *c, qcc_elem elem, bool symmetric,
+                             qcc_qdq_act *a, qcc_diag *diag) {
+  float lo, hi;
+  qcc_calib_qparams q;
+  qcc_calib_status cs = qcc_calib_range(c, &lo, &hi);
+  if (cs == QCC_CALIB_OK)
+    cs = qcc_calib_qparams_from_range(lo, hi, elem == QCC_U8 ? QCC_CALIB_UINT8 : QCC_CALIB_INT8,
+                                      symmetric || elem == QCC_I8, &q);
+  if (cs != QCC_CALIB_OK) {
+    qcc_diag_error(diag, v->loc, "calibration of '%s': %s", v->name, qcc_calib_status_str(cs));
+    return QCC_ERR_INPUT;
   }
-  a.scale = rmax > rmin ? (rmax - rmin) / 255.0f : 1.0f;
-  float z = nearbyintf(-rmin / a.scale);
-  a.zero_point = (int32_t)(z < 0 ? 0 : z > 255 ? 255 : z);
-  return a;
+  *a = (qcc_qdq_act){.elem = elem, .scale = q.scale, .zero_point = q.zero_point};
+  return QCC_OK;
 }
 
 static bool ends_with(const char *s, const char *suffix) {
@@ -219,8 +233,8 @@ static qcc_status load_folded(const char *model, qcc_diag *diag, qcc_graph **g) 
   qcc_pass_flags flags = {.opt_level = -1, .pipeline_set = true};
   char err[256];
   qcc_status st = qcc_driver_load_model(model, &opts, diag, g);
-  if (st == QCC_OK &&
-      !qcc_pipeline_parse("widen-f16,constant-fold,fold-conv-bn,dce", &flags.pipeline, err, sizeof err))
+  if (st == QCC_OK && !qcc_pipeline_parse("widen-f16,constant-fold,fold-conv-bn,dce",
+                                          &flags.pipeline, err, sizeof err))
     st = QCC_ERR_USAGE;
   return st == QCC_OK ? qcc_pass_flags_run(*g, &flags, diag) : st;
 }
@@ -233,11 +247,11 @@ typedef struct report_opts {
 
 static int quantize(const char *model, const calib_file *cf, int ncf, const char *out_path,
                     qcc_elem act_elem, bool symmetric, const qcc_qdq_placement *place,
-                    int64_t batch, const report_opts *rep) {
+                    int64_t batch, const calib_settings *set, const report_opts *rep) {
   qcc_diag *diag = qcc_diag_create(stderr);
   qcc_graph *g = NULL, *fg = NULL;
   qcc_npy_reader *samples[MAX_CALIB] = {0};
-  range_observer r = {.diag = diag};
+  range_observer r = {.diag = diag, .set = set};
   bool *needs = NULL;
   qcc_qdq_act *act = NULL;
   qcc_status st = diag ? load_folded(model, diag, &g) : QCC_ERR_NOMEM;
@@ -251,10 +265,10 @@ static int quantize(const char *model, const calib_file *cf, int ncf, const char
   uint32_t nv = g ? g->num_values : 0;
   if (st == QCC_OK) {
     needs = calloc(nv + 1, sizeof *needs);
-    r.lo = calloc(nv + 1, sizeof *r.lo), r.hi = calloc(nv + 1, sizeof *r.hi);
-    r.seen = calloc(nv + 1, sizeof *r.seen);
+    r.cal = calloc(nv + 1, sizeof *r.cal);
+    r.value = calloc(nv + 1, sizeof *r.value);
     act = calloc(nv + 1, sizeof *act);
-    st = needs && r.lo && r.hi && r.seen && act ? QCC_OK : QCC_ERR_NOMEM;
+    st = needs && r.cal && r.value && act ? QCC_OK : QCC_ERR_NOMEM;
   }
   if (st == QCC_OK) {
     qcc_qdq_place(g, place, needs);
@@ -263,10 +277,13 @@ static int quantize(const char *model, const calib_file *cf, int ncf, const char
   }
   uint32_t pairs = 0, weights = 0;
   if (st == QCC_OK) {
-    for (uint32_t i = 0; i < nv; ++i)
-      if (needs[i])
-        act[i] = act_params(r.lo[i], r.hi[i], act_elem, symmetric);
-    st = qcc_qdq_insert(g, place, needs, act, diag, &pairs, &weights);
+    for (uint32_t i = 0; i < nv && st == QCC_OK; ++i)
+      if (needs[i] && r.cal[i])
+        st = act_params(r.value[i], r.cal[i], act_elem, symmetric, &act[i], diag);
+      else
+        needs[i] = false; /* never computed in float (no sample reached it) */
+    if (st == QCC_OK)
+      st = qcc_qdq_insert(g, place, needs, act, diag, &pairs, &weights);
   }
   if (st == QCC_OK)
     st = qcc_verify_graph(g, diag);
@@ -280,10 +297,37 @@ static int quantize(const char *model, const calib_file *cf, int ncf, const char
   qcc_graph_destroy(fg);
   for (int i = 0; i < MAX_CALIB; ++i)
     qcc_npy_close(samples[i]);
-  free(needs), free(r.lo), free(r.hi), free(r.seen), free(act);
+  for (uint32_t i = 0; r.cal && i < nv; ++i)
+    qcc_calib_free(r.cal[i]);
+  free(needs), free(r.cal), free(r.value), free(act);
   qcc_graph_destroy(g);
   qcc_diag_destroy(diag);
   return st == QCC_OK ? QCC_EXIT_OK : st == QCC_ERR_USAGE ? QCC_EXIT_USAGE : QCC_EXIT_BAD_INPUT;
+}
+
+/* "max", "ema", "percentile", "percentile:P", "entropy" or "mse". */
+static bool parse_method(const char *v, calib_settings *set) {
+  const qcc_calib_method all[] = {QCC_CALIB_MAX, QCC_CALIB_EMA, QCC_CALIB_PERCENTILE,
+                                  QCC_CALIB_ENTROPY, QCC_CALIB_MSE};
+  const char *colon = strchr(v, ':');
+  size_t n = colon ? (size_t)(colon - v) : strlen(v);
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i) {
+    const char *name = qcc_calib_method_name(all[i]);
+    if (strlen(name) != n || strncmp(v, name, n) != 0)
+      continue;
+    set->method = all[i];
+    if (!colon)
+      return true;
+    if (all[i] != QCC_CALIB_PERCENTILE)
+      return false;
+    char *end;
+    double p = strtod(colon + 1, &end);
+    if (*end || colon[1] == '\0' || !(p > 0 && p <= 100))
+      return false;
+    set->opts.percentile = p;
+    return true;
+  }
+  return false;
 }
 
 int qcc_cmd_quantize(int argc, char **argv) {
@@ -299,12 +343,14 @@ int qcc_cmd_quantize(int argc, char **argv) {
   bool symmetric = false, per_tensor = false;
   int64_t batch = 32;
   report_opts rep = {.samples = 8};
+  calib_settings set = {.method = DEFAULT_METHOD};
+  qcc_calib_opts_default(&set.opts);
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     bool takes = strcmp(a, "--calib") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--method") == 0 ||
                  strcmp(a, "--activations") == 0 || strcmp(a, "--keep-float") == 0 ||
                  strcmp(a, "--batch") == 0 || strcmp(a, "--report-json") == 0 ||
-                 strcmp(a, "--report-samples") == 0;
+                 strcmp(a, "--report-samples") == 0 || strcmp(a, "--bins") == 0;
     if (takes && i + 1 == argc)
       return qcc_driver_usage_error("%s needs an argument", a);
     const char *v = takes ? argv[++i] : NULL;
@@ -318,8 +364,15 @@ int qcc_cmd_quantize(int argc, char **argv) {
     } else if (strcmp(a, "-o") == 0) {
       out = v;
     } else if (strcmp(a, "--method") == 0) {
-      if (strcmp(v, "max") != 0)
-        return qcc_driver_usage_error("--method %s: this build calibrates with 'max' only", v);
+      if (!parse_method(v, &set))
+        return qcc_driver_usage_error(
+            "--method takes max, ema, percentile[:P] (0 < P <= 100), entropy or mse, not '%s'", v);
+    } else if (strcmp(a, "--bins") == 0) {
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (*end || n < 256 || n > 65536)
+        return qcc_driver_usage_error("--bins takes a count from 256 to 65536, not '%s'", v);
+      set.opts.bins = (int32_t)n;
     } else if (strcmp(a, "--activations") == 0) {
       if (strcmp(v, "uint8") != 0 && strcmp(v, "int8") != 0)
         return qcc_driver_usage_error("--activations takes uint8 or int8, not '%s'", v);
@@ -365,5 +418,6 @@ int qcc_cmd_quantize(int argc, char **argv) {
                              .both_residual_inputs = act_elem == QCC_U8 && !symmetric,
                              .keep_float = keep,
                              .num_keep_float = nkeep};
-  return quantize(model, cf, ncf, out, act_elem, symmetric, &place, batch, &rep);
+  set.opts.symmetric = symmetric || act_elem == QCC_I8;
+  return quantize(model, cf, ncf, out, act_elem, symmetric, &place, batch, &set, &rep);
 }
