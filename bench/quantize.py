@@ -4,13 +4,18 @@
   bench/quantize.py [--qcc build/qcc] [--models resnet18,mobilenetv2] [--samples 32]
                     [--memory-samples 256] [--work DIR] [--qcc-flags "..."]
 
-For each model, test/utils/make_vision_float.py writes the float ONNX model, calibration samples
-and 8 held-back inputs (N(0, 1) images, 224 x 224); `qcc quantize` calibrates on --samples
-samples under /usr/bin/time -v (wall time, peak RSS), and once more on --memory-samples samples
-(peak RSS must not grow with the count: the samples are streamed in batches); the quantized
-model runs under `qcc run -O2` on the held-back inputs and its output is compared with the
-float model's (`qcc run`): SQNR = 10 log10(sum f^2 / sum (f - q)^2) in dB, and the share of
-inputs whose top-1 class agrees. One JSON line per model, then a table.
+The float models are torchvision's, as the shared QDQ models were made from them (random
+weights, BatchNormalization statistics warmed up by PyTorch): mobilenetv2 is
+../shared/models/mobilenetv2_qdq.onnx and resnet18 is resnet18_ortqdq_u8.onnx with their Q/DQ
+removed (test/utils/strip_qdq.py); with --synthetic, test/utils/make_vision_float.py's numpy-made
+networks instead (deep random networks without trained weights: their quantization noise
+grows layer after layer). Calibration and 8 held-back inputs are N(0, 1) images of 224 x 224.
+`qcc quantize` calibrates on --samples samples under /usr/bin/time -v (wall time, peak RSS), and
+once more on --memory-samples samples (peak RSS must not grow with the count: the samples are
+streamed in batches); the quantized model runs under `qcc run -O2` on the held-back inputs, one
+at a time, and its output is compared with the float model's (`qcc run`): SQNR = 10 log10(sum
+f^2 / sum (f - q)^2) in dB, and the share of inputs whose top-1 class agrees. One JSON line per
+model, then a table.
 """
 import argparse
 import json
@@ -54,6 +59,20 @@ def run(cmd):
         sys.exit("bench/quantize: %s failed:\n%s" % (" ".join(cmd), p.stderr[-3000:]))
 
 
+def outputs(qcc, model, hold, flags, work):
+    """The model's only output on each held-back input, run one at a time (`qcc run`)."""
+    x = np.load(hold)
+    one, out = os.path.join(work, "one.npy"), os.path.join(work, "out")
+    rows = []
+    for i in range(x.shape[0]):
+        np.save(one, x[i:i + 1])
+        run(["rm", "-rf", out])
+        run([qcc, "run", model] + flags + ["--input", one, "--output-dir", out])
+        (name,) = [n for n in os.listdir(out) if n.endswith(".npy")]
+        rows.append(np.load(os.path.join(out, name)))
+    return np.concatenate(rows).astype(np.float64)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--qcc", default=os.path.join(ROOT, "build", "qcc"))
@@ -62,15 +81,25 @@ def main():
     ap.add_argument("--memory-samples", type=int, default=256)
     ap.add_argument("--work")
     ap.add_argument("--qcc-flags", default="")
+    ap.add_argument("--synthetic", action="store_true")
     a = ap.parse_args()
     work = a.work or tempfile.mkdtemp(prefix="qcc-quantize-bench-")
     gen = os.path.join(ROOT, "test", "utils", "make_vision_float.py")
     rows = []
     for m in a.models.split(","):
         d = os.path.join(work, m)
-        run([sys.executable, gen, m, d, "--calib", str(max(a.samples, a.memory_samples))])
+        os.makedirs(d, exist_ok=True)
         flt, hold = os.path.join(d, m + "_float.onnx"), os.path.join(d, m + "_holdout.npy")
-        allc = np.load(os.path.join(d, m + "_calib.npy"), mmap_mode="r")
+        if a.synthetic:
+            run([sys.executable, gen, m, d, "--calib", str(max(a.samples, a.memory_samples))])
+            allc = np.load(os.path.join(d, m + "_calib.npy"), mmap_mode="r")
+        else:
+            shared = {"mobilenetv2": "mobilenetv2_qdq.onnx", "resnet18": "resnet18_ortqdq_u8.onnx"}[m]
+            run([sys.executable, os.path.join(ROOT, "test", "utils", "strip_qdq.py"),
+                 os.path.join(ROOT, "..", "shared", "models", shared), flt])
+            allc = np.random.default_rng(5).standard_normal(
+                (max(a.samples, a.memory_samples), 3, 224, 224)).astype(np.float32)
+            np.save(hold, np.random.default_rng(6).standard_normal((8, 3, 224, 224)).astype(np.float32))
         few = os.path.join(d, "calib_%d.npy" % a.samples)
         np.save(few, np.ascontiguousarray(allc[:a.samples]))
         many = os.path.join(d, "calib_%d.npy" % a.memory_samples)
@@ -82,10 +111,8 @@ def main():
         if a.memory_samples:
             secs_many, rss_many = timed([a.qcc, "quantize", flt, "--calib", many, "-o",
                                          os.path.join(d, "many.onnx")] + flags)
-        run([a.qcc, "run", flt, "--input", "input=" + hold, "--output-dir", os.path.join(d, "f")])
-        run([a.qcc, "run", q, "-O2", "--input", "input=" + hold, "--output-dir", os.path.join(d, "q")])
-        f = np.load(os.path.join(d, "f", "output.npy")).astype(np.float64)
-        y = np.load(os.path.join(d, "q", "output.npy")).astype(np.float64)
+        f = outputs(a.qcc, flt, hold, [], d)
+        y = outputs(a.qcc, q, hold, ["-O2"], d)
         sqnr = 10 * np.log10((f ** 2).sum() / max(((f - y) ** 2).sum(), 1e-300))
         agree = float(np.mean(f.argmax(1) == y.argmax(1)))
         row = {"bench": "quantize", "model": m, "cpu": cpu_name(), "samples": a.samples,

@@ -57,10 +57,16 @@ static unsigned residual_operands(const qcc_op *op, const qcc_qdq_placement *o) 
   return o->both_residual_inputs ? 3u : qa ? 2u : 1u;
 }
 
+/* An average pool on a float activation: its input gets its own pair (see the header). */
+static bool quantized_pool(const qcc_op *op, const qcc_qdq_placement *o) {
+  return (qcc_op_is(op, QCC_OP_GlobalAveragePool) || qcc_op_is(op, QCC_OP_AveragePool)) &&
+         op->num_operands >= 1 && float_activation(qcc_op_operand(op, 0)) && !kept_float(op, o);
+}
+
 void qcc_qdq_place(const qcc_graph *g, const qcc_qdq_placement *o, bool *needs) {
   memset(needs, 0, g->num_values * sizeof *needs);
   qcc_graph_for_each_op(g, op) {
-    if (weight_axis(op, o) >= 0)
+    if (weight_axis(op, o) >= 0 || quantized_pool(op, o))
       needs[qcc_op_operand(op, 0)->id] = true;
     unsigned mask = residual_operands(op, o);
     for (uint32_t k = 0; k < 2; ++k)
@@ -71,7 +77,7 @@ void qcc_qdq_place(const qcc_graph *g, const qcc_qdq_placement *o, bool *needs) 
 
 /* Whether use u reads the value's quantized form. */
 static bool reads_quantized(const qcc_use *u, const qcc_qdq_placement *o) {
-  if (u->index == 0 && weight_axis(u->user, o) >= 0)
+  if (u->index == 0 && (weight_axis(u->user, o) >= 0 || quantized_pool(u->user, o)))
     return true;
   return u->index < 2 && (residual_operands(u->user, o) >> u->index & 1u);
 }

@@ -415,7 +415,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (!ends_with(out, ".onnx") && !ends_with(out, ".qir"))
     return qcc_driver_usage_error("-o %s: the output is a .onnx or a .qir file", out);
   qcc_qdq_placement place = {.per_tensor_weights = per_tensor,
-                             .both_residual_inputs = act_elem == QCC_U8 && !symmetric,
+                             .both_residual_inputs = true,
                              .keep_float = keep,
                              .num_keep_float = nkeep};
   set.opts.symmetric = symmetric || act_elem == QCC_I8;

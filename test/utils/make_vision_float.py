@@ -5,9 +5,12 @@ held-back inputs.
 
   make_vision_float.py resnet18|mobilenetv2 OUTDIR [--calib N] [--holdout M] [--res R]
 
-Weights: He-normal convs (seed 2) and Linear, BatchNormalization kept after every conv with
-gamma in [0.5, 1.5], beta, mean in [-0.1, 0.1] and var in [0.5, 1.5]: values of the size running
-statistics take on such a network, so the activations stay of order one. Opset 13, input
+Weights as torchvision initializes them (seed 2): convs kaiming-normal in fan-out mode, the
+classifier normal(0, 0.01) (MobileNetV2) or U(+-1/sqrt(fan_in)) (ResNet); BatchNormalization kept
+after every conv with gamma 1 and beta 0, its running mean and variance those three
+training-mode passes leave in torchvision's models (gen_models.py's warm-up: momentum 0.1 from
+(0, 1)), from the per-channel mean and variance of the conv's output on a batch of 8 N(0, 1)
+images of 32 x 32 (a numpy forward pass of the same network in training mode, layer by layer). Opset 13, input
 `input` [N, 3, R, R] (dynamic batch), output `output` [N, 1000]. Writes OUTDIR/<name>_float.onnx,
 OUTDIR/<name>_calib.npy (N samples, default 32) and OUTDIR/<name>_holdout.npy (M, default 8):
 N(0, 1) images from their own seeds.
@@ -20,10 +23,30 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
+def conv2d(x, w, stride, group):
+    """numpy NCHW convolution, padding k // 2 (the warm-up's forward pass)."""
+    n, c, h, wd = x.shape
+    m, cg, k, _ = w.shape
+    p = k // 2
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    oh, ow = (h + 2 * p - k) // stride + 1, (wd + 2 * p - k) // stride + 1
+    y = np.zeros((n, m, oh, ow), np.float64)
+    mg = m // group
+    for g in range(group):
+        xs = xp[:, g * cg:(g + 1) * cg]
+        ws = w[g * mg:(g + 1) * mg]
+        for i in range(k):
+            for j in range(k):
+                patch = xs[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride]
+                y[:, g * mg:(g + 1) * mg] += np.einsum("nchw,mc->nmhw", patch, ws[:, :, i, j])
+    return y
+
+
 class Net:
     def __init__(self, seed):
         self.rng = np.random.default_rng(seed)
         self.nodes, self.inits, self.n = [], [], 0
+        self.act = {"input": np.random.default_rng(7).standard_normal((8, 3, 32, 32))}
 
     def name(self, what):
         self.n += 1
@@ -40,39 +63,65 @@ class Net:
         return out
 
     def conv_bn(self, x, cin, cout, k, stride=1, group=1, relu=None):
-        fan_in = cin // group * k * k
-        w = self.rng.normal(0, np.sqrt(2.0 / fan_in), (cout, cin // group, k, k))
+        # torchvision's init: kaiming_normal_(mode="fan_out", nonlinearity="relu")
+        w = self.rng.normal(0, np.sqrt(2.0 / (cout * k * k)), (cout, cin // group, k, k))
         y = self.node("Conv", [x, self.init("w", w)], kernel_shape=[k, k], strides=[stride, stride],
                       pads=[k // 2] * 4, group=group)
         r = self.rng
-        bn = [self.init("gamma", r.uniform(0.5, 1.5, cout)), self.init("beta", r.uniform(-0.1, 0.1, cout)),
-              self.init("mean", r.uniform(-0.1, 0.1, cout)), self.init("var", r.uniform(0.5, 1.5, cout))]
+        gamma, beta = np.ones(cout), np.zeros(cout)  # torchvision's BatchNorm init
+        z = conv2d(self.act[x], w, stride, group)
+        mean, var = z.mean(axis=(0, 2, 3)), z.var(axis=(0, 2, 3))
+        # running statistics as torchvision's models leave them after three training-mode passes
+        # from their initial (0, 1) with momentum 0.1 (unbiased variance, as PyTorch keeps it)
+        keep = 0.9 ** 3
+        n = z.shape[0] * z.shape[2] * z.shape[3]
+        run_mean = (1 - keep) * mean
+        run_var = keep * 1.0 + (1 - keep) * var * n / max(n - 1, 1)
+        bn = [self.init("gamma", gamma), self.init("beta", beta), self.init("mean", run_mean),
+              self.init("var", run_var)]
         y = self.node("BatchNormalization", [y] + bn, epsilon=1e-5)
+        a = (z - mean[None, :, None, None]) / np.sqrt(var[None, :, None, None] + 1e-5)
+        a = a * gamma[None, :, None, None] + beta[None, :, None, None]
         if relu == "relu":
             y = self.node("Relu", [y])
+            a = np.maximum(a, 0)
         elif relu == "relu6":
             y = self.node("Clip", [y, self.init("lo", np.array(0.0)), self.init("hi", np.array(6.0))])
+            a = np.clip(a, 0, 6)
+        self.act[y] = a
         return y
 
-    def head(self, x, c):
+    def add_act(self, op, ins, fn):
+        y = self.node(op, ins)
+        self.act[y] = fn(*[self.act[i] for i in ins])
+        return y
+
+    def head(self, x, c, normal_fc):
         x = self.node("GlobalAveragePool", [x])
         x = self.node("Flatten", [x], axis=1)
-        w = self.rng.normal(0, np.sqrt(1.0 / c), (1000, c))
-        b = self.rng.uniform(-0.1, 0.1, 1000)
+        if normal_fc:  # MobileNetV2: normal(0, 0.01), bias 0
+            w, b = self.rng.normal(0, 0.01, (1000, c)), np.zeros(1000)
+        else:  # ResNet: nn.Linear's default, U(+-1/sqrt(fan_in))
+            w = self.rng.uniform(-1, 1, (1000, c)) / np.sqrt(c)
+            b = self.rng.uniform(-1, 1, 1000) / np.sqrt(c)
         return self.node("Gemm", [x, self.init("fc_w", w), self.init("fc_b", b)], transB=1)
 
 
 def resnet18(net):
     x = net.conv_bn("input", 3, 64, 7, 2, relu="relu")
+    xin = net.act[x]
     x = net.node("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    xp = np.pad(xin, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
+    h = (xin.shape[2] + 2 - 3) // 2 + 1
+    net.act[x] = np.max([xp[:, :, i:i + 2 * h:2, j:j + 2 * h:2] for i in range(3) for j in range(3)], axis=0)
     cin = 64
     for cout, stride in [(64, 1), (64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1)]:
         y = net.conv_bn(x, cin, cout, 3, stride, relu="relu")
         y = net.conv_bn(y, cout, cout, 3)
         skip = x if stride == 1 and cin == cout else net.conv_bn(x, cin, cout, 1, stride)
-        x = net.node("Relu", [net.node("Add", [y, skip])])
+        x = net.add_act("Relu", [net.add_act("Add", [y, skip], np.add)], lambda v: np.maximum(v, 0))
         cin = cout
-    return net.head(x, 512)
+    return net.head(x, 512, False)
 
 
 def mobilenetv2(net):
@@ -86,10 +135,10 @@ def mobilenetv2(net):
             y = x if t == 1 else net.conv_bn(x, cin, hidden, 1, relu="relu6")
             y = net.conv_bn(y, hidden, hidden, 3, stride, group=hidden, relu="relu6")
             y = net.conv_bn(y, hidden, c, 1)
-            x = net.node("Add", [x, y]) if stride == 1 and cin == c else y
+            x = net.add_act("Add", [x, y], np.add) if stride == 1 and cin == c else y
             cin = c
     x = net.conv_bn(x, cin, 1280, 1, relu="relu6")
-    return net.head(x, 1280)
+    return net.head(x, 1280, True)
 
 
 def main():
