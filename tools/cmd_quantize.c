@@ -26,7 +26,7 @@
 enum { MAX_CALIB = 16, MAX_KEEP = 64 };
 
 /* The default method: the best SQNR on the models of docs/quantize.md ("Choosing a method"). */
-#define DEFAULT_METHOD QCC_CALIB_MAX
+#define DEFAULT_METHOD QCC_CALIB_MSE
 
 typedef struct calib_file {
   const char *name; /* NAME of NAME=FILE (name_len bytes), NULL for a bare FILE */
