@@ -35,6 +35,18 @@ static LLVMValueRef host_nan(qcc_cg *cg) {
   return LLVMConstBitCast(LLVMConstInt(cg->i32, bits, false), cg->f32);
 }
 
+/* The fold's start: 0 (sums), -inf (float max) or the type's minimum (integer max). */
+static LLVMValueRef fold_init(qcc_cg *cg, const reduce_job *j) {
+  if (j->is_float)
+    return LLVMConstReal(j->f64, j->kind == RED_MAX ? -INFINITY : 0.0);
+  if (j->kind != RED_MAX)
+    return qcc_cg_i64(cg, 0);
+  return qcc_cg_i64(cg, j->x.elem == QCC_U8    ? 0
+                        : j->x.elem == QCC_I8  ? -128
+                        : j->x.elem == QCC_I32 ? INT32_MIN
+                                               : INT64_MIN);
+}
+
 static void emit_fold(qcc_cg *cg, LLVMValueRef *ridx, void *user) {
   reduce_job *j = user;
   LLVMBuilderRef b = cg->b;
@@ -77,17 +89,7 @@ static void emit_output(qcc_cg *cg, LLVMValueRef *kidx, void *user) {
     rstrides[d] = s;
     s *= rdims[d];
   }
-  LLVMValueRef init;
-  if (j->is_float)
-    init = LLVMConstReal(j->f64, j->kind == RED_MAX ? -INFINITY : 0.0);
-  else if (j->kind == RED_MAX)
-    init = qcc_cg_i64(cg, j->x.elem == QCC_U8    ? 0
-                          : j->x.elem == QCC_I8  ? -128
-                          : j->x.elem == QCC_I32 ? INT32_MIN
-                                                 : INT64_MIN);
-  else
-    init = qcc_cg_i64(cg, 0);
-  qcc_cg_set(cg, j->acc, init);
+  qcc_cg_set(cg, j->acc, fold_init(cg, j));
   if (j->count > 0)
     qcc_cg_for_each_index(cg, nr, rdims, rstrides, emit_fold, j);
   LLVMValueRef acc = qcc_cg_get(cg, j->acc_t, j->acc), r;
@@ -211,17 +213,8 @@ static void rt_output_loops(qcc_cg *cg, rt_reduce *r, int32_t d, LLVMValueRef of
     qcc_cg_loop_end(cg, &l);
     return;
   }
-  LLVMValueRef init, xi[QCC_MAX_RANK];
-  if (j->is_float)
-    init = LLVMConstReal(j->f64, j->kind == RED_MAX ? -INFINITY : 0.0);
-  else if (j->kind == RED_MAX)
-    init = qcc_cg_i64(cg, j->x.elem == QCC_U8    ? 0
-                          : j->x.elem == QCC_I8  ? -128
-                          : j->x.elem == QCC_I32 ? INT32_MIN
-                                                 : INT64_MIN);
-  else
-    init = qcc_cg_i64(cg, 0);
-  qcc_cg_set(cg, j->acc, init);
+  LLVMValueRef xi[QCC_MAX_RANK];
+  qcc_cg_set(cg, j->acc, fold_init(cg, j));
   rt_fold_loops(cg, r, 0, xi);
   LLVMValueRef acc = qcc_cg_get(cg, j->acc_t, j->acc), v;
   if (j->is_float) {
