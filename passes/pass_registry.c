@@ -14,6 +14,7 @@
 #include "passes/merge_requant.h"
 #include "passes/pass_manager.h"
 #include "passes/pool_quant.h"
+#include "passes/promote_f16.h"
 #include "passes/propagate_qdq.h"
 #include "passes/qdq_fusion.h"
 #include "passes/quantize_bias.h"
@@ -25,25 +26,13 @@
 
 /* In the order --help lists them. */
 static const qcc_pass *const registered[] = {
-    &qcc_pass_widen_f16,
-    &qcc_pass_constant_fold,
-    &qcc_pass_specialize_shapes,
-    &qcc_pass_dce,
-    &qcc_pass_cse,
-    &qcc_pass_fold_conv_bn,
-    &qcc_pass_fold_bias_add,
-    &qcc_pass_fold_dynamic_quant,
-    &qcc_pass_quantize_bias,
-    &qcc_pass_propagate_qdq,
-    &qcc_pass_pool_quant,
-    &qcc_pass_residual_quant,
-    &qcc_pass_s8_to_u8,
-    &qcc_pass_sink_clamp,
-    &qcc_pass_fold_lut,
-    &qcc_pass_qdq_fusion,
-    &qcc_pass_merge_requant,
-    &qcc_pass_fuse_epilogue,
-    &qcc_pass_assign_layout,
+    &qcc_pass_widen_f16,         &qcc_pass_promote_f16,   &qcc_pass_constant_fold,
+    &qcc_pass_specialize_shapes, &qcc_pass_dce,           &qcc_pass_cse,
+    &qcc_pass_fold_conv_bn,      &qcc_pass_fold_bias_add, &qcc_pass_fold_dynamic_quant,
+    &qcc_pass_quantize_bias,     &qcc_pass_propagate_qdq, &qcc_pass_pool_quant,
+    &qcc_pass_residual_quant,    &qcc_pass_s8_to_u8,      &qcc_pass_sink_clamp,
+    &qcc_pass_fold_lut,          &qcc_pass_qdq_fusion,    &qcc_pass_merge_requant,
+    &qcc_pass_fuse_epilogue,     &qcc_pass_assign_layout,
 };
 
 enum { NUM_REGISTERED = sizeof registered / sizeof registered[0] };

@@ -54,8 +54,29 @@ static void explain(const qcc_op *op, const char **why, const char **fix) {
   }
 }
 
-/* A Q or DQ that is neither fed by a graph input (Q) nor feeds only graph outputs (DQ). */
-static bool qdq_in_middle(const qcc_op *op) {
+/* reaches[v->id]: some path from value v leads into a QuantizeLinear (sweeping the ops from
+ * the last: every consumer comes after its operands). NULL on OOM. */
+static bool *reaches_quantizer(const qcc_graph *g) {
+  bool *reaches = calloc(g->num_values + 1, sizeof *reaches);
+  if (!reaches)
+    return NULL;
+  for (const qcc_op *op = g->last; op; op = op->prev)
+    for (uint32_t r = 0; r < op->num_results; ++r) {
+      const qcc_value *v = op->results[r];
+      for (const qcc_use *u = v->first_use; u && !reaches[v->id]; u = u->next) {
+        const qcc_op *user = u->user;
+        reaches[v->id] = qcc_op_is(user, QCC_OP_QuantizeLinear);
+        for (uint32_t k = 0; k < user->num_results && !reaches[v->id]; ++k)
+          reaches[v->id] = reaches[user->results[k]->id];
+      }
+    }
+  return reaches;
+}
+
+/* A Q or DQ left inside the region: a Q not fed by a graph input or a constant, a DQ (not of a
+ * constant) whose result still leads into another quantizer; a DQ whose float result only
+ * flows on to graph outputs is the region's exit. */
+static bool qdq_in_middle(const qcc_op *op, const bool *reaches) {
   if (qcc_op_is(op, QCC_OP_QuantizeLinear)) {
     const qcc_value *x = qcc_op_operand(op, 0);
     return x && x->def && !qcc_op_is(x->def, QCC_OP_Constant);
@@ -65,21 +86,18 @@ static bool qdq_in_middle(const qcc_op *op) {
   const qcc_value *x = qcc_op_operand(op, 0);
   if (x && x->def && qcc_op_is(x->def, QCC_OP_Constant))
     return false; /* weights: folded with their op, or reported with it */
-  const qcc_value *r = op->results[0];
-  if (qcc_value_is_graph_output(r))
-    return false;
-  for (const qcc_use *u = r->first_use; u; u = u->next)
-    if (u->user->num_results && !qcc_value_is_graph_output(u->user->results[0]))
-      return true;
-  return false;
+  return reaches[op->results[0]->id];
 }
 
 qcc_status qcc_report_quant(qcc_graph *g, qcc_diag *diag, bool as_errors, qcc_quant_report *out) {
   *out = (qcc_quant_report){0};
   uint32_t n = 0;
   bool *in = qcc_quant_region(g, &n);
-  if (!in && n)
+  bool *reaches = reaches_quantizer(g);
+  if ((!in && n) || !reaches) {
+    free(in), free(reaches);
     return QCC_ERR_NOMEM;
+  }
   void (*report)(qcc_diag *, qcc_loc, const char *, ...) =
       as_errors ? qcc_diag_error : qcc_diag_warning;
   uint32_t i = 0;
@@ -93,7 +111,7 @@ qcc_status qcc_report_quant(qcc_graph *g, qcc_diag *diag, bool as_errors, qcc_qu
              as_errors ? " [-Werror=float-fallback]" : "", why);
       qcc_diag_note(diag, op->loc, "fix: %s", fix);
       ++out->float_ops;
-    } else if (qdq_in_middle(op)) {
+    } else if (qdq_in_middle(op, reaches)) {
       bool is_q = qcc_op_is(op, QCC_OP_QuantizeLinear);
       const qcc_op *other = is_q ? qcc_op_operand(op, 0)->def : op->results[0]->first_use->user;
       report(diag, op->loc, "%s left between two ops%s: its %s (%s '%s') runs in float",
@@ -104,6 +122,6 @@ qcc_status qcc_report_quant(qcc_graph *g, qcc_diag *diag, bool as_errors, qcc_qu
       ++out->qdq_ops;
     }
   }
-  free(in);
+  free(in), free(reaches);
   return as_errors && (out->float_ops || out->qdq_ops) ? QCC_ERR_INPUT : QCC_OK;
 }

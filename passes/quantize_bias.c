@@ -16,7 +16,7 @@ static const float *dq_scales(const qcc_op *dq, int64_t m, int64_t axis, bool *p
     return NULL;
   size_t n = s->nbytes / sizeof(float);
   *per_channel = n != 1;
-  if (n != 1 && (n != (size_t)m || qcc_op_attr_int(dq, "axis") != axis))
+  if (n != 1 && (axis < 0 || n != (size_t)m || qcc_op_attr_int(dq, "axis") != axis))
     return NULL;
   return s->data;
 }
@@ -37,6 +37,13 @@ static int quantize(qcc_graph *g, qcc_op *conv) {
     if (p.alpha != 1.0f || p.beta != 1.0f || p.trans_a || b->type.rank != 1)
       return QB_SKIP;
     axis = p.trans_b ? 0 : 1;
+  } else if (qcc_op_is(conv, QCC_OP_ConvTranspose)) {
+    /* The weights are [C_in, C_out / group, ...]: the output channel is axis 1, which holds
+     * every output channel only without groups. */
+    if (qcc_op_attr_int(conv, "group") != 1)
+      axis = -1;
+    else
+      axis = 1;
   }
   bool per_channel;
   const float *sw = dq_scales(dw, m, axis, &per_channel);
@@ -70,7 +77,9 @@ static int quantize(qcc_graph *g, qcc_op *conv) {
 static qcc_status quantize_bias_run(qcc_graph *g, qcc_pass_ctx *ctx) {
   uint64_t done = 0;
   qcc_graph_for_each_op(g, op) {
-    if ((!qcc_op_is(op, QCC_OP_Conv) && !qcc_op_is(op, QCC_OP_Gemm)) || !qcc_op_operand(op, 2))
+    if ((!qcc_op_is(op, QCC_OP_Conv) && !qcc_op_is(op, QCC_OP_ConvTranspose) &&
+         !qcc_op_is(op, QCC_OP_Gemm)) ||
+        !qcc_op_operand(op, 2))
       continue;
     int r = quantize(g, op);
     if (r == QB_NOMEM) {
@@ -80,13 +89,14 @@ static qcc_status quantize_bias_run(qcc_graph *g, qcc_pass_ctx *ctx) {
     done += r == QB_OK;
   }
   qcc_graph_erase_dead_ops(g);
-  qcc_pass_count(ctx, "float Conv/Gemm biases quantized to int32", done);
+  qcc_pass_count(ctx, "float Conv/ConvTranspose/Gemm biases quantized to int32", done);
   ctx->changed = done > 0;
   return QCC_OK;
 }
 
 const qcc_pass qcc_pass_quantize_bias = {
     .name = "quantize-bias",
-    .summary = "give Conv/Gemm with quantized input and weights an int32 bias (round(b / s_x s_w))",
+    .summary = "give Conv/ConvTranspose/Gemm with quantized input and weights an int32 bias "
+               "(round(b / s_x s_w))",
     .run = quantize_bias_run,
 };

@@ -19,8 +19,8 @@ static bool float_activation(const qcc_value *v) {
   return v && v->type.elem == QCC_F32 && !qcc_value_const(v);
 }
 
-/* The axis of the weights' output channels when `op` is a float Conv/Gemm/MatMul with a
- * constant f32 weight operand 1 and a float activation operand 0; -1 otherwise. */
+/* The axis of the weights' output channels when `op` is a float Conv/ConvTranspose/Gemm/MatMul
+ * with a constant f32 weight operand 1 and a float activation operand 0; -1 otherwise. */
 static int32_t weight_axis(const qcc_op *op, const qcc_qdq_placement *o) {
   if (op->num_operands < 2 || !float_activation(qcc_op_operand(op, 0)) || kept_float(op, o))
     return -1;
@@ -29,6 +29,8 @@ static int32_t weight_axis(const qcc_op *op, const qcc_qdq_placement *o) {
     return -1;
   if (qcc_op_is(op, QCC_OP_Conv))
     return w->type.rank >= 3 ? 0 : -1;
+  if (qcc_op_is(op, QCC_OP_ConvTranspose)) /* [C_in, C_out / group, k...] */
+    return w->type.rank >= 3 ? 1 : -1;
   if (qcc_op_is(op, QCC_OP_Gemm))
     return w->type.rank == 2 && qcc_op_attr_int(op, "transA") == 0
                ? (qcc_op_attr_int(op, "transB") ? 0 : 1)
@@ -36,6 +38,13 @@ static int32_t weight_axis(const qcc_op *op, const qcc_qdq_placement *o) {
   if (qcc_op_is(op, QCC_OP_MatMul))
     return w->type.rank == 2 ? 1 : -1;
   return -1;
+}
+
+/* Per-tensor weights: asked for, or a grouped ConvTranspose, whose axis 1 spans only one
+ * group's output channels. */
+static bool per_tensor_weights(const qcc_op *op, const qcc_qdq_placement *o) {
+  return o->per_tensor_weights ||
+         (qcc_op_is(op, QCC_OP_ConvTranspose) && qcc_op_attr_int(op, "group") != 1);
 }
 
 static bool quantized_result(const qcc_value *v, const qcc_qdq_placement *o) {
@@ -63,27 +72,93 @@ static bool quantized_pool(const qcc_op *op, const qcc_qdq_placement *o) {
          op->num_operands >= 1 && float_activation(qcc_op_operand(op, 0)) && !kept_float(op, o);
 }
 
-void qcc_qdq_place(const qcc_graph *g, const qcc_qdq_placement *o, bool *needs) {
-  memset(needs, 0, g->num_values * sizeof *needs);
+/* The value standing for a quantized compute op's integer result: its result, or that of a
+ * single Relu/Clip consumer, which qdq-fusion drops into the QuantizeLinear's saturation. */
+static const qcc_value *compute_output(const qcc_op *op) {
+  const qcc_value *r = op->results[0];
+  if (qcc_value_use_count(r) != 1 || qcc_value_is_graph_output(r))
+    return r;
+  const qcc_op *u = r->first_use->user;
+  if ((qcc_op_is(u, QCC_OP_Relu) || qcc_op_is(u, QCC_OP_Clip)) && r->first_use->index == 0 &&
+      u->num_results == 1)
+    return u->results[0];
+  return r;
+}
+
+/* Whether a pair on v can serve its consumers: a float activation computed inside the graph. */
+static bool pairable(const qcc_value *v) {
+  return float_activation(v) && qcc_value_has_uses(v) && !qcc_value_is_graph_output(v);
+}
+
+/* Data movement on integers (drop_qdq_around in qdq-fusion): the result's pair takes the
+ * operand's parameters. */
+static bool moves_elements(const qcc_op *op) {
+  return qcc_is_element_movement(op) && op->num_results >= 1 && op->num_operands >= 1;
+}
+
+/* One sweep of the rules over the graph; true when it marked a value. */
+static bool place_sweep(const qcc_graph *g, const qcc_qdq_placement *o, bool *needs,
+                        uint32_t *share) {
+  bool changed = false;
+#define MARK(v)                                                                                    \
+  do {                                                                                             \
+    if (!needs[(v)->id]) {                                                                         \
+      needs[(v)->id] = true;                                                                       \
+      changed = true;                                                                              \
+    }                                                                                              \
+  } while (0)
   qcc_graph_for_each_op(g, op) {
+    /* What the integer ops read: compute and pool inputs, residual operands. */
     if (weight_axis(op, o) >= 0 || quantized_pool(op, o))
-      needs[qcc_op_operand(op, 0)->id] = true;
+      MARK(qcc_op_operand(op, 0));
     unsigned mask = residual_operands(op, o);
     for (uint32_t k = 0; k < 2; ++k)
       if (mask & (1u << k))
-        needs[qcc_op_operand(op, k)->id] = true;
+        MARK(qcc_op_operand(op, k));
+    /* What they write: the result of each quantized compute op (after its activation), so
+     * that the op folds whatever its consumers are; with skip-only residuals the conv branch
+     * of the Add stays float for residual-quant. */
+    if (weight_axis(op, o) >= 0) {
+      const qcc_value *r = compute_output(op);
+      bool residual_branch = !o->both_residual_inputs && qcc_value_use_count(r) == 1 &&
+                             residual_operands(r->first_use->user, o) != 0;
+      if (pairable(r) && !residual_branch)
+        MARK(r);
+    }
+    /* Integers flow on through data movement (with the operand's parameters) and Concat
+     * (its own: QLinearConcat requantizes its inputs). */
+    if (moves_elements(op) && needs[qcc_op_operand(op, 0)->id] && pairable(op->results[0])) {
+      MARK(op->results[0]);
+      share[op->results[0]->id] = share[qcc_op_operand(op, 0)->id];
+    }
+    if (qcc_op_is(op, QCC_OP_Concat) && op->num_operands && pairable(op->results[0]) &&
+        !kept_float(op, o)) {
+      bool all = true;
+      for (uint32_t i = 0; i < op->num_operands && all; ++i) {
+        const qcc_value *x = qcc_op_operand(op, i);
+        all = x && float_activation(x) && needs[x->id];
+      }
+      if (all)
+        MARK(op->results[0]);
+    }
   }
+#undef MARK
+  return changed;
 }
 
-/* Whether use u reads the value's quantized form. */
-static bool reads_quantized(const qcc_use *u, const qcc_qdq_placement *o) {
-  if (u->index == 0 && (weight_axis(u->user, o) >= 0 || quantized_pool(u->user, o)))
-    return true;
-  return u->index < 2 && (residual_operands(u->user, o) >> u->index & 1u);
+void qcc_qdq_place(const qcc_graph *g, const qcc_qdq_placement *o, bool *needs, uint32_t *share) {
+  memset(needs, 0, g->num_values * sizeof *needs);
+  for (uint32_t i = 0; i < g->num_values; ++i)
+    share[i] = i;
+  /* A rule may mark a value that an earlier op reads (a consumer's input need reaching back):
+   * sweep to the fixed point; each sweep only adds marks, so at most num_values sweeps. */
+  for (uint32_t sweep = 0; sweep <= g->num_values && place_sweep(g, o, needs, share); ++sweep)
+    ;
 }
 
-static qcc_status insert_pair(qcc_graph *g, qcc_value *v, const qcc_qdq_act *a,
-                              const qcc_qdq_placement *o) {
+/* Q/DQ after v; every consumer reads the DQ (a tensor is quantized once for all its
+ * consumers, as TensorRT reads a Q/DQ pair), so v's producer folds. */
+static qcc_status insert_pair(qcc_graph *g, qcc_value *v, const qcc_qdq_act *a) {
   qcc_op *before = v->def ? v->def->next : g->first;
   qcc_value *scale = qcc_build_const(g, NULL, QCC_F32, 0, NULL, &a->scale, sizeof a->scale, before);
   uint8_t zp_byte = (uint8_t)a->zero_point;
@@ -101,7 +176,7 @@ static qcc_status insert_pair(qcc_graph *g, qcc_value *v, const qcc_qdq_act *a,
     return QCC_ERR_NOMEM;
   for (qcc_use *u = v->first_use, *next; u; u = next) {
     next = u->next;
-    if (u->user != q && reads_quantized(u, o))
+    if (u->user != q)
       qcc_op_set_operand(u->user, u->index, dq->results[0]);
   }
   return QCC_OK;
@@ -190,9 +265,9 @@ qcc_status qcc_qdq_insert(qcc_graph *g, const qcc_qdq_placement *o, const bool *
   }
   st = QCC_OK;
   for (uint32_t i = 0; i < nt && st == QCC_OK; ++i, ++*pairs)
-    st = insert_pair(g, todo[i], &act[todo[i]->id], o);
+    st = insert_pair(g, todo[i], &act[todo[i]->id]);
   for (uint32_t i = 0; i < nc && st == QCC_OK; ++i, ++*weights)
-    st = quantize_weights(g, convs[i], axes[i], o->per_tensor_weights);
+    st = quantize_weights(g, convs[i], axes[i], per_tensor_weights(convs[i], o));
 done:
   if (st == QCC_ERR_NOMEM)
     qcc_diag_error(diag, (qcc_loc){0}, "out of memory while inserting Q/DQ pairs");

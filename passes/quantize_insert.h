@@ -39,8 +39,10 @@ typedef struct qcc_qdq_act {
   int32_t zero_point;
 } qcc_qdq_act;
 
-/* needs[v->id] (g->num_values entries) is set for each value that gets an activation pair. */
-void qcc_qdq_place(const qcc_graph *g, const qcc_qdq_placement *o, bool *needs);
+/* needs[v->id] (g->num_values entries) is set for each value that gets an activation pair;
+ * share[v->id] is the id of the value whose parameters v's pair takes (v's own, or after data
+ * movement the moved value's). */
+void qcc_qdq_place(const qcc_graph *g, const qcc_qdq_placement *o, bool *needs, uint32_t *share);
 
 /* Inserts the pairs of the values qcc_qdq_place marked, with act[v->id], and quantizes the
  * weights of the quantized Conv/Gemm/MatMul ops. Counts what it did in *pairs / *weights. */

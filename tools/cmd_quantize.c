@@ -16,6 +16,7 @@
 #include "calib/calib.h"
 #include "frontend/onnx_writer.h"
 #include "frontend/tensor_io.h"
+#include "ir/graph_util.h"
 #include "ir/interp.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
@@ -233,7 +234,7 @@ static qcc_status load_folded(const char *model, qcc_diag *diag, qcc_graph **g) 
   qcc_pass_flags flags = {.opt_level = -1, .pipeline_set = true};
   char err[256];
   qcc_status st = qcc_driver_load_model(model, &opts, diag, g);
-  if (st == QCC_OK && !qcc_pipeline_parse("widen-f16,constant-fold,fold-conv-bn,dce",
+  if (st == QCC_OK && !qcc_pipeline_parse("widen-f16,constant-fold,promote-f16,fold-conv-bn,dce",
                                           &flags.pipeline, err, sizeof err))
     st = QCC_ERR_USAGE;
   return st == QCC_OK ? qcc_pass_flags_run(*g, &flags, diag) : st;
@@ -253,6 +254,7 @@ static int quantize(const char *model, const calib_file *cf, int ncf, const char
   qcc_npy_reader *samples[MAX_CALIB] = {0};
   range_observer r = {.diag = diag, .set = set};
   bool *needs = NULL;
+  uint32_t *share = NULL;
   qcc_qdq_act *act = NULL;
   qcc_status st = diag ? load_folded(model, diag, &g) : QCC_ERR_NOMEM;
   if (st == QCC_OK && g->num_inputs > MAX_CALIB) {
@@ -268,10 +270,11 @@ static int quantize(const char *model, const calib_file *cf, int ncf, const char
     r.cal = calloc(nv + 1, sizeof *r.cal);
     r.value = calloc(nv + 1, sizeof *r.value);
     act = calloc(nv + 1, sizeof *act);
-    st = needs && r.cal && r.value && act ? QCC_OK : QCC_ERR_NOMEM;
+    share = calloc(nv + 1, sizeof *share);
+    st = needs && r.cal && r.value && act && share ? QCC_OK : QCC_ERR_NOMEM;
   }
   if (st == QCC_OK) {
-    qcc_qdq_place(g, place, needs);
+    qcc_qdq_place(g, place, needs, share);
     r.needs = needs;
     st = calibrate(g, samples, count, batch_size(g, batch), &r, diag);
   }
@@ -282,11 +285,16 @@ static int quantize(const char *model, const calib_file *cf, int ncf, const char
         st = act_params(r.value[i], r.cal[i], act_elem, symmetric, &act[i], diag);
       else
         needs[i] = false; /* never computed in float (no sample reached it) */
+    for (uint32_t i = 0; i < nv && st == QCC_OK; ++i)
+      if (needs[i] && share[i] != i && needs[share[i]])
+        act[i] = act[share[i]]; /* after data movement: the operand's parameters */
     if (st == QCC_OK)
       st = qcc_qdq_insert(g, place, needs, act, diag, &pairs, &weights);
   }
-  if (st == QCC_OK)
+  if (st == QCC_OK) {
+    qcc_graph_erase_dead_ops(g); /* the float weights the int8 codes replaced */
     st = qcc_verify_graph(g, diag);
+  }
   if (st == QCC_OK)
     st = write_model(g, out_path, diag);
   if (st == QCC_OK)
@@ -299,7 +307,7 @@ static int quantize(const char *model, const calib_file *cf, int ncf, const char
     qcc_npy_close(samples[i]);
   for (uint32_t i = 0; r.cal && i < nv; ++i)
     qcc_calib_free(r.cal[i]);
-  free(needs), free(r.cal), free(r.value), free(act);
+  free(needs), free(share), free(r.cal), free(r.value), free(act);
   qcc_graph_destroy(g);
   qcc_diag_destroy(diag);
   return st == QCC_OK ? QCC_EXIT_OK : st == QCC_ERR_USAGE ? QCC_EXIT_USAGE : QCC_EXIT_BAD_INPUT;
