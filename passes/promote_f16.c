@@ -16,6 +16,29 @@ static bool bypassable(const qcc_op *op) {
   return is_cast(op, QCC_F16) || is_cast(op, QCC_F32);
 }
 
+/* An op that keeps its f16 operands: one (not a Cast) whose result is an f16 graph output. */
+static bool keeps_interface(const qcc_op *op) {
+  if (qcc_op_is(op, QCC_OP_Cast))
+    return false;
+  for (uint32_t r = 0; r < op->num_results; ++r)
+    if (qcc_value_is_graph_output(op->results[r]) && op->results[r]->type.elem == QCC_F16)
+      return true;
+  return false;
+}
+
+/* Op's consumers read its operand instead, except those that keep f16 operands. */
+static bool bypass(qcc_op *op) {
+  bool any = false;
+  for (qcc_use *u = op->results[0]->first_use, *next; u; u = next) {
+    next = u->next;
+    if (!keeps_interface(u->user)) {
+      qcc_op_set_operand(u->user, u->index, qcc_op_operand(op, 0));
+      any = true;
+    }
+  }
+  return any;
+}
+
 static qcc_op *widening_cast(qcc_graph *g, qcc_value *x, qcc_op *before) {
   qcc_type t = x->type;
   t.elem = QCC_F32;
@@ -69,10 +92,8 @@ static qcc_status promote_f16_run(qcc_graph *g, qcc_pass_ctx *ctx) {
   uint64_t casts = 0, movers = 0;
   for (qcc_op *op = g->first; op; op = op->next) {
     if (qcc_op_is(op, QCC_OP_Cast)) {
-      if (bypassable(op)) {
-        qcc_value_replace_all_uses(op->results[0], qcc_op_operand(op, 0));
-        ++casts;
-      }
+      if (bypassable(op))
+        casts += bypass(op);
       continue;
     }
     bool done;
