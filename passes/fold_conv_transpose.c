@@ -134,15 +134,16 @@ static void *rearrange(qcc_graph *g, const plan *p, const uint8_t *w, const uint
   return out;
 }
 
-/* `count` values of `size` bytes each, value c / reps of `src` at position c (per-channel
- * parameters replicated per phase); `src` of one value is kept as is. */
+/* per * reps values: position c holds value (c / reps) % stride of constant `v` (per-channel
+ * parameters and bias values repeated per phase); a single parameter (`keep_single`) is kept as
+ * is. */
 static qcc_value *replicate(qcc_graph *g, qcc_value *v, int64_t per, int64_t reps, int64_t stride,
-                            qcc_op *before) {
+                            bool keep_single, qcc_op *before) {
   const qcc_const *k = qcc_value_const(v);
   int64_t n;
   if (!k || !qcc_type_numel(k->type, &n))
     return NULL;
-  if (n == 1)
+  if (n == 1 && keep_single)
     return v;
   size_t size = qcc_elem_size(k->type.elem);
   int64_t count = per * reps;
@@ -207,8 +208,8 @@ static bool build_params(qcc_graph *g, const plan *p, qcc_op *dw, qcc_op *db, qc
     wdims[2 + i] = p->j[MAX_SP - p->nsp + i];
   int64_t wn = p->m * p->cig * p->j[0] * p->j[1];
   qcc_value *w = qcc_build_const(g, NULL, wk->type.elem, 2 + p->nsp, wdims, wq, (size_t)wn, before);
-  qcc_value *s = replicate(g, qcc_op_operand(dw, 1), p->cout, p->phases, p->cog, before);
-  qcc_value *z = wz ? replicate(g, wz, p->cout, p->phases, p->cog, before) : NULL;
+  qcc_value *s = replicate(g, qcc_op_operand(dw, 1), p->cout, p->phases, p->cog, true, before);
+  qcc_value *z = wz ? replicate(g, wz, p->cout, p->phases, p->cog, true, before) : NULL;
   qcc_type wt;
   if (!w || !s || (wz && !z) || !qcc_type_make_static(g->arena, QCC_F32, 2 + p->nsp, wdims, &wt))
     return false;
@@ -221,9 +222,9 @@ static bool build_params(qcc_graph *g, const plan *p, qcc_op *dw, qcc_op *db, qc
   if (!db)
     return true;
   qcc_value *bz = qcc_op_operand(db, 2);
-  qcc_value *b = replicate(g, qcc_op_operand(db, 0), p->cout, p->phases, p->cout, before);
-  qcc_value *bs = replicate(g, qcc_op_operand(db, 1), p->cout, p->phases, p->cout, before);
-  qcc_value *bzz = bz ? replicate(g, bz, p->cout, p->phases, p->cout, before) : NULL;
+  qcc_value *b = replicate(g, qcc_op_operand(db, 0), p->cout, p->phases, p->cout, false, before);
+  qcc_value *bs = replicate(g, qcc_op_operand(db, 1), p->cout, p->phases, p->cout, true, before);
+  qcc_value *bzz = bz ? replicate(g, bz, p->cout, p->phases, p->cout, true, before) : NULL;
   int64_t bdims[1] = {p->m};
   qcc_type bt;
   int64_t nbs;
