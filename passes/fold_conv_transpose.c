@@ -386,12 +386,19 @@ static qcc_status fold_conv_transpose_run(qcc_graph *g, qcc_pass_ctx *ctx) {
     next = op->next;
     if (!qcc_op_is(op, QCC_OP_ConvTranspose) || op->num_results != 1)
       continue;
+    /* A fold erases the op and its Q (which `next` may be): resume after the op's predecessor,
+     * which no fold removes (the ops it adds are no candidates). */
+    qcc_op *prev = op->prev;
+    qcc_loc loc = op->loc;
     int r = fold(g, op);
     if (r == FT_NOMEM) {
-      qcc_diag_error(ctx->diag, op->loc, "out of memory");
+      qcc_diag_error(ctx->diag, loc, "out of memory");
       return QCC_ERR_NOMEM;
     }
-    done += r == FT_OK;
+    if (r == FT_OK) {
+      next = prev ? prev->next : g->first;
+      ++done;
+    }
   }
   qcc_graph_erase_dead_ops(g);
   qcc_pass_count(ctx, "quantized ConvTranspose decomposed into phase convolutions", done);
