@@ -17,6 +17,14 @@ near-tie differences; with --ort-run-cmd also ONNX Runtime's differences from qc
 reference (ONNX Runtime runs DQ -> float ConvTranspose -> Q: float32 sums). The -O2 graph must
 fold everything (`-Werror=float-fallback`) and contain no ConvTranspose.
 --keep DIR writes DIR/NAME.onnx and DIR/NAME.x.npy for other tools.
+
+  conv_transpose_ref.py --qcc QCC --ort-run-cmd CMD --expose MODEL.onnx INPUT.npy --keep DIR
+
+instead runs a whole QDQ model (a U-Net from `qcc quantize`) in qcc (-O2) and ONNX Runtime with
+the result of every QuantizeLinear that reads a ConvTranspose (or a Relu/Clip after one) made a
+graph output too, and prints per such tensor and per original output how many elements differ
+and by how many steps at most (float outputs: by how much); fails when a ConvTranspose result
+differs by more than one step.
 """
 import argparse
 import os
@@ -159,6 +167,49 @@ def run(cmd):
     return r.stdout + r.stderr
 
 
+def expose(a):
+    import onnx
+    model = onnx.load(a.expose[0])
+    g = model.graph
+    producer = {o: n for n in g.node for o in n.output}
+    names = []
+    for n in g.node:
+        if n.op_type != "QuantizeLinear":
+            continue
+        src = producer.get(n.input[0])
+        if src is not None and src.op_type in ("Relu", "Clip"):
+            src = producer.get(src.input[0])
+        if src is not None and src.op_type == "ConvTranspose":
+            names.append(n.output[0])
+    outs = [o.name for o in g.output]
+    for nm in names:
+        g.output.append(helper.make_tensor_value_info(nm, TensorProto.UINT8, None))
+    os.makedirs(a.keep, exist_ok=True)
+    path = os.path.join(a.keep, "exposed.onnx")
+    onnx.save(model, path)
+    x = a.expose[1]
+    run([a.qcc, "run", path, "-O2", "--input", "x=" + x, "--output-dir",
+         os.path.join(a.keep, "qcc")])
+    run(shlex.split(a.ort_run_cmd) + [path, "--in", "x=" + x, "--out-dir",
+                                      os.path.join(a.keep, "ort")])
+    total, worst = 0, 0
+    for nm in names + outs:
+        q = np.load(os.path.join(a.keep, "qcc", nm + ".npy"))
+        o = np.load(os.path.join(a.keep, "ort", nm + ".npy"))
+        d = np.abs(q.astype(np.float64) - o.astype(np.float64))
+        kind = "ConvTranspose Q" if nm in names else "output"
+        if nm in names:
+            total += int((d > 0).sum())
+            worst = max(worst, int(d.max()))
+        print("%s %s: %d elements, %d differ, max %s" % (
+            kind, nm, d.size, int((d > 0).sum()), ("%d steps" % d.max()) if nm in names
+            else "%.3g" % d.max()))
+    print("expose: %d ConvTranspose results, %d elements differ, max %d steps" % (len(names), total,
+                                                                             worst))
+    print("expose: " + ("PASS" if worst <= 1 and names else "FAIL"))
+    return 0 if worst <= 1 and names else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--qcc", required=True)
@@ -166,7 +217,10 @@ def main():
     ap.add_argument("--keep")
     ap.add_argument("--case", action="append")
     ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--expose", nargs=2, metavar=("MODEL", "INPUT"))
     a = ap.parse_args()
+    if a.expose:
+        return expose(a)
     import onnx
 
     work = a.keep or tempfile.mkdtemp(prefix="ctref")
