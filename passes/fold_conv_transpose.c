@@ -409,6 +409,6 @@ static qcc_status fold_conv_transpose_run(qcc_graph *g, qcc_pass_ctx *ctx) {
 const qcc_pass qcc_pass_fold_conv_transpose = {
     .name = "fold-conv-transpose",
     .summary = "DQ -> ConvTranspose -> Q as one stride-1 Conv over all output phases, then "
-               "integer Reshape/Transpose/Slice (exact)",
+               "integer Reshape/Transpose/Slice",
     .run = fold_conv_transpose_run,
 };
