@@ -8,10 +8,11 @@
 #include "passes/qdq_match.h"
 
 enum { FT_OK, FT_SKIP, FT_NOMEM };
-enum { MAX_SP = 2 };
+enum { MAX_SP = 3 };
 
-/* The decomposition of one ConvTranspose. Spatial dims are stored right-aligned in two slots:
- * a 1-D op has slot 0 at size 1 (kernel, stride, dilation 1), so one loop nest serves both. */
+/* The decomposition of one ConvTranspose. Spatial dims are stored right-aligned in MAX_SP
+ * slots: the unused leading slots have size 1 (kernel, stride, dilation 1), so one loop serves
+ * 1-D to 3-D. */
 typedef struct plan {
   int32_t nsp;
   int64_t n, cin, cout, group, cig, cog, phases, m; /* m = cout * phases */
@@ -102,32 +103,42 @@ static bool make_plan(const qcc_op *ct, const qcc_value *x, const qcc_value *w, 
   return p->m <= (int64_t)1 << 24;
 }
 
-/* The integer weights w' [m, cig, j...]: output channel co * phases + (r0 * s1 + r1) takes
- * w[ci][co % cog][t0][t1] at tap jj of phase r where r + (J - 1 - jj) s = t d, else the zero
- * point of its channel. */
+/* Source tap (row-major index into the kernel) of tap `jj` (row-major over J) of phase `ph`
+ * (row-major over s), or -1 for a zero tap: per dim, r + (J - 1 - jj) s = t d. */
+static int64_t source_tap(const plan *p, int64_t ph, int64_t jj) {
+  int64_t src = 0, kstride = 1;
+  for (int32_t slot = MAX_SP - 1; slot >= 0; --slot) {
+    int64_t r = ph % p->s[slot], j = jj % p->j[slot];
+    ph /= p->s[slot];
+    jj /= p->j[slot];
+    int64_t t = r + (p->j[slot] - 1 - j) * p->s[slot];
+    if (t % p->d[slot] != 0 || t / p->d[slot] >= p->k[slot])
+      return -1;
+    src += t / p->d[slot] * kstride;
+    kstride *= p->k[slot];
+  }
+  return src;
+}
+
+/* The integer weights w' [m, cig, j...]: output channel co * phases + ph takes, at each tap,
+ * w[grp * cig + ci][co % cog][source tap], or the zero point of its channel. */
 static void *rearrange(qcc_graph *g, const plan *p, const uint8_t *w, const uint8_t *zp,
                        bool zp_per_channel) {
-  int64_t taps = p->j[0] * p->j[1], kk = p->k[0] * p->k[1];
+  int64_t taps = 1, kk = 1;
+  for (int32_t slot = 0; slot < MAX_SP; ++slot)
+    taps *= p->j[slot], kk *= p->k[slot];
   uint8_t *out = qcc_arena_alloc(g->arena, (size_t)(p->m * p->cig * taps));
   if (!out)
     return NULL;
   for (int64_t co = 0; co < p->cout; ++co) {
     int64_t grp = co / p->cog, col = co % p->cog;
     uint8_t z = zp ? zp[zp_per_channel ? col : 0] : 0;
-    for (int64_t r0 = 0; r0 < p->s[0]; ++r0)
-      for (int64_t r1 = 0; r1 < p->s[1]; ++r1) {
-        int64_t oc = co * p->phases + r0 * p->s[1] + r1;
+    for (int64_t ph = 0; ph < p->phases; ++ph)
+      for (int64_t jj = 0; jj < taps; ++jj) {
+        int64_t t = source_tap(p, ph, jj);
         for (int64_t ci = 0; ci < p->cig; ++ci) {
           const uint8_t *src = w + ((grp * p->cig + ci) * p->cog + col) * kk;
-          uint8_t *dst = out + (oc * p->cig + ci) * taps;
-          for (int64_t a = 0; a < p->j[0]; ++a)
-            for (int64_t b = 0; b < p->j[1]; ++b) {
-              int64_t t0 = r0 + (p->j[0] - 1 - a) * p->s[0];
-              int64_t t1 = r1 + (p->j[1] - 1 - b) * p->s[1];
-              bool tap = t0 % p->d[0] == 0 && t0 / p->d[0] < p->k[0] && t1 % p->d[1] == 0 &&
-                         t1 / p->d[1] < p->k[1];
-              dst[a * p->j[1] + b] = tap ? src[(t0 / p->d[0]) * p->k[1] + t1 / p->d[1]] : z;
-            }
+          out[((co * p->phases + ph) * p->cig + ci) * taps + jj] = t >= 0 ? src[t] : z;
         }
       }
   }
@@ -206,7 +217,7 @@ static bool build_params(qcc_graph *g, const plan *p, qcc_op *dw, qcc_op *db, qc
   int64_t wdims[2 + MAX_SP] = {p->m, p->cig};
   for (int32_t i = 0; i < p->nsp; ++i)
     wdims[2 + i] = p->j[MAX_SP - p->nsp + i];
-  int64_t wn = p->m * p->cig * p->j[0] * p->j[1];
+  int64_t wn = p->m * p->cig * p->j[0] * p->j[1] * p->j[2];
   qcc_value *w = qcc_build_const(g, NULL, wk->type.elem, 2 + p->nsp, wdims, wq, (size_t)wn, before);
   qcc_value *s = replicate(g, qcc_op_operand(dw, 1), p->cout, p->phases, p->cog, true, before);
   qcc_value *z = wz ? replicate(g, wz, p->cout, p->phases, p->cog, true, before) : NULL;
@@ -251,7 +262,7 @@ static bool weights_ok(const qcc_op *dw, const plan *p) {
       return false;
   }
   return (nz == 1 || nz == ns) && (ns == 1 || ns == p->cog) &&
-         wk->nbytes == (size_t)(p->cin * p->cog * p->k[0] * p->k[1]);
+         wk->nbytes == (size_t)(p->cin * p->cog * p->k[0] * p->k[1] * p->k[2]);
 }
 
 /* True when the bias is an int32 DQ of constants, per tensor or one per output channel. */

@@ -40,10 +40,6 @@ static void explain(const qcc_op *op, const char **why, const char **fix) {
   } else if (takes_weights(k) && !qcc_match_dq_operand(op, 1)) {
     *why = "its weights do not come through a DequantizeLinear";
     *fix = "give the weights a Q/DQ pair with constant parameters";
-  } else if (k == QCC_OP_ConvTranspose && r->type.rank == 5) {
-    *why = "it is a 3-D ConvTranspose: fold-conv-transpose decomposes 1-D and 2-D ones into "
-           "QLinearConv only";
-    *fix = "use a 2-D ConvTranspose (or keep this one in float)";
   } else if (k == QCC_OP_ConvTranspose && dynamic_dq_weights(op)) {
     *why = "its weights are not constants: fold-conv-transpose rearranges them at compile time";
     *fix = "make the weights a quantized initializer";

@@ -53,6 +53,8 @@ CASES = {
                      False),
     "same-upper": (4, 3, 4, 1, (5, 4), (3, 3), dict(strides=[2, 2], auto_pad="SAME_UPPER"), True,
                    False),
+    "3d": (5, 3, 4, 1, (3, 4, 3), (3, 2, 2), dict(strides=[2, 2, 2], pads=[1, 0, 0, 1, 0, 0]), True,
+           False),
 }
 
 
