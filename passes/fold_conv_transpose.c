@@ -100,7 +100,10 @@ static bool make_plan(const qcc_op *ct, const qcc_value *x, const qcc_value *w, 
     p->phases *= p->s[slot];
   }
   p->m = p->cout * p->phases;
-  return p->m <= (int64_t)1 << 24;
+  /* The rearranged weights (m x cig x prod(J) bytes) stay below 256 MiB. */
+  double bytes =
+      (double)p->m * (double)p->cig * (double)p->j[0] * (double)p->j[1] * (double)p->j[2];
+  return p->m <= (int64_t)1 << 24 && bytes <= (double)((int64_t)1 << 28);
 }
 
 /* Source tap (row-major index into the kernel) of tap `jj` (row-major over J) of phase `ph`
