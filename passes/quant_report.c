@@ -17,7 +17,13 @@ static bool float_const_operand(const qcc_op *op, uint32_t i) {
 }
 
 static bool takes_weights(qcc_op_kind k) {
-  return k == QCC_OP_Conv || k == QCC_OP_MatMul || k == QCC_OP_Gemm;
+  return k == QCC_OP_Conv || k == QCC_OP_ConvTranspose || k == QCC_OP_MatMul || k == QCC_OP_Gemm;
+}
+
+/* True when the ConvTranspose's weights come through a DQ of something not constant. */
+static bool dynamic_dq_weights(const qcc_op *op) {
+  const qcc_op *dw = qcc_match_dq_operand(op, 1);
+  return dw && !qcc_value_const(qcc_op_operand(dw, 0));
 }
 
 /* Why a float compute op inside the region did not fold, and what would make it fold. */
@@ -34,7 +40,11 @@ static void explain(const qcc_op *op, const char **why, const char **fix) {
   } else if (takes_weights(k) && !qcc_match_dq_operand(op, 1)) {
     *why = "its weights do not come through a DequantizeLinear";
     *fix = "give the weights a Q/DQ pair with constant parameters";
-  } else if ((k == QCC_OP_Conv || k == QCC_OP_Gemm) && float_const_operand(op, 2)) {
+  } else if (k == QCC_OP_ConvTranspose && dynamic_dq_weights(op)) {
+    *why = "its weights are not constants: fold-conv-transpose rearranges them at compile time";
+    *fix = "make the weights a quantized initializer";
+  } else if ((k == QCC_OP_Conv || k == QCC_OP_ConvTranspose || k == QCC_OP_Gemm) &&
+             float_const_operand(op, 2)) {
     *why = "its bias is float and could not be quantized (alpha/beta other than 1, or scales "
            "that are not constant)";
     *fix = "give the bias an int32 DequantizeLinear with scale input_scale * weight_scale";

@@ -159,6 +159,19 @@ def cases():
     mm = m.node("MatMul", [m.qdq("x", 0.03, 128), m.weight([32, 16], per_channel=False)])
     y = m.node("Add", [mm, m.const(rng.uniform(-0.5, 0.5, 16).astype(np.float32))])
     out.append(m.finish(y, 0.1, mshape))
+
+    # A ConvTranspose (k3 s2 pads 1 output_padding 1, per-channel weights on axis 1, float bias,
+    # Relu): quantize-bias, then fold-conv-transpose's phase conv, a QLinearConv at -O2.
+    m = Model("conv_transpose_bias_relu")
+    crng = np.random.default_rng(2026)  # its own: the other cases' draws stay as they were
+    w = crng.integers(-127, 128, [8, 6, 3, 3]).astype(np.int8)
+    ws = crng.uniform(0.002, 0.02, 6).astype(np.float32)
+    wd = m.node("DequantizeLinear", [m.const(w), m.const(ws), m.const(np.zeros(6, np.int8))],
+                axis=1)
+    b = m.const(crng.uniform(-0.5, 0.5, 6).astype(np.float32))
+    ct = m.node("ConvTranspose", [m.qdq("x", 0.02, 128), wd, b], kernel_shape=[3, 3],
+                strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1])
+    out.append(m.finish(m.node("Relu", [ct]), 0.1, shape))
     return out + lut_cases(shape)
 
 
