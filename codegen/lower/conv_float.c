@@ -44,7 +44,10 @@ typedef struct fk {
   bool has_z, relu;
   unsigned lanes, full;
   int64_t batch, c, m, cg, mg, groups, in_plane, plane, taps, vectors, r, blocks, chunk;
-  tap_plan *plan; /* [vector][tap] */
+  bool oc_lanes;    /* output channels in lanes (else pixels) */
+  int64_t j, pb;    /* oc lanes: vectors of channels and pixels per block */
+  int32_t *pix_off; /* oc lanes: [pixel][tap] input offset, -1 outside */
+  tap_plan *plan;   /* pixel lanes: [vector][tap] */
   LLVMValueRef w, bias, n;
   LLVMTypeRef vf;
 } fk;
@@ -58,7 +61,8 @@ static unsigned lanes_of(const qcc_isa *isa) {
 static unsigned acc_budget(const qcc_isa *isa) {
   if (isa->arch == QCC_ARCH_X86_64 && !isa->avx512)
     return 12; /* 16 registers */
-  return 24;   /* 32 registers */
+  return 20;   /* 32 registers; more accumulators spill (x broadcasts shared between taps stay live)
+                */
 }
 
 static bool row_major(const qcc_cg_tensor *t) {
@@ -223,6 +227,111 @@ static void block(fk *k, LLVMValueRef g, LLVMValueRef ob, int64_t v0, int64_t nv
   }
 }
 
+/* ---- output channels in lanes ---- */
+
+/* Pixels [p0, p0 + np) of J = k->j channel vectors from oc0 (group g, vector block obj * J):
+ * every tap of every pixel is known at compile time to be inside the input or not, so no
+ * lane needs a mask; x is one broadcast scalar per (pixel, tap). */
+static void oc_block(fk *k, LLVMValueRef g, LLVMValueRef obj, int64_t p0, int64_t np) {
+  qcc_cg *cg = k->L->cg;
+  LLVMBuilderRef b = cg->b;
+  int64_t J = k->j, L = k->lanes;
+  LLVMValueRef oc0 = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, g, qcc_cg_i64(cg, k->mg), ""),
+                                     LLVMBuildNSWMul(b, obj, qcc_cg_i64(cg, J * L), ""), "");
+  LLVMValueRef acc[MAX_ACC];
+  for (int64_t j = 0; j < J; ++j) {
+    LLVMValueRef bv = LLVMConstNull(k->vf);
+    if (k->bias) {
+      LLVMValueRef off = LLVMBuildNSWAdd(b, oc0, qcc_cg_i64(cg, j * L), "");
+      bv = LLVMBuildLoad2(b, k->vf, gep(cg, k->bias, off), "");
+      LLVMSetAlignment(bv, 4);
+    }
+    for (int64_t p = 0; p < np; ++p)
+      acc[p * J + j] = qcc_cg_var(cg, k->vf, bv);
+  }
+  qcc_cg_loop lc = {0};
+  LLVMValueRef ci = qcc_cg_loop_n(cg, &lc, k->cg);
+  LLVMValueRef chan = LLVMBuildNSWAdd(
+      b, LLVMBuildNSWMul(b, k->n, qcc_cg_i64(cg, k->c), ""),
+      LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, g, qcc_cg_i64(cg, k->cg), ""), ci, ""), "");
+  LLVMValueRef xc = gep(cg, k->x.base, LLVMBuildNSWMul(b, chan, qcc_cg_i64(cg, k->in_plane), ""));
+  LLVMValueRef ob = LLVMBuildNSWMul(b, obj, qcc_cg_i64(cg, J), "");
+  LLVMValueRef wrow = LLVMBuildNSWAdd(
+      b,
+      LLVMBuildNSWMul(
+          b, LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, g, qcc_cg_i64(cg, k->blocks), ""), ob, ""),
+          qcc_cg_i64(cg, k->cg), ""),
+      ci, "");
+  LLVMValueRef wp = gep(cg, k->w, LLVMBuildNSWMul(b, wrow, qcc_cg_i64(cg, k->taps * L), ""));
+  LLVMValueRef cur[MAX_ACC];
+  for (int64_t i = 0; i < np * J; ++i)
+    cur[i] = qcc_cg_get(cg, k->vf, acc[i]);
+  for (int64_t t = 0; t < k->taps; ++t) {
+    LLVMValueRef wv[2];
+    bool any = false;
+    for (int64_t p = 0; p < np; ++p)
+      any |= k->pix_off[(p0 + p) * k->taps + t] >= 0;
+    if (!any)
+      continue;
+    for (int64_t j = 0; j < J; ++j) {
+      wv[j] =
+          LLVMBuildLoad2(b, k->vf, gep(cg, wp, qcc_cg_i64(cg, (j * k->cg * k->taps + t) * L)), "");
+      LLVMSetAlignment(wv[j], 4);
+    }
+    for (int64_t p = 0; p < np; ++p) {
+      int32_t off = k->pix_off[(p0 + p) * k->taps + t];
+      if (off < 0)
+        continue;
+      LLVMValueRef xs = LLVMBuildLoad2(b, cg->f32, gep(cg, xc, qcc_cg_i64(cg, off)), "");
+      LLVMSetAlignment(xs, 4);
+      LLVMValueRef xv = qcc_cg_splat(cg, xs, k->lanes);
+      for (int64_t j = 0; j < J; ++j)
+        cur[p * J + j] = LLVMBuildFAdd(b, cur[p * J + j], LLVMBuildFMul(b, wv[j], xv, ""), "");
+    }
+  }
+  for (int64_t i = 0; i < np * J; ++i)
+    qcc_cg_set(cg, acc[i], cur[i]);
+  qcc_cg_loop_end(cg, &lc);
+  LLVMValueRef lanes_idx[MAX_LANES];
+  for (unsigned i = 0; i < k->lanes; ++i)
+    lanes_idx[i] = qcc_cg_i32(cg, (int64_t)i * k->plane);
+  LLVMValueRef idx = LLVMConstVector(lanes_idx, k->lanes);
+  LLVMValueRef all = mask_of(k, k->full), zero = LLVMConstNull(k->vf);
+  for (int64_t j = 0; j < J; ++j) {
+    LLVMValueRef row = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, k->n, qcc_cg_i64(cg, k->m), ""),
+                                       LLVMBuildNSWAdd(b, oc0, qcc_cg_i64(cg, j * L), ""), "");
+    LLVMValueRef rowoff = LLVMBuildNSWMul(b, row, qcc_cg_i64(cg, k->plane), "");
+    for (int64_t p = 0; p < np; ++p) {
+      LLVMValueRef off = LLVMBuildNSWAdd(b, rowoff, qcc_cg_i64(cg, p0 + p), "");
+      LLVMValueRef a = qcc_cg_get(cg, k->vf, acc[p * J + j]);
+      if (k->has_z) {
+        LLVMValueRef zp = LLVMBuildGEP2(b, cg->f32, gep(cg, k->z.base, off), &idx, 1, "");
+        LLVMValueRef args[4] = {zp, qcc_cg_i32(cg, 4), all, zero};
+        LLVMTypeRef ov[2] = {k->vf, LLVMTypeOf(zp)};
+        a = LLVMBuildFAdd(b, a, intrinsic(cg, "llvm.masked.gather", ov, 2, args, 4), "");
+      }
+      if (k->relu)
+        a = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, a, zero, ""), zero, a, "");
+      LLVMValueRef yp = LLVMBuildGEP2(b, cg->f32, gep(cg, k->y.base, off), &idx, 1, "");
+      LLVMValueRef args[4] = {a, yp, qcc_cg_i32(cg, 4), all};
+      LLVMTypeRef ov[2] = {k->vf, LLVMTypeOf(yp)};
+      intrinsic(cg, "llvm.masked.scatter", ov, 2, args, 4);
+    }
+  }
+}
+
+static void oc_plan(fk *k, const int64_t in[2], const int64_t out[2], const int64_t kern[2],
+                    const int64_t stride[2], const int64_t dil[2], const int64_t pad[2]) {
+  for (int64_t pix = 0; pix < k->plane; ++pix)
+    for (int64_t ky = 0; ky < kern[0]; ++ky)
+      for (int64_t kx = 0; kx < kern[1]; ++kx) {
+        int64_t ih = pix / out[1] * stride[0] - pad[0] + ky * dil[0];
+        int64_t iw = pix % out[1] * stride[1] - pad[1] + kx * dil[1];
+        bool inside = ih >= 0 && ih < in[0] && iw >= 0 && iw < in[1];
+        k->pix_off[pix * k->taps + ky * kern[1] + kx] = inside ? (int32_t)(ih * in[1] + iw) : -1;
+      }
+}
+
 static qcc_status pack(fk *k) {
   qcc_lower_ctx *L = k->L;
   int64_t nw = k->m * k->cg * k->taps;
@@ -313,28 +422,46 @@ qcc_status qcc_lower_conv_float(qcc_lower_ctx *L, bool *done) {
       k.vectors * k.taps > 8192)
     return QCC_OK;
   unsigned budget = acc_budget(L->isa);
-  k.chunk = k.vectors <= budget ? k.vectors : budget / 4;
-  int64_t rmax = budget / k.chunk;
-  for (k.r = rmax < k.mg ? rmax : k.mg; k.mg % k.r != 0; --k.r)
-    ;
-  k.blocks = k.mg / k.r;
+  k.oc_lanes = k.mg % k.lanes == 0 && k.plane * k.taps <= 16384;
+  if (k.oc_lanes) {
+    k.r = k.lanes;
+    k.blocks = k.mg / k.lanes;
+    k.j = k.blocks % 2 == 0 ? 2 : 1;
+    int64_t pmax = budget / k.j, nblk = (k.plane + pmax - 1) / pmax;
+    k.pb = (k.plane + nblk - 1) / nblk;
+    k.pix_off = malloc((size_t)(k.plane * k.taps) * sizeof *k.pix_off);
+    if (!k.pix_off)
+      return qcc_lower_error(L, "out of memory");
+    oc_plan(&k, in, o2, kern, stride, dil, pad);
+  } else {
+    k.chunk = k.vectors <= budget ? k.vectors : budget / 4;
+    int64_t rmax = budget / k.chunk;
+    for (k.r = rmax < k.mg ? rmax : k.mg; k.mg % k.r != 0; --k.r)
+      ;
+    k.blocks = k.mg / k.r;
+    k.plan = malloc((size_t)(k.vectors * k.taps) * sizeof *k.plan);
+    if (!k.plan)
+      return qcc_lower_error(L, "out of memory");
+    make_plan(&k, in, o2, kern, stride, dil, pad);
+  }
   k.bias = has_bias ? (LLVMValueRef)1 : NULL; /* replaced by the table in pack */
-  k.plan = malloc((size_t)(k.vectors * k.taps) * sizeof *k.plan);
-  if (!k.plan)
-    return qcc_lower_error(L, "out of memory");
-  make_plan(&k, in, o2, kern, stride, dil, pad);
   qcc_status st = pack(&k);
   if (st != QCC_OK) {
-    free(k.plan);
+    free(k.plan), free(k.pix_off);
     return st;
   }
   *done = true;
   k.vf = LLVMVectorType(cg->f32, k.lanes);
   int64_t tasks = k.batch < MAX_TASKS ? k.batch : MAX_TASKS;
   char name[96];
-  snprintf(name, sizeof name, "f32-conv-%lldx%lld-%uw-%lldoc%s%s", (long long)kern[0],
-           (long long)kern[1], k.lanes, (long long)k.r, k.has_z ? "-add" : "",
-           k.relu ? "-relu" : "");
+  if (k.oc_lanes)
+    snprintf(name, sizeof name, "f32-conv-%lldx%lld-%lldoc%lldpx%s%s", (long long)kern[0],
+             (long long)kern[1], (long long)(k.j * k.lanes), (long long)k.pb, k.has_z ? "-add" : "",
+             k.relu ? "-relu" : "");
+  else
+    snprintf(name, sizeof name, "f32-conv-%lldx%lld-%upx%lldoc%s%s", (long long)kern[0],
+             (long long)kern[1], k.lanes, (long long)k.r, k.has_z ? "-add" : "",
+             k.relu ? "-relu" : "");
   qcc_lower_set_kernel_info(L, name, k.lanes * 32, (uint32_t)tasks);
   LLVMBuilderRef b = cg->b;
   LLVMValueRef task = L->task ? L->task : qcc_cg_i64(cg, 0);
@@ -347,7 +474,15 @@ qcc_status qcc_lower_conv_float(qcc_lower_ctx *L, bool *done) {
                     qcc_cg_i64(cg, tasks), "");
   qcc_cg_loop ln = {0};
   k.n = qcc_cg_loop_begin(cg, &ln, lo, hi);
-  for (int64_t v0 = 0; v0 < k.vectors; v0 += k.chunk) {
+  for (int64_t p0 = 0; k.oc_lanes && p0 < k.plane; p0 += k.pb) {
+    qcc_cg_loop lg = {0}, lb = {0};
+    LLVMValueRef g = qcc_cg_loop_n(cg, &lg, k.groups);
+    LLVMValueRef obj = qcc_cg_loop_n(cg, &lb, k.blocks / k.j);
+    oc_block(&k, g, obj, p0, k.plane - p0 < k.pb ? k.plane - p0 : k.pb);
+    qcc_cg_loop_end(cg, &lb);
+    qcc_cg_loop_end(cg, &lg);
+  }
+  for (int64_t v0 = 0; !k.oc_lanes && v0 < k.vectors; v0 += k.chunk) {
     int64_t nv = k.vectors - v0 < k.chunk ? k.vectors - v0 : k.chunk;
     qcc_cg_loop lg = {0}, lb = {0};
     LLVMValueRef g = qcc_cg_loop_n(cg, &lg, k.groups);
@@ -357,6 +492,6 @@ qcc_status qcc_lower_conv_float(qcc_lower_ctx *L, bool *done) {
     qcc_cg_loop_end(cg, &lg);
   }
   qcc_cg_loop_end(cg, &ln);
-  free(k.plan);
+  free(k.plan), free(k.pix_off);
   return QCC_OK;
 }
