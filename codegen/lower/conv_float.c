@@ -229,6 +229,26 @@ static void block(fk *k, LLVMValueRef g, LLVMValueRef ob, int64_t v0, int64_t nv
 
 /* ---- output channels in lanes ---- */
 
+/* Transposes the n x n matrix of rows r[0..n) (n a power of 2) by swapping one bit of the row
+ * and column indices per stage: two-source shuffles only. */
+static void transpose(qcc_cg *cg, LLVMValueRef *r, unsigned n) {
+  LLVMValueRef lo[MAX_LANES], hi[MAX_LANES];
+  for (unsigned s = 1; s < n; s *= 2) {
+    for (unsigned c = 0; c < n; ++c) {
+      lo[c] = qcc_cg_i32(cg, (c & s) ? n + c - s : c);
+      hi[c] = qcc_cg_i32(cg, (c & s) ? n + c : c + s);
+    }
+    LLVMValueRef mlo = LLVMConstVector(lo, n), mhi = LLVMConstVector(hi, n);
+    for (unsigned i = 0; i < n; ++i) {
+      if (i & s)
+        continue;
+      LLVMValueRef a = r[i], b = r[i + s];
+      r[i] = LLVMBuildShuffleVector(cg->b, a, b, mlo, "");
+      r[i + s] = LLVMBuildShuffleVector(cg->b, a, b, mhi, "");
+    }
+  }
+}
+
 /* Pixels [p0, p0 + np) of J = k->j channel vectors from oc0 (group g, vector block obj * J):
  * every tap of every pixel is known at compile time to be inside the input or not, so no
  * lane needs a mask; x is one broadcast scalar per (pixel, tap). */
@@ -292,30 +312,27 @@ static void oc_block(fk *k, LLVMValueRef g, LLVMValueRef obj, int64_t p0, int64_
   for (int64_t i = 0; i < np * J; ++i)
     qcc_cg_set(cg, acc[i], cur[i]);
   qcc_cg_loop_end(cg, &lc);
-  LLVMValueRef lanes_idx[MAX_LANES];
-  for (unsigned i = 0; i < k->lanes; ++i)
-    lanes_idx[i] = qcc_cg_i32(cg, (int64_t)i * k->plane);
-  LLVMValueRef idx = LLVMConstVector(lanes_idx, k->lanes);
-  LLVMValueRef all = mask_of(k, k->full), zero = LLVMConstNull(k->vf);
+  /* The tile of np pixels x L channels transposed in registers (rows: channels), so each
+   * channel's pixels are stored (and Z read) as consecutive elements. */
+  LLVMValueRef zero = LLVMConstNull(k->vf);
+  LLVMValueRef mask = np < (int64_t)k->lanes ? qcc_cg_lane_mask(cg, k->lanes, (unsigned)np) : NULL;
   for (int64_t j = 0; j < J; ++j) {
-    LLVMValueRef row = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, k->n, qcc_cg_i64(cg, k->m), ""),
-                                       LLVMBuildNSWAdd(b, oc0, qcc_cg_i64(cg, j * L), ""), "");
-    LLVMValueRef rowoff = LLVMBuildNSWMul(b, row, qcc_cg_i64(cg, k->plane), "");
-    for (int64_t p = 0; p < np; ++p) {
-      LLVMValueRef off = LLVMBuildNSWAdd(b, rowoff, qcc_cg_i64(cg, p0 + p), "");
-      LLVMValueRef a = qcc_cg_get(cg, k->vf, acc[p * J + j]);
-      if (k->has_z) {
-        LLVMValueRef zp = LLVMBuildGEP2(b, cg->f32, gep(cg, k->z.base, off), &idx, 1, "");
-        LLVMValueRef args[4] = {zp, qcc_cg_i32(cg, 4), all, zero};
-        LLVMTypeRef ov[2] = {k->vf, LLVMTypeOf(zp)};
-        a = LLVMBuildFAdd(b, a, intrinsic(cg, "llvm.masked.gather", ov, 2, args, 4), "");
-      }
+    LLVMValueRef rows[MAX_LANES];
+    for (int64_t p = 0; p < L; ++p)
+      rows[p] = p < np ? qcc_cg_get(cg, k->vf, acc[p * J + j]) : zero;
+    transpose(cg, rows, k->lanes);
+    for (int64_t c = 0; c < L; ++c) {
+      LLVMValueRef row =
+          LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, k->n, qcc_cg_i64(cg, k->m), ""),
+                          LLVMBuildNSWAdd(b, oc0, qcc_cg_i64(cg, j * L + c), ""), "");
+      LLVMValueRef off = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, row, qcc_cg_i64(cg, k->plane), ""),
+                                         qcc_cg_i64(cg, p0), "");
+      LLVMValueRef a = rows[c];
+      if (k->has_z)
+        a = LLVMBuildFAdd(b, a, qcc_cg_load_lanes(cg, &k->z, off, k->lanes, mask), "");
       if (k->relu)
         a = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, a, zero, ""), zero, a, "");
-      LLVMValueRef yp = LLVMBuildGEP2(b, cg->f32, gep(cg, k->y.base, off), &idx, 1, "");
-      LLVMValueRef args[4] = {a, yp, qcc_cg_i32(cg, 4), all};
-      LLVMTypeRef ov[2] = {k->vf, LLVMTypeOf(yp)};
-      intrinsic(cg, "llvm.masked.scatter", ov, 2, args, 4);
+      qcc_cg_store_lanes(cg, &k->y, off, a, mask);
     }
   }
 }
@@ -427,7 +444,8 @@ qcc_status qcc_lower_conv_float(qcc_lower_ctx *L, bool *done) {
     k.r = k.lanes;
     k.blocks = k.mg / k.lanes;
     k.j = k.blocks % 2 == 0 ? 2 : 1;
-    int64_t pmax = budget / k.j, nblk = (k.plane + pmax - 1) / pmax;
+    int64_t pmax = budget / k.j < k.lanes ? budget / k.j : k.lanes;
+    int64_t nblk = (k.plane + pmax - 1) / pmax;
     k.pb = (k.plane + nblk - 1) / nblk;
     k.pix_off = malloc((size_t)(k.plane * k.taps) * sizeof *k.pix_off);
     if (!k.pix_off)
