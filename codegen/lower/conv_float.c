@@ -481,6 +481,7 @@ qcc_status qcc_lower_conv_float(qcc_lower_ctx *L, bool *done) {
              (long long)kern[1], k.lanes, (long long)k.r, k.has_z ? "-add" : "",
              k.relu ? "-relu" : "");
   qcc_lower_set_kernel_info(L, name, k.lanes * 32, (uint32_t)tasks);
+  qcc_lower_report(L, name);
   LLVMBuilderRef b = cg->b;
   LLVMValueRef task = L->task ? L->task : qcc_cg_i64(cg, 0);
   LLVMValueRef lo = LLVMBuildSDiv(b, LLVMBuildNSWMul(b, task, qcc_cg_i64(cg, k.batch), ""),
