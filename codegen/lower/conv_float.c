@@ -1,24 +1,30 @@
-/* The specialized f32 convolution kernel (Conv and FusedConv, 1-D and 2-D, any group, stride,
- * dilation and padding, constant weights and bias, row-major operands): output pixels in SIMD
- * lanes, several output channels per block in registers.
+/* The specialized f32 convolution kernels (Conv and FusedConv, 1-D and 2-D, any group, stride,
+ * dilation and padding, constant weights and bias, row-major operands), vectorized across
+ * independent outputs at the target's width (16 f32 lanes with AVX-512, 8 with AVX2, 4 with SSE
+ * and NEON). Each output element sees exactly the interpreter's operations: the bias (0 without
+ * one), then acc = acc + w * x (fmul, fadd, no contraction) for the group's input channels in
+ * order and each channel's taps in row-major order, taps outside the input skipped. Lanes are
+ * independent outputs, so vectors change no result. Two layouts of the lanes:
  *
- * The output plane of one (image, output channel) is cut into vectors of `lanes` consecutive
- * pixels (16 f32 with AVX-512, 8 with AVX2, 4 with SSE and NEON). For every vector and kernel tap
- * the compiler works out, from the static shapes, each lane's input offset and whether the tap
- * lies inside the input: a tap no lane sees is left out, one whose lanes read consecutive
- * elements is one (masked, at the border) vector load, any other (strides, rows that wrap) is
- * one masked gather with constant indices. A lane outside the input keeps its accumulator
- * (a select, not an addition of w * 0: acc = -0 + +0 would be +0, and w * x may be NaN for an
- * infinite x), so each output element sees exactly the interpreter's operations: the bias (0
- * without one), then acc = acc + w * x (fmul, fadd, no contraction) for the group's input
- * channels in order and each channel's taps in row-major order, taps outside the input skipped.
- * Lanes are independent outputs, so vectors change no result.
+ * Output channels in lanes (the group's channels fill whole vectors): weights packed as
+ * [group][vector of channels][input channel][tap][lane]; a block of up to `lanes` pixels times 1
+ * or 2 channel vectors stays in registers while the input channels loop. Whether each tap of each
+ * pixel lies inside the input is known at compile time, so outside taps are simply not emitted
+ * (no masks); x is a broadcast scalar. The tile is transposed in registers (rows: channels), so
+ * each channel's pixels are stored, and Z read, as consecutive elements.
  *
- * Weights are packed at compile time as [group][block of R output channels][input channel][tap]
- * [R] (one broadcast load each); a block keeps R x (vectors of the chunk) accumulators in
- * registers while the input channels loop. FusedConv's epilogue adds Z (same shape as the
- * result) and applies Relu (x < 0 ? 0 : x, ir/ops/activation.c) in registers before the store.
- * Tasks: ranges of images. Other convs take conv.c's scalar loop nest. */
+ * Output pixels in lanes (few channels: the 1-channel stem, depthwise): the plane of one (image,
+ * output channel) is cut into vectors of consecutive pixels. For every vector and kernel tap the
+ * compiler works out each lane's input offset and whether the tap is inside: a tap no lane sees
+ * is left out, one whose lanes read consecutive elements is one (masked, at the border) vector
+ * load, any other (strides, rows that wrap) one masked gather with constant indices. A lane
+ * outside the input keeps its accumulator (a select, not an addition of w * 0: -0 + +0 would be
+ * +0, and w * 0 is NaN for an infinite w). Weights are packed as [group][block of R output
+ * channels][input channel][tap][R] (one broadcast load each).
+ *
+ * FusedConv's epilogue adds Z (same shape as the result) and applies Relu (x < 0 ? 0 : x, as
+ * ir/ops/activation.c) in registers before the store. Tasks: ranges of images. Other convs take
+ * conv.c's scalar loop nest. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
