@@ -11,6 +11,7 @@
 #include "passes/fold_conv_transpose.h"
 #include "passes/fold_dynamic_quant.h"
 #include "passes/fold_lut.h"
+#include "passes/fuse_conv_activation.h"
 #include "passes/fuse_epilogue.h"
 #include "passes/merge_requant.h"
 #include "passes/pass_manager.h"
@@ -47,6 +48,7 @@ static const qcc_pass *const registered[] = {
     &qcc_pass_qdq_fusion,
     &qcc_pass_merge_requant,
     &qcc_pass_fuse_epilogue,
+    &qcc_pass_fuse_conv_activation,
     &qcc_pass_assign_layout,
 };
 
@@ -99,12 +101,13 @@ const char *qcc_pipeline_spec_for_level(int level) {
   case 0: return ""; /* the graph as read: every node with its own ONNX semantics */
   case 1: return "constant-fold,specialize-shapes,dce,cse";
   default: /* -O2, -O3: clean up, fold BN into convs, prepare the TensorRT idiom, fold Q/DQ
-            * (elementwise activations into exact lookup tables first), fuse conv epilogues, lay
-            * integer images out NHWC */
+            * (elementwise activations into exact lookup tables first), fuse conv epilogues
+            * (integer, then float convs with Relu / residual Add into FusedConv), lay integer
+            * images out NHWC */
     return "widen-f16,constant-fold,specialize-shapes,dce,cse,fold-conv-bn,fold-bias-add,"
            "fold-dynamic-quant,"
            "quantize-bias,fold-conv-transpose,"
            "propagate-qdq,pool-quant,propagate-qdq,residual-quant,s8-to-u8,sink-clamp,fold-lut,"
-           "qdq-fusion,merge-requant,fuse-epilogue,assign-layout,dce";
+           "qdq-fusion,merge-requant,fuse-epilogue,fuse-conv-activation,assign-layout,dce";
   }
 }

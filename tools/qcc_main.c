@@ -83,7 +83,7 @@ int main(int argc, char **argv) {
       fputs(usage_text, stdout);
       fputs("\npasses (for --passes, --print-before, --print-after):\n", stdout);
       for (size_t k = 0; k < qcc_pass_count_registered(); ++k)
-        printf("  %-19s %s\n", qcc_pass_at(k)->name, qcc_pass_at(k)->summary);
+        printf("  %-20s %s\n", qcc_pass_at(k)->name, qcc_pass_at(k)->summary);
       return QCC_EXIT_OK;
     }
     if (strcmp(argv[i], "--version") == 0)

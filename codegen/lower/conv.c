@@ -5,6 +5,9 @@
  * without one) and adds w * x (f32, no fma) for the group's input channels in order, each
  * channel's kernel taps in row-major order, taps outside the input skipped; the kernel computes
  * each output element with the same sequence of additions. Operands are read at run time.
+ * FusedConv (com.microsoft) is the same sum, then + Z and its activation (Relu), in registers.
+ * Convs with constant weights and row-major 1-D or 2-D operands take conv_float.c's vector
+ * kernel instead; this loop nest is the general fallback.
  *
  * BatchNormalization (inference): y = (x - mean) * inv * scale + bias with
  * inv = 1 / sqrtf(var + epsilon) (libm's sqrtf) per channel. */
@@ -17,8 +20,8 @@
 enum { MAX_SP = 3 };
 
 typedef struct fconv_job {
-  qcc_cg_tensor x, w, b, y;
-  bool has_bias;
+  qcc_cg_tensor x, w, b, y, z;
+  bool has_bias, has_z, relu;
   int32_t nsp;
   int64_t cg, mg;
   int64_t kernel[MAX_SP], stride[MAX_SP], dil[MAX_SP], pad[MAX_SP];
@@ -75,14 +78,34 @@ static void conv_output(qcc_cg *cg, LLVMValueRef *idx, void *user) {
   j->xidx[1] = LLVMBuildNSWAdd(b, c0, c, "");
   conv_taps(cg, j, 0);
   qcc_cg_loop_end(cg, &lc);
-  qcc_cg_store(cg, &j->y, idx, qcc_cg_get(cg, cg->f32, j->acc));
+  LLVMValueRef a = qcc_cg_get(cg, cg->f32, j->acc);
+  if (j->has_z)
+    a = LLVMBuildFAdd(b, a, qcc_cg_load(cg, &j->z, idx), "");
+  if (j->relu) {
+    LLVMValueRef zero = qcc_cg_f32(cg, 0.0f);
+    a = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, a, zero, ""), zero, a, "");
+  }
+  qcc_cg_store(cg, &j->y, idx, a);
 }
 
 qcc_status qcc_lower_conv(qcc_lower_ctx *L) {
   const qcc_op *op = L->op;
   qcc_cg *cg = L->cg;
+  bool done = false;
+  qcc_status st = qcc_lower_conv_float(L, &done);
+  if (st != QCC_OK || done)
+    return st;
   fconv_job j;
   memset(&j, 0, sizeof j);
+  if (qcc_op_is(op, QCC_OP_FusedConv)) {
+    j.has_z = qcc_lower_operand(L, 3, &j.z);
+    const char *act = qcc_op_attr_string(op, "activation");
+    j.relu = strcmp(act, "Relu") == 0;
+    if (!j.relu && act[0])
+      return qcc_lower_error(L, "activation '%s' is not supported", act);
+    if (j.has_z && j.z.elem != QCC_F32)
+      return qcc_lower_error(L, "only f32 is supported");
+  }
   qcc_lower_operand(L, 0, &j.x);
   qcc_lower_operand(L, 1, &j.w);
   j.has_bias = qcc_lower_operand(L, 2, &j.b);

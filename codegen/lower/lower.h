@@ -181,7 +181,10 @@ qcc_status qcc_lower_matmul(qcc_lower_ctx *L);
 qcc_status qcc_lower_reduce(qcc_lower_ctx *L); /* ReduceSum, ReduceMean, ReduceMax */
 qcc_status qcc_lower_conv_transpose(qcc_lower_ctx *L);
 qcc_status qcc_lower_softmax(qcc_lower_ctx *L); /* softmax.c (activation family) */
-qcc_status qcc_lower_conv(qcc_lower_ctx *L);    /* f32 Conv (conv.c) */
+qcc_status qcc_lower_conv(qcc_lower_ctx *L);    /* f32 Conv and FusedConv (conv.c) */
+/* The vector kernel of conv_float.c for the Conv or FusedConv L->op; *done false (and nothing
+ * emitted) when the op is not one it handles (run-time weights, 3-D, another layout). */
+qcc_status qcc_lower_conv_float(qcc_lower_ctx *L, bool *done);
 qcc_status qcc_lower_batch_norm(qcc_lower_ctx *L);
 
 /* Run-time weights, scales and zero points (codegen/lower/qlinear_runtime.c): the parameters

@@ -38,6 +38,7 @@ static const qcc_lowering table[QCC_OP_COUNT] = {
     [QCC_OP_QLinearAveragePool] = LOWERED(qcc_lower_qlinear_average_pool),
     [QCC_OP_QLinearConcat] = LOWERED(qcc_lower_qlinear_concat),
     [QCC_OP_Conv] = LOWERED(qcc_lower_conv),
+    [QCC_OP_FusedConv] = LOWERED(qcc_lower_conv),
     [QCC_OP_BatchNormalization] = LOWERED(qcc_lower_batch_norm),
     [QCC_OP_ConvTranspose] = LOWERED(qcc_lower_conv_transpose),
     [QCC_OP_LayerNormalization] = LOWERED(qcc_lower_layer_norm),

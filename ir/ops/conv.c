@@ -1,5 +1,7 @@
 /* Conv (grouped, dilated, strided, padded; 1-D to 3-D spatial) and BatchNormalization in
  * inference mode, on f32 (f16 widened to f32 and the result rounded back). */
+#include <string.h>
+
 #include "ir/ops/op_util.h"
 #include "ir/ops/window.h"
 
@@ -176,6 +178,77 @@ const qcc_op_def qcc_op_def_Conv = {
     .attrs = QCC_CONV_ATTRS,
     .infer = conv_infer,
     .eval = conv_eval,
+};
+
+/* ---- FusedConv (ONNX Runtime's com.microsoft contrib op) ----
+ * Inputs X, W, B?, Z?; y = act(Conv(X, W, B) + Z): Conv's f32 sum (the eval above), then + Z
+ * (same shape as the result) in f32, then the activation ("Relu": x < 0 ? 0 : x, as Relu's
+ * eval; absent or "": none). Each step rounds as the unfused ops do, so passes/
+ * fuse_conv_activation.c's rewrite is exact. f32 only. */
+
+static bool fused_act_ok(const qcc_op *op) {
+  const char *a = qcc_op_attr_string(op, "activation");
+  return a[0] == 0 || strcmp(a, "Relu") == 0;
+}
+
+static qcc_status fused_conv_infer(qcc_infer_ctx *ctx) {
+  const qcc_op *op = ctx->op;
+  if (!fused_act_ok(op))
+    return qcc_infer_error(ctx, "activation '%s' is not supported (Relu or none)",
+                           qcc_op_attr_string(op, "activation"));
+  qcc_status st = conv_infer(ctx);
+  if (st != QCC_OK)
+    return st;
+  qcc_type y = ctx->results[0];
+  if (y.elem != QCC_F32)
+    return qcc_infer_error(ctx, "only f32 is supported");
+  if (!qcc_has_operand(op, 3))
+    return QCC_OK;
+  qcc_type z = qcc_operand_type(ctx, 3);
+  if (z.elem != QCC_F32)
+    return qcc_infer_error(ctx, "Z must be f32");
+  if (z.rank >= 0 && y.rank >= 0) {
+    if (z.rank != y.rank)
+      return qcc_infer_error(ctx, "Z must have the result's shape");
+    for (int32_t d = 0; d < y.rank; ++d)
+      if (z.dims[d].size >= 0 && y.dims[d].size >= 0 && z.dims[d].size != y.dims[d].size)
+        return qcc_infer_error(ctx, "Z must have the result's shape");
+  }
+  return QCC_OK;
+}
+
+static qcc_status fused_conv_eval(qcc_eval_ctx *ctx, const qcc_op *op, const qcc_tensor *const *in,
+                                  qcc_tensor **out) {
+  qcc_status st = conv_eval(ctx, op, in, out);
+  if (st != QCC_OK)
+    return st;
+  qcc_tensor *y = out[0];
+  const qcc_tensor *z = op->num_operands > 3 ? in[3] : NULL;
+  if (y->elem != QCC_F32 || (z && z->elem != QCC_F32))
+    return qcc_eval_error(ctx, "only f32 is supported");
+  if (z && (z->rank != y->rank || memcmp(z->dims, y->dims, (size_t)y->rank * sizeof *y->dims)))
+    return qcc_eval_error(ctx, "Z must have the result's shape");
+  float *ys = y->data;
+  const float *zs = z ? z->data : NULL;
+  bool relu = strcmp(qcc_op_attr_string(op, "activation"), "Relu") == 0;
+  for (int64_t i = 0; i < y->numel; ++i) {
+    float v = zs ? ys[i] + zs[i] : ys[i];
+    ys[i] = relu && v < 0.0f ? 0.0f : v;
+  }
+  return QCC_OK;
+}
+
+const qcc_op_def qcc_op_def_FusedConv = {
+    .kind = QCC_OP_FusedConv,
+    QCC_OP_NAMES(FusedConv),
+    .min_operands = 2,
+    .max_operands = 4,
+    .min_results = 1,
+    .max_results = 1,
+    .attrs = QCC_ATTRS(QCC_CONV_ATTR_ENTRIES, QCC_ATTR_S("activation", ""),
+                       QCC_ATTR_OPT("activation_params", QCC_ATTR_FLOATS)),
+    .infer = fused_conv_infer,
+    .eval = fused_conv_eval,
 };
 
 /* ---- BatchNormalization (inference mode) ----
