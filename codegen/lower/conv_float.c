@@ -130,6 +130,25 @@ static LLVMValueRef gep(qcc_cg *cg, LLVMValueRef p, LLVMValueRef off) {
 }
 
 /* The input vector of tap plan p from the channel's plane at xc (lanes outside read 0). */
+/* Input channel ci of group g of image k->n: its plane in x (*xc) and its row of the packed
+ * weights of block ob of the group, `width` weights per tap (*wp). */
+static void channel_rows(fk *k, LLVMValueRef g, LLVMValueRef ob, LLVMValueRef ci, int64_t width,
+                         LLVMValueRef *xc, LLVMValueRef *wp) {
+  qcc_cg *cg = k->L->cg;
+  LLVMBuilderRef b = cg->b;
+  LLVMValueRef chan = LLVMBuildNSWAdd(
+      b, LLVMBuildNSWMul(b, k->n, qcc_cg_i64(cg, k->c), ""),
+      LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, g, qcc_cg_i64(cg, k->cg), ""), ci, ""), "");
+  *xc = gep(cg, k->x.base, LLVMBuildNSWMul(b, chan, qcc_cg_i64(cg, k->in_plane), ""));
+  LLVMValueRef wrow = LLVMBuildNSWAdd(
+      b,
+      LLVMBuildNSWMul(
+          b, LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, g, qcc_cg_i64(cg, k->blocks), ""), ob, ""),
+          qcc_cg_i64(cg, k->cg), ""),
+      ci, "");
+  *wp = gep(cg, k->w, LLVMBuildNSWMul(b, wrow, qcc_cg_i64(cg, k->taps * width), ""));
+}
+
 static LLVMValueRef tap_input(fk *k, const tap_plan *p, LLVMValueRef xc) {
   qcc_cg *cg = k->L->cg;
   LLVMValueRef zero = LLVMConstNull(k->vf);
@@ -172,17 +191,8 @@ static void block(fk *k, LLVMValueRef g, LLVMValueRef ob, int64_t v0, int64_t nv
   }
   qcc_cg_loop lc = {0};
   LLVMValueRef ci = qcc_cg_loop_n(cg, &lc, k->cg);
-  LLVMValueRef chan = LLVMBuildNSWAdd(
-      b, LLVMBuildNSWMul(b, k->n, qcc_cg_i64(cg, k->c), ""),
-      LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, g, qcc_cg_i64(cg, k->cg), ""), ci, ""), "");
-  LLVMValueRef xc = gep(cg, k->x.base, LLVMBuildNSWMul(b, chan, qcc_cg_i64(cg, k->in_plane), ""));
-  LLVMValueRef wrow = LLVMBuildNSWAdd(
-      b,
-      LLVMBuildNSWMul(
-          b, LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, g, qcc_cg_i64(cg, k->blocks), ""), ob, ""),
-          qcc_cg_i64(cg, k->cg), ""),
-      ci, "");
-  LLVMValueRef wp = gep(cg, k->w, LLVMBuildNSWMul(b, wrow, qcc_cg_i64(cg, k->taps * R), ""));
+  LLVMValueRef xc, wp;
+  channel_rows(k, g, ob, ci, R, &xc, &wp);
   LLVMValueRef cur[MAX_ACC];
   for (int64_t i = 0; i < R * nv; ++i)
     cur[i] = qcc_cg_get(cg, k->vf, acc[i]);
@@ -277,18 +287,8 @@ static void oc_block(fk *k, LLVMValueRef g, LLVMValueRef obj, int64_t p0, int64_
   }
   qcc_cg_loop lc = {0};
   LLVMValueRef ci = qcc_cg_loop_n(cg, &lc, k->cg);
-  LLVMValueRef chan = LLVMBuildNSWAdd(
-      b, LLVMBuildNSWMul(b, k->n, qcc_cg_i64(cg, k->c), ""),
-      LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, g, qcc_cg_i64(cg, k->cg), ""), ci, ""), "");
-  LLVMValueRef xc = gep(cg, k->x.base, LLVMBuildNSWMul(b, chan, qcc_cg_i64(cg, k->in_plane), ""));
-  LLVMValueRef ob = LLVMBuildNSWMul(b, obj, qcc_cg_i64(cg, J), "");
-  LLVMValueRef wrow = LLVMBuildNSWAdd(
-      b,
-      LLVMBuildNSWMul(
-          b, LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, g, qcc_cg_i64(cg, k->blocks), ""), ob, ""),
-          qcc_cg_i64(cg, k->cg), ""),
-      ci, "");
-  LLVMValueRef wp = gep(cg, k->w, LLVMBuildNSWMul(b, wrow, qcc_cg_i64(cg, k->taps * L), ""));
+  LLVMValueRef xc, wp;
+  channel_rows(k, g, LLVMBuildNSWMul(b, obj, qcc_cg_i64(cg, J), ""), ci, L, &xc, &wp);
   LLVMValueRef cur[MAX_ACC];
   for (int64_t i = 0; i < np * J; ++i)
     cur[i] = qcc_cg_get(cg, k->vf, acc[i]);
