@@ -1,9 +1,8 @@
 #include "passes/fuse_conv_activation.h"
 
-#include <string.h>
-
 #include "ir/graph_util.h"
 #include "ir/op_registry.h"
+#include "passes/fuse_chain.h"
 
 enum { FUSE_OK, FUSE_SKIP, FUSE_NOMEM };
 
@@ -63,10 +62,9 @@ static int fuse(qcc_graph *g, qcc_op *conv, uint64_t *relus, uint64_t *adds) {
     return FUSE_SKIP;
   qcc_value *ops[4] = {qcc_op_operand(conv, 0), qcc_op_operand(conv, 1), qcc_op_operand(conv, 2),
                        z};
-  qcc_attr *attrs = qcc_arena_alloc_array(g->arena, conv->num_attrs + 1, sizeof *attrs);
+  qcc_attr *attrs = qcc_fuse_attrs(g, conv, 1);
   if (!attrs)
     return FUSE_NOMEM;
-  memcpy(attrs, conv->attrs, conv->num_attrs * sizeof *attrs);
   uint32_t na = conv->num_attrs;
   if (relu)
     attrs[na++] = (qcc_attr){.name = "activation", .kind = QCC_ATTR_STRING, .s = "Relu"};
@@ -78,23 +76,10 @@ static int fuse(qcc_graph *g, qcc_op *conv, uint64_t *relus, uint64_t *adds) {
                       .num_results = 1,
                       .num_attrs = na,
                       .attrs = attrs};
-  qcc_op *fused = qcc_op_create(g, &spec, last);
-  if (!fused)
-    return FUSE_NOMEM;
-  if (!qcc_op_reinfer_quietly(fused)) {
-    qcc_op_erase(fused);
-    return FUSE_SKIP;
-  }
-  qcc_value *old = last->results[0];
-  const char *name = old->name;
-  qcc_value_replace_all_uses(old, fused->results[0]);
-  if (relu)
-    qcc_op_erase(relu);
-  if (add)
-    qcc_op_erase(add);
-  qcc_op_erase(conv);
-  if (!qcc_value_rename(fused->results[0], name))
-    return FUSE_NOMEM;
+  qcc_op *chain[3] = {relu, add, conv};
+  qcc_fuse_result r = qcc_fuse_chain(g, &spec, last, chain, 3);
+  if (r != QCC_FUSE_DONE)
+    return r == QCC_FUSE_NOMEM ? FUSE_NOMEM : FUSE_SKIP;
   *relus += relu != NULL;
   *adds += add != NULL;
   return FUSE_OK;

@@ -1,9 +1,8 @@
 #include "passes/fuse_epilogue.h"
 
-#include <string.h>
-
 #include "ir/graph_util.h"
 #include "ir/op_registry.h"
+#include "passes/fuse_chain.h"
 #include "passes/qdq_match.h"
 
 enum { FUSE_OK, FUSE_SKIP, FUSE_NOMEM };
@@ -68,10 +67,9 @@ static int fuse(qcc_graph *g, qcc_op *top) {
     ops[14] = qcc_op_operand(clip, 1);
     ops[15] = qcc_op_operand(clip, 2);
   }
-  qcc_attr *attrs = qcc_arena_alloc_array(g->arena, conv->num_attrs + 1, sizeof *attrs);
+  qcc_attr *attrs = qcc_fuse_attrs(g, conv, 1);
   if (!attrs)
     return FUSE_NOMEM;
-  memcpy(attrs, conv->attrs, conv->num_attrs * sizeof *attrs);
   attrs[conv->num_attrs] = (qcc_attr){.name = "conv_operand", .kind = QCC_ATTR_INT, .i = side};
   qcc_op *last = clip ? clip : add;
   uint32_t num_operands = clip ? 16 : 14;
@@ -83,26 +81,9 @@ static int fuse(qcc_graph *g, qcc_op *top) {
                       .num_results = 1,
                       .num_attrs = conv->num_attrs + 1,
                       .attrs = attrs};
-  qcc_op *fused = qcc_op_create(g, &spec, last);
-  if (!fused)
-    return FUSE_NOMEM;
-  if (!qcc_op_reinfer_quietly(fused)) {
-    qcc_op_erase(fused);
-    return FUSE_SKIP;
-  }
-  qcc_value *old = last->results[0];
-  const char *name = old->name;
-  if (old->type.quant && old->type.elem == fused->results[0]->type.elem)
-    fused->results[0]->type.quant = old->type.quant;
-  qcc_value_replace_all_uses(old, fused->results[0]);
-  if (clip)
-    qcc_op_erase(clip);
-  if (add)
-    qcc_op_erase(add);
-  qcc_op_erase(conv);
-  if (!qcc_value_rename(fused->results[0], name))
-    return FUSE_NOMEM;
-  return FUSE_OK;
+  qcc_op *chain[3] = {clip, add, conv};
+  qcc_fuse_result r = qcc_fuse_chain(g, &spec, last, chain, 3);
+  return r == QCC_FUSE_DONE ? FUSE_OK : r == QCC_FUSE_NOMEM ? FUSE_NOMEM : FUSE_SKIP;
 }
 
 static qcc_status fuse_epilogue_run(qcc_graph *g, qcc_pass_ctx *ctx) {
