@@ -61,7 +61,7 @@ def cpu_flags():
 
 host_flags = cpu_flags()
 for feature, flag in [("avx2", "avx2"), ("fma", "fma"), ("avx512vnni", "avx512_vnni"), ("avx512vbmi", "avx512vbmi"),
-                      ("avxvnni", "avx_vnni")]:
+                      ("avxvnni", "avx_vnni"), ("avx512f", "avx512f")]:
     if flag in host_flags:
         config.available_features.add(feature)
 if shutil.which("qemu-x86_64"):
