@@ -5,6 +5,7 @@
 #include "ir/graph_util.h"
 #include "ir/op_registry.h"
 #include "ir/ops/conv_transpose.h"
+#include "passes/fuse_chain.h"
 #include "passes/qdq_match.h"
 
 enum { FT_OK, FT_SKIP, FT_NOMEM };
@@ -381,13 +382,7 @@ static int fold(qcc_graph *g, qcc_op *ct) {
   qcc_value *y = interleave(g, &p, q1->results[0], ct, q);
   if (!y)
     return FT_NOMEM;
-  qcc_value *old = q->results[0];
-  const char *name = old->name;
-  if (old->type.quant && y->type.elem == old->type.elem)
-    y->type.quant = old->type.quant;
-  qcc_value_replace_all_uses(old, y);
-  qcc_op_erase(q);
-  if (!qcc_value_rename(y, name))
+  if (!qcc_fuse_take_over(q->results[0], y, &q, 1))
     return FT_NOMEM;
   if (!qcc_value_has_uses(ct->results[0]))
     qcc_op_erase(ct);
